@@ -1,0 +1,73 @@
+/**
+ * TypeScript mirrors of the Avro records in schemas/ (avsc decodes to exactly these shapes:
+ * unions unwrapped, longs as numbers). Keep in step with the .avsc files.
+ */
+export const DEAL_KINDS = ['percent', 'flat', 'price_to_amount', 'amount_off_total', 'bundle', 'bogo', 'loyalty'] as const;
+export type DealKind = (typeof DEAL_KINDS)[number];
+
+export const RESTRICTION_TYPES = ['product', 'category', 'brand', 'weight', 'strain', 'tag', 'inventoryTag', 'tier', 'vendor'] as const;
+export type RestrictionType = (typeof RESTRICTION_TYPES)[number];
+
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export interface DealRawEvent {
+  eventId: string;
+  source: 'dutchie' | 'ptl';
+  api: 'pos' | 'backoffice' | 'odoo';
+  locationId: string;
+  discountId: string;
+  op: 'upsert' | 'remove';
+  fetchedAt: number;
+  contentHash: string | null;
+  record: string | null;
+  market: string;
+  timeZone: string;
+  posLocId: number | null;
+}
+
+export interface Restriction { ids: string[]; isExclusion: boolean }
+
+export interface Deal {
+  id: string;
+  locationId: string;
+  discountId: string;
+  source: 'dutchie' | 'ptl';
+  sourceApi: string;
+  market: string;
+  timeZone: string;
+  name: string;
+  internalName: string | null;
+  code: string | null;
+  externalId: string | null;
+  calculationMethodId: number | null;
+  kind: DealKind;
+  value: string | null;
+  bundleQuantity: number | null;
+  bogo: { buyQuantity: number; getQuantity: number; getPercentOff: string } | null;
+  applicationMethod: string;
+  isActive: boolean;
+  isAvailableOnline: boolean;
+  validFrom: number | null;
+  validUntil: number | null;
+  startTime: string | null;
+  endTime: string | null;
+  days: Record<Weekday, boolean>;
+  restrictions: Partial<Record<RestrictionType, Restriction>>;
+  thresholdType: string | null;
+  thresholdMin: string | null;
+  thresholdMax: string | null;
+  minimumItemsRequired: number | null;
+  applyToOnlyOneItem: boolean;
+  isBundledDiscount: boolean;
+  highestOrLowest: string | null;
+  firstTimeCustomerOnly: boolean;
+  canStackAutomatically: boolean;
+  maxRedemptions: number | null;
+  redemptionLimit: number | null;
+  customerGroupIds: number[];
+  menuDisplay: { name: string | null; description: string | null; imageUrl: string | null; rank: number | null } | null;
+  contentHash: string;
+  rawRecord: string;
+  version: number;
+}

@@ -1,0 +1,12 @@
+/** ioredis client factory and the key names of the read models. */
+import Redis from 'ioredis';
+
+export function createRedis(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
+}
+
+export const redisKeys = (prefix: string) => ({
+  discounts: (locationId: string) => `${prefix}discounts:${locationId}`,
+});
+
+export type { Redis };

@@ -1,0 +1,34 @@
+/**
+ * Every topic of the system, in one place: its name, cleanup policy and value schema.
+ * Names are prefixed per environment (TOPIC_PREFIX) so tests can run side by side.
+ */
+export const TOPICS = {
+  rawDutchie: { name: 'deals.raw.dutchie.v1', compacted: false, schema: 'dealstream.DealRawEvent' },
+  rawPtl: { name: 'deals.raw.ptl.v1', compacted: false, schema: 'dealstream.DealRawEvent' },
+  discounts: { name: 'deals.discounts.v1', compacted: true, schema: 'dealstream.Deal' },
+  dlq: { name: 'deals.dlq.v1', compacted: false, schema: undefined },
+} as const satisfies Record<string, TopicSpec>;
+
+export interface TopicSpec {
+  name: string;
+  compacted: boolean;
+  /** Full name of the Avro record in schemas/ (undefined: raw bytes, e.g. the DLQ). */
+  schema: string | undefined;
+}
+
+export type TopicKey = keyof typeof TOPICS;
+
+export function topicName(prefix: string, spec: TopicSpec): string {
+  return `${prefix}${spec.name}`;
+}
+
+/** `{locationUUID}_{discountId}` — the key of every deal event. */
+export function dealKey(locationId: string, discountId: string | number): string {
+  return `${locationId}_${discountId}`;
+}
+
+/** The location part of a deal/product key; the whole key when it has no `_`. */
+export function locationOfKey(key: string): string {
+  const i = key.indexOf('_');
+  return i === -1 ? key : key.slice(0, i);
+}
