@@ -11,7 +11,7 @@ import { ensureTopics } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import type { Redis } from '../../shared/redis';
 import type { AvroSerde } from '../../shared/serde';
-import { TOPICS, topicName } from '../../shared/topics';
+import { TOPICS, locationOfKey, topicName } from '../../shared/topics';
 import { sendToDlq, type DeadLetter } from './dlq';
 import { decideDeal, planBatch, type DealOutcome } from './handler';
 import { applyToPostgres, rebuildLocation } from './store';
@@ -29,6 +29,10 @@ export interface ProjectorDeps {
   partitions?: number;
   now?: () => Date;
   metrics?: Registry;
+  /** Replay of one location: events of other locations are passed over (offsets still committed). */
+  onlyLocation?: string;
+  /** false in replays: poison messages were dead-lettered by the live projector already. */
+  deadLetter?: boolean;
   /** Called after each committed batch (replay's progress bar, tests). */
   onBatch?: (info: { topic: string; partition: number; nextOffset: string; highWatermark: string; events: number; locations: number }) => void;
 }
@@ -83,11 +87,14 @@ export function createProjector(deps: ProjectorDeps): Projector {
         eachBatch: async (payload) => {
           const { batch } = payload;
           if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
+          const last = batch.messages[batch.messages.length - 1]!.offset;
           const end = batchSeconds.startTimer();
-          const decoded = await Promise.all(batch.messages.map((m) => decode(serde, m)));
+          const only = deps.onlyLocation;
+          const messages = only === undefined ? batch.messages : batch.messages.filter((m) => m.key !== null && locationOfKey(m.key.toString()) === only);
+          const decoded = await Promise.all(messages.map((m) => decode(serde, m)));
           const letters: DeadLetter[] = [];
           const outcomes: DealOutcome[] = decoded.map((d, i) => {
-            const m = batch.messages[i]!;
+            const m = messages[i]!;
             const out: DealOutcome = 'reason' in d ? { kind: 'reject', reason: d.reason } : decideDeal(m.key?.toString() ?? null, d.value);
             if (out.kind === 'reject') {
               letters.push({ key: m.key, value: m.value, reason: out.reason, origin: { topic: batch.topic, partition: batch.partition, offset: m.offset } });
@@ -95,18 +102,17 @@ export function createProjector(deps: ProjectorDeps): Projector {
             return out;
           });
           const plan = planBatch(outcomes);
-          await sendToDlq(dlq, dlqTopic, 'projector', letters);
+          if (deps.deadLetter !== false) await sendToDlq(dlq, dlqTopic, 'projector', letters);
           await applyToPostgres(db, plan);
           await payload.heartbeat();
           const at = now();
           for (const location of plan.locations) {
             await rebuildLocation(db, redis, deps.redisPrefix, location, at);
           }
-          const last = batch.messages[batch.messages.length - 1]!.offset;
           const nextOffset = (BigInt(last) + 1n).toString();
           payload.resolveOffset(last); // kafkajs's fetch position
           await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
-          events.inc({ outcome: 'projected' }, batch.messages.length - plan.rejected);
+          events.inc({ outcome: 'projected' }, messages.length - plan.rejected);
           if (plan.rejected) {
             events.inc({ outcome: 'dead_lettered' }, plan.rejected);
             logger.warn({ count: plan.rejected, partition: batch.partition }, 'dead-lettered poison messages');
