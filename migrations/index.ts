@@ -4,7 +4,9 @@
  */
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_locations_and_discounts';
+import * as m0002 from './0002_poller';
 
 export const migrations: Record<string, Migration> = {
   '0001_locations_and_discounts': m0001,
+  '0002_poller': m0002,
 };
