@@ -53,14 +53,14 @@ const CITIES: Record<Market, string[]> = {
 
 /**
  * Generated stores: per market `lspsPerMarket` LSPs with `storesPerLsp` locations each. LSP ids are
- * 200 + market*10 + n, LocIds 5000 + running number, OrgIds (Backoffice) 9000 + LSP id.
+ * 200 + market*1000 + n, LocIds 5000 + running number, OrgIds (Backoffice) 9000 + LSP id.
  */
 export function generatedStores(seed: number, lspsPerMarket: number, storesPerLsp: number): Array<Omit<SandboxStore, 'odooStoreId'>> {
   const out: Array<Omit<SandboxStore, 'odooStoreId'>> = [];
   let loc = 5000;
   MARKETS.forEach((m, mi) => {
     for (let l = 0; l < lspsPerMarket; l++) {
-      const lspId = 200 + mi * 10 + l;
+      const lspId = 200 + mi * 1000 + l;
       for (let s = 0; s < storesPerLsp; s++) {
         const city = CITIES[m.state][(l * storesPerLsp + s) % CITIES[m.state].length]!;
         const posLocId = loc++;
