@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Deal, DealRawEvent, RestrictionType } from '../../shared/events';
-import { blankToNull, eventFields, type MapResult } from './mapping';
+import { assembleDeal, blankToNull, eventFields, type MapResult } from './mapping';
 import {
   RESTRICTION_TYPE_BY_NAME, calculationMethod, dealTerms, decimalOf, dutchieDays, fail, localTime, parseInstant,
   percentFraction, text, validUntilOf, type Threshold,
@@ -133,14 +133,12 @@ export function mapDutchieRecord(event: DealRawEvent, recordText: string, record
     applyToOnlyOneItem: record.reward.applyToOnlyOneItem === true,
   });
 
-  const deal: Deal = {
-    ...eventFields(event, recordText),
+  const deal = assembleDeal(eventFields(event, recordText), terms, {
     name: blankToNull(record.onlineName) ?? blankToNull(menu?.menuDisplayName) ?? blankToNull(record.discountDescription) ?? `Deal ${record.id}`,
     internalName: blankToNull(record.discountDescription),
     code: blankToNull(record.discountCode),
     externalId: blankToNull(record.externalId),
     calculationMethodId: methodId,
-    ...terms,
     applicationMethod,
     isActive: record.isActive,
     // Dutchie has no "online" flag: every deal it returns is shown online, as the batch job did.
@@ -165,7 +163,7 @@ export function mapDutchieRecord(event: DealRawEvent, recordText: string, record
       imageUrl: blankToNull(menu.menuDisplayImageUrl),
       rank: menu.menuDisplayRank ?? null,
     } : null,
-  };
+  });
   return { kind: 'deal', deal };
 }
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Deal, DealRawEvent } from '../../shared/events';
-import { blankToNull, eventFields, type MapResult } from './mapping';
+import { assembleDeal, blankToNull, eventFields, type MapResult } from './mapping';
 import {
   NO_END_YEAR, calculationMethod, dealTerms, decimalOf, fail, hoursToTime, odooDays, parseRawRestriction,
   percentFraction, startOfLocalDay, type Threshold,
@@ -136,25 +136,26 @@ export function mapPtl(event: DealRawEvent, recordText: string, json: unknown): 
   const code = blankToNull(r.code);
   const start = nonZero(r.start_time);
   const end = nonZero(r.end_time);
-  const deal: Deal = {
-    ...base,
+  const terms = dealTerms({
+    methodId,
+    value,
+    rewardThreshold: thresholdOf(r),
+    constraintThresholds: [],
+    applyToOnlyOneItem: isTrue(r.apply_to_only_one_item),
+    minimumItems: nonZero(r.minimum_items_required),
+  });
+  const { validFrom, validUntil } = validity(r, base.timeZone);
+  const deal = assembleDeal(base, terms, {
     name: blankToNull(r.online_name) ?? blankToNull(r.name) ?? `PTL deal ${r.id}`,
     internalName: blankToNull(r.name),
     code,
     externalId: blankToNull(r.external_id),
     calculationMethodId: methodId,
-    ...dealTerms({
-      methodId,
-      value,
-      rewardThreshold: thresholdOf(r),
-      constraintThresholds: [],
-      applyToOnlyOneItem: isTrue(r.apply_to_only_one_item),
-      minimumItems: nonZero(r.minimum_items_required),
-    }),
     applicationMethod: code ? 'code' : 'automatic',
     isActive: r.is_active,
     isAvailableOnline: r.is_available_online !== false,
-    ...validity(r, base.timeZone),
+    validFrom,
+    validUntil,
     // 0/0 is all day; 0 as an end is the end of the day.
     startTime: start === null ? null : hoursToTime(start, 'start_time'),
     endTime: end === null ? null : hoursToTime(end, 'end_time'),
@@ -174,6 +175,6 @@ export function mapPtl(event: DealRawEvent, recordText: string, json: unknown): 
       imageUrl: blankToNull(r.menu_display_image_url),
       rank: r.menu_display_rank === false ? null : r.menu_display_rank ?? null,
     } : null,
-  };
+  });
   return { kind: 'deal', deal };
 }

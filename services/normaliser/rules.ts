@@ -62,8 +62,13 @@ export function percentFraction(value: Decimal, scale: 'fraction' | 'whole'): De
 /** Rule 3: a year of 4200 (or later) means "no end". */
 export const NO_END_YEAR = 4200;
 
+/** Zones already checked: luxon's check builds an Intl.DateTimeFormat, too slow per message. */
+const knownZones = new Set<string>();
+
 export function assertTimeZone(zone: string): string {
+  if (knownZones.has(zone)) return zone;
   if (!IANAZone.isValidZone(zone)) fail(`unknown time zone ${JSON.stringify(zone)}`);
+  if (knownZones.size < 1000) knownZones.add(zone);
   return zone;
 }
 
