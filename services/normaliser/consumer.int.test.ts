@@ -61,10 +61,10 @@ describe('normaliser against real Kafka and the registry', () => {
     await world.close();
   }, 60_000);
 
-  const start = async (group: string) => {
+  const start = async (group: string, requireFreshGroup = false) => {
     const n = createNormaliser({
       kafka: world.kafka, serde: world.serde, logger: world.logger, topicPrefix: world.topicPrefix,
-      groupId: `${world.topicPrefix}${group}`, fromBeginning: true, partitions: 3, registry: new Registry(),
+      groupId: `${world.topicPrefix}${group}`, fromBeginning: true, requireFreshGroup, partitions: 3, registry: new Registry(),
     });
     running.push(n);
     await n.start();
@@ -139,7 +139,8 @@ describe('normaliser against real Kafka and the registry', () => {
   });
 
   it('replays the raw topics in a fresh group from the beginning (rebuilds the canonical topic)', async () => {
-    const replay = await start('normaliser-replay-test');
+    await expect(start('normaliser', true)).rejects.toThrow(/already has committed offsets/);
+    const replay = await start('normaliser-replay-test', true);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([replay.caughtUp(), new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('replay did not catch up')), 30_000); })]);
     clearTimeout(timer);

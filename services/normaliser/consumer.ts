@@ -25,12 +25,30 @@ export interface NormaliserOptions {
   topicPrefix: string;
   /** Full consumer group id (already prefixed). */
   groupId: string;
+  /** Where a group without committed offsets starts (the live normaliser too: a new group reads the whole raw topics). */
   fromBeginning: boolean;
+  /** Replay mode: refuse a group that already has committed offsets (it would not start from the beginning). */
+  requireFreshGroup?: boolean;
   partitions: number;
   registry?: Registry;
   /** Bytes fetched per partition per batch: keeps one output batch under the broker's 1 MB. */
   maxBytesPerPartition?: number;
   partitionsConsumedConcurrently?: number;
+}
+
+/**
+ * Retries a retriable Kafka error with a growing pause: right after topics are created the
+ * broker may briefly answer "not the leader" for them.
+ */
+async function retrying<T>(op: () => Promise<T>, attempts = 10): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await op();
+    } catch (e) {
+      if (i >= attempts || !(e as { retriable?: boolean }).retriable) throw e;
+      await new Promise((r) => setTimeout(r, 100 * i));
+    }
+  }
 }
 
 export interface Normaliser {
@@ -149,8 +167,14 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
       await admin.connect();
       try {
         await ensureTopics(admin, topicPrefix, [TOPICS.rawDutchie, TOPICS.rawPtl, TOPICS.discounts, TOPICS.dlq], opts.partitions);
+        if (opts.requireFreshGroup) {
+          const committed = await admin.fetchOffsets({ groupId: opts.groupId, topics: [names.rawDutchie, names.rawPtl] });
+          if (committed.some((t) => t.partitions.some((p) => Number(p.offset) >= 0))) {
+            throw new Error(`consumer group ${opts.groupId} already has committed offsets: a replay needs a fresh group`);
+          }
+        }
         for (const topic of [names.rawDutchie, names.rawPtl]) {
-          for (const p of await admin.fetchTopicOffsets(topic)) {
+          for (const p of await retrying(() => admin.fetchTopicOffsets(topic))) {
             if (BigInt(p.high) > BigInt(p.low)) targets.set(`${topic}:${p.partition}`, BigInt(p.high));
           }
         }

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import avro from 'avsc';
+import { loadSchemas } from '../../shared/serde';
 import type { Deal } from '../../shared/events';
 import { handle, type Outcome } from './handler';
 import { LOCATION, constraint, posRecord, ptlEvent, ptlRecord, rawEvent } from './test-records';
@@ -314,6 +316,15 @@ describe('the real AZ fixture (691 deals)', () => {
       if (o.kind === 'emit') kinds[o.deal.kind] = (kinds[o.deal.kind] ?? 0) + 1;
     }
     expect(kinds).toEqual({ bogo: 229, bundle: 232, percent: 140, price_to_amount: 85, amount_off_total: 5 });
+  });
+
+  it('every mapped deal (and a PTL one) fits the registered Avro Deal schema', () => {
+    const type = avro.Type.forSchema(JSON.parse(loadSchemas().get('dealstream.Deal')!), { wrapUnions: false });
+    const deals = [...fixture.map((r) => emitted(handle(rawEvent(r, { posLocId: 1568 })))), emitted(handle(ptlEvent(ptlRecord())))];
+    const invalid = deals.filter((d) => !type.isValid(d)).map((d) => d.id);
+    expect(invalid).toEqual([]);
+    const d = deals[0]!;
+    expect(type.fromBuffer(type.toBuffer(d))).toEqual(d);
   });
 
   it('a store outside the four location-restricted deals gets 687 deals and 4 tombstones', () => {

@@ -1,9 +1,11 @@
 /**
- * `npm run normaliser` — the live normaliser (group NORMALISER_GROUP, committed offsets).
+ * `npm run normaliser` — the live normaliser (group NORMALISER_GROUP; goes on from its committed
+ * offsets, or from the beginning of the raw topics when the group is new).
  * `npm run normaliser:replay [-- --group <name>]` — replays both raw topics from the earliest
  * offset in a fresh consumer group, re-publishing every canonical deal with the current mapping,
  * and exits when it has caught up with the end offsets it saw at start.
- * `main.ts --from-beginning --group <name>` — the same replay, but it keeps running afterwards.
+ * `main.ts --from-beginning --group <name>` — the same replay (the group must be new), but it keeps
+ * running afterwards as a live normaliser in that group.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../shared/config';
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: SERVICE }, logger);
   const normaliser = createNormaliser({
     kafka, serde: AvroSerde.create(config.SCHEMA_REGISTRY_URL), logger, registry,
-    topicPrefix: config.TOPIC_PREFIX, groupId: `${config.TOPIC_PREFIX}${group}`, fromBeginning: replay,
+    topicPrefix: config.TOPIC_PREFIX, groupId: `${config.TOPIC_PREFIX}${group}`, fromBeginning: true, requireFreshGroup: replay,
     partitions: config.KAFKA_PARTITIONS, maxBytesPerPartition: config.NORMALISER_MAX_BYTES_PER_PARTITION,
   });
 
