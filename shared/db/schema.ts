@@ -70,10 +70,18 @@ export interface DiscountsTable {
   synced_at: Timestamp;
 }
 
+/** Projector: when a location's read model was last rebuilt (migration 0003). */
+export interface LocationSyncTable {
+  location_id: string;
+  last_sync: Timestamp;
+  deal_count: number;
+}
+
 export interface Database {
   locations: LocationsTable;
   discounts: DiscountsTable;
   poller_published: PollerPublishedTable;
+  location_sync: LocationSyncTable;
 }
 
 export type Location = Selectable<LocationsTable>;
@@ -81,3 +89,4 @@ export type NewLocation = Insertable<LocationsTable>;
 export type DiscountRow = Selectable<DiscountsTable>;
 export type NewDiscountRow = Insertable<DiscountsTable>;
 export type DiscountUpdate = Updateable<DiscountsTable>;
+export type LocationSync = Selectable<LocationSyncTable>;
