@@ -26,6 +26,16 @@ export interface LocationsTable {
   dutchie_api: DutchieApi;
   org_id: number | null; // Backoffice OrgId
   created_at: Generated<Timestamp>;
+  odoo_store_id: number | null; // the store in Odoo (PTL deals' store_ids); 0002_poller
+}
+
+/** What the poller last published per deal of a store (0002_poller). */
+export interface PollerPublishedTable {
+  location_id: string;
+  discount_id: string; // Dutchie id as text, or ptl_{odoo id}
+  source: DealSource;
+  content_hash: string;
+  fetched_at: ColumnType<string, string | number, string | number>;
 }
 
 export interface DiscountsTable {
@@ -70,6 +80,7 @@ export interface LocationSyncTable {
 export interface Database {
   locations: LocationsTable;
   discounts: DiscountsTable;
+  poller_published: PollerPublishedTable;
   location_sync: LocationSyncTable;
 }
 
