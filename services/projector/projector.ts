@@ -75,7 +75,8 @@ export function createProjector(deps: ProjectorDeps): Projector {
       const dlq = producer;
       const c = kafka.consumer({
         groupId: `${deps.topicPrefix}${deps.groupId}`, allowAutoTopicCreation: false,
-        maxBytesPerPartition: 16 * 1024 * 1024, maxBytes: 64 * 1024 * 1024, maxWaitTimeInMs: 50,
+        // Bounded batches keep memory flat; each still touches few locations (a store's deals arrive together).
+        maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 12 * 1024 * 1024, maxWaitTimeInMs: 50,
       });
       consumer = c;
       await c.connect();
