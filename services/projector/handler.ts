@@ -75,9 +75,7 @@ export function decideDeal(key: string | null, value: unknown): DealOutcome {
   if (deal.id !== key) return { kind: 'reject', reason: `key ${key} differs from deal id ${deal.id}` };
   if (deal.id !== `${deal.locationId}_${deal.discountId}`) return { kind: 'reject', reason: 'deal id is not {locationId}_{discountId}' };
   if (deal.value !== null && new Decimal(deal.value).abs().gte(NUMERIC_20_6_MAX)) return { kind: 'reject', reason: 'value out of range' };
-  if (deal.validFrom !== null && deal.validUntil !== null && deal.validUntil <= deal.validFrom) {
-    return { kind: 'reject', reason: 'validUntil is not after validFrom' };
-  }
+  // An empty window (validUntil <= validFrom) is stored as it is: it is simply never live.
   let products: RestrictionJson | null, brands: RestrictionJson | null, categories: RestrictionJson | null;
   try {
     products = numericRestriction(deal.restrictions.product, 'product');

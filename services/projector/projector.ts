@@ -119,7 +119,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
           events.inc({ outcome: 'projected' }, messages.length - plan.rejected);
           if (plan.rejected) {
             events.inc({ outcome: 'dead_lettered' }, plan.rejected);
-            logger.warn({ count: plan.rejected, partition: batch.partition }, 'dead-lettered poison messages');
+            logger.warn({ count: plan.rejected, partition: batch.partition, reason: letters[0]?.reason }, 'dead-lettered poison messages');
           }
           rebuilds.inc(plan.locations.length);
           end();
