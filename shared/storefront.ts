@@ -130,6 +130,11 @@ export function splitLocationValue(value: string): string[] {
   return lines.slice(1, -1).map((l) => (l.endsWith(',') ? l.slice(0, -1) : l));
 }
 
+/** The version stored beside a location value (sha1, short): changes whenever the value does. */
+export function valueVersion(value: string | Buffer): string {
+  return createHash('sha1').update(value).digest('base64url');
+}
+
 export function checksum(value: string | Buffer): string {
   return createHash('sha256').update(value).digest('hex');
 }

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { Kysely } from '../../shared/db/db';
 import type { Database, NewDiscountRow } from '../../shared/db/schema';
 import { redisKeys, type Redis } from '../../shared/redis';
-import { buildLocationValue } from '../../shared/storefront';
+import { buildLocationValue, valueVersion } from '../../shared/storefront';
 import type { BatchPlan } from './handler';
 
 const UPSERT_CHUNK = 2000;
@@ -49,13 +49,17 @@ export async function applyToPostgres(db: Kysely<Database>, plan: BatchPlan): Pr
   });
 }
 
-/** Rebuilds one location: value + sync time in one MULTI (atomic), then the sync row. */
+/** Rebuilds one location: value + its version + sync time in one MULTI (atomic), then the sync row. */
 export async function rebuildLocation(
   db: Kysely<Database>, redis: Redis, redisPrefix: string, locationId: string, now: Date,
 ): Promise<number> {
   const { value, count } = await buildLocationValue(db, locationId);
   const keys = redisKeys(redisPrefix);
-  await redis.multi().set(keys.discounts(locationId), value).set(keys.sync(locationId), now.toISOString()).exec()
+  await redis.multi()
+    .set(keys.discounts(locationId), value)
+    .set(keys.discountsVersion(locationId), valueVersion(value))
+    .set(keys.sync(locationId), now.toISOString())
+    .exec()
     .then((res) => {
       const failed = res?.find(([err]) => err)?.[0];
       if (failed) throw failed;
