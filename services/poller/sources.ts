@@ -143,8 +143,9 @@ export class Sources {
       return { sessionId: data.data.SessionId, userId: data.data.UserId, cookie };
     })();
     // A failed login is not cached: the next call tries again.
-    this.session.catch(() => { this.session = undefined; });
-    return this.session;
+    const attempt = this.session;
+    attempt.catch(() => { if (this.session === attempt) this.session = undefined; });
+    return attempt;
   }
 
   /** The discounts of one Backoffice LSP/org (every store of the LSP; filter with `appliesToStore`). */
@@ -167,6 +168,7 @@ export class Sources {
           if (this.session === current) this.session = undefined;
           continue;
         }
+        if (res.status >= 400 && res.status < 500) throw new FatalError(`${what}: HTTP ${res.status}${env.success ? ` ${env.data.Message ?? ''}` : ''}`);
         if (res.status !== 200 || !env.success || !env.data.Result) throw new RetryableError(`${what}: HTTP ${res.status}${env.success ? ` ${env.data.Message ?? ''}` : ''}`);
         const list = DutchieList.safeParse(env.data.Data);
         if (!list.success) throw new RetryableError(`${what}: Data is not a list of discounts`);
@@ -181,6 +183,7 @@ export class Sources {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params: { service, method, args } }),
     }, `odoo ${service}.${method}`);
+    if (res.status >= 400 && res.status < 500) throw new FatalError(`odoo: HTTP ${res.status}`);
     if (res.status !== 200) throw new RetryableError(`odoo: HTTP ${res.status}`);
     const reply = RpcReply.safeParse(parseJson(text, 'odoo'));
     if (!reply.success) throw new RetryableError('odoo: not a JSON-RPC reply');
