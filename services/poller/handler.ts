@@ -21,8 +21,8 @@ export interface PollLocation {
   odooStoreId: number | null;
 }
 
-/** A record of a feed, with the id the raw event carries. */
-export interface SourceRecord { discountId: string; record: unknown }
+/** A record of a feed, with the id the raw event carries and, when known, its exact source text. */
+export interface SourceRecord { discountId: string; record: unknown; text?: string }
 
 export type FetchOutcome = { kind: 'ok'; records: SourceRecord[] } | { kind: 'failed'; reason: string };
 
@@ -31,8 +31,9 @@ export type Plan =
   | { kind: 'publish'; events: Array<{ key: string; value: DealRawEvent }>; upserts: number; removals: number; hashes: Map<string, string> };
 
 /**
- * sha256 of the record's JSON text as published. The text is computed once and is both the hashed
- * content and the event's `record`; a source that reordered keys would cause one harmless upsert.
+ * sha256 of the record's JSON text as published (the source's own bytes when known). The text is both
+ * the hashed content and the event's `record`; a source that re-spaced or reordered keys would cause
+ * one harmless upsert.
  */
 export const hashText = (text: string): string => createHash('sha256').update(text).digest('hex');
 export const contentHash = (record: unknown): string => hashText(JSON.stringify(record));
@@ -93,9 +94,9 @@ export function planChanges(input: {
   const events: Array<{ key: string; value: DealRawEvent }> = [];
   const base = { source, api, locationId: location.id, market: location.state, timeZone: location.timeZone, posLocId: location.posLocId, fetchedAt };
   let upserts = 0;
-  for (const { discountId, record } of fetch.records) {
+  for (const { discountId, record, text: sourceText } of fetch.records) {
     if (hashes.has(discountId)) continue; // a feed listing an id twice: the first wins
-    const text = JSON.stringify(record);
+    const text = sourceText ?? JSON.stringify(record);
     const hash = hashText(text);
     hashes.set(discountId, hash);
     if (previous.get(discountId) === hash) continue;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Logger } from '../../shared/logger';
 import type { PtlRecordInfo, SourceRecord } from './handler';
 import { dutchieId } from './handler';
+import { arrayElementTexts, memberArrayElementTexts } from '../../shared/json-slices';
 import { KeyRateLimiter, RetryableError, parseRetryAfter, withRetry, type RetryPolicy } from './retry';
 
 export type Fetched<T> = { kind: 'ok'; records: T[] } | { kind: 'failed'; reason: string };
@@ -102,11 +103,19 @@ export class Sources {
     }
   }
 
-  private toRecords(list: Array<Record<string, unknown>>, api: 'pos' | 'backoffice', what: string): SourceRecord[] {
-    return list.map((record) => {
+  /** Records with their ids and, when the element boundaries are found, their exact source text. */
+  private toRecords(list: Array<Record<string, unknown>>, api: 'pos' | 'backoffice', what: string, texts: () => string[]): SourceRecord[] {
+    let raw: string[] | undefined;
+    try {
+      raw = texts();
+      if (raw.length !== list.length) raw = undefined;
+    } catch {
+      raw = undefined; // fall back to re-serialising the parsed records
+    }
+    return list.map((record, i) => {
       const id = dutchieId(record, api);
       if (id === undefined) throw new RetryableError(`${what}: a record has no integer id`);
-      return { discountId: id, record };
+      return { discountId: id, record, text: raw?.[i] };
     });
   }
 
@@ -122,7 +131,7 @@ export class Sources {
       if (res.status !== 200) throw new RetryableError(`${what}: HTTP ${res.status}`);
       const list = DutchieList.safeParse(parseJson(text, what));
       if (!list.success) throw new RetryableError(`${what}: not a list of discounts`);
-      return this.toRecords(list.data, 'pos', what);
+      return this.toRecords(list.data, 'pos', what, () => arrayElementTexts(text));
     });
   }
 
@@ -172,7 +181,7 @@ export class Sources {
         if (res.status !== 200 || !env.success || !env.data.Result) throw new RetryableError(`${what}: HTTP ${res.status}${env.success ? ` ${env.data.Message ?? ''}` : ''}`);
         const list = DutchieList.safeParse(env.data.Data);
         if (!list.success) throw new RetryableError(`${what}: Data is not a list of discounts`);
-        return this.toRecords(list.data, 'backoffice', what);
+        return this.toRecords(list.data, 'backoffice', what, () => memberArrayElementTexts(text, 'Data'));
       }
     });
   }
