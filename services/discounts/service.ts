@@ -1,0 +1,102 @@
+/**
+ * The use cases, wired to Postgres: load what the engine needs, decide (handler.ts), then apply
+ * (audit row + outbox events in ONE transaction). Exported for in-process use via index.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../shared/db/schema';
+import { DiscountsError } from './errors';
+import {
+  decideDiscount, decideLoyalty, type ApplicationRecord, type ApplyDiscountRequest, type CartDiscountDetail,
+  type DiscountLayer, type LineDiscountDetail, type LoyaltyRequest,
+} from './handler';
+import { findEmployee, findPromotion, findRule, toEmployeeView, toPromotionView, toRuleView, writeApplication, type Db } from './store';
+
+export interface DiscountsDeps {
+  db: Kysely<Database>;
+  now?: () => Date;
+  newId?: () => string;
+}
+
+/** The stack already on the line / cart: only its layers matter, totals are recomputed. */
+export interface CurrentStack { discounts: DiscountLayer[] }
+export interface LineDiscountInput extends Omit<ApplyDiscountRequest, 'scope' | 'lineId' | 'current'> { lineId: string; current: CurrentStack | null }
+export interface CartDiscountInput extends Omit<ApplyDiscountRequest, 'scope' | 'lineId' | 'current'> { current: CurrentStack | null }
+
+export interface Applied<D> { application: ApplicationRecord; layer: DiscountLayer; detail: D }
+
+export type LoyaltyResult = { kind: 'recorded'; application: ApplicationRecord } | { kind: 'duplicate'; applicationId: string };
+
+export function createDiscounts(deps: DiscountsDeps) {
+  const now = deps.now ?? (() => new Date());
+  const newId = deps.newId ?? randomUUID;
+  const { db } = deps;
+
+  async function apply(req: ApplyDiscountRequest) {
+    const src = req.discount;
+    const [employee, approver, rule, promotion] = await Promise.all([
+      findEmployee(db, req.businessId, req.employeeId),
+      req.approvedBy === null ? undefined : findEmployee(db, req.businessId, req.approvedBy),
+      src.kind === 'rule' ? findRule(db, req.businessId, src.ruleId) : undefined,
+      src.kind === 'promotion' ? findPromotion(db, req.businessId, src.promotionId) : undefined,
+    ]);
+    const decision = decideDiscount(req, {
+      employee: employee ? toEmployeeView(employee) : null,
+      approver: approver ? toEmployeeView(approver) : null,
+      rule: rule ? toRuleView(rule) : null,
+      promotion: promotion ? toPromotionView(promotion) : null,
+      now: now(), applicationId: newId(), applicationEventId: newId(), promotionEventId: newId(),
+    });
+    if (decision.kind === 'reject') throw DiscountsError.of(decision.error);
+    await db.transaction().execute((trx) => writeApplication(trx, decision.application, decision.events));
+    return decision;
+  }
+
+  return {
+    /** Applies a discount to one line; returns the audit record and the updated LineDiscountDetail. */
+    async buildLineDiscount(input: LineDiscountInput): Promise<Applied<LineDiscountDetail>> {
+      const d = await apply({ ...input, scope: 'line', current: input.current?.discounts ?? [] });
+      return { application: d.application, layer: d.layer, detail: { lineId: input.lineId, ...d.detail } };
+    },
+
+    /** Applies a discount to the cart total (pre-computed by the caller); returns the updated CartDiscountDetail. */
+    async buildCartDiscount(input: CartDiscountInput): Promise<Applied<CartDiscountDetail>> {
+      const d = await apply({ ...input, scope: 'cart', lineId: null, current: input.current?.discounts ?? [] });
+      return { application: d.application, layer: d.layer, detail: d.detail };
+    },
+
+    /**
+     * Records a loyalty redemption as an application, idempotent by redemption id. Pass the
+     * loyalty module's transaction as `trx` to commit with it; otherwise one is opened here.
+     */
+    async applyLoyaltyDiscount(input: LoyaltyRequest, trx?: Db): Promise<LoyaltyResult> {
+      const run = async (t: Db): Promise<LoyaltyResult> => {
+        const seen = await t.selectFrom('discount_application').select('id').where('redemption_id', '=', input.redemptionId).executeTakeFirst();
+        if (seen) return { kind: 'duplicate', applicationId: seen.id };
+        const employee = input.employeeId === null ? undefined : await findEmployee(t, input.businessId, input.employeeId);
+        const decision = decideLoyalty(input, {
+          employee: employee ? toEmployeeView(employee) : null, now: now(), applicationId: newId(), applicationEventId: newId(),
+        });
+        if (decision.kind === 'reject') throw DiscountsError.of(decision.error);
+        // The unique redemption_id settles a race between two deliveries: the loser sees a conflict.
+        const inserted = await t.insertInto('discount_application').values({
+          id: decision.application.id, business_id: input.businessId, entity_type: input.entityType, entity_id: input.entityId,
+          line_id: input.lineId, scope: decision.application.scope, type: 'loyalty', method: 'amount', value: decision.application.value,
+          amount_applied: decision.application.amountApplied, reason: decision.application.reason, created_by: input.employeeId,
+          redemption_id: input.redemptionId, created_at: decision.application.createdAt,
+        }).onConflict((oc) => oc.column('redemption_id').doNothing()).returning('id').executeTakeFirst();
+        if (!inserted) {
+          const winner = await t.selectFrom('discount_application').select('id').where('redemption_id', '=', input.redemptionId).executeTakeFirstOrThrow();
+          return { kind: 'duplicate', applicationId: winner.id };
+        }
+        await t.insertInto('discount_outbox')
+          .values(decision.events.map((e) => ({ id: e.id, topic: e.topic, key: e.key, payload: JSON.stringify(e.payload) })))
+          .execute();
+        return { kind: 'recorded', application: decision.application };
+      };
+      return trx ? run(trx) : db.transaction().execute(run);
+    },
+  };
+}
+
+export type Discounts = ReturnType<typeof createDiscounts>;
