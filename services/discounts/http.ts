@@ -3,6 +3,7 @@
  * token covers; everything read or used is scoped by that business. Errors go through ONE
  * mapping (errors.ts) to problem+json; bad input is a 4xx, never a 500.
  */
+import Decimal from 'decimal.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -30,10 +31,13 @@ export interface AppDeps {
 }
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+/** numeric(20,6) text without the padding zeros ('10.000000' -> '10'). */
+const dec = (s: string): string => new Decimal(s).toFixed();
+const decOrNull = (s: string | null): string | null => (s === null ? null : dec(s));
 
 export const ruleJson = (r: DiscountRuleRow) => ({
   id: r.id, businessId: r.business_id, name: r.name, description: r.description, scope: r.scope, appliesTo: r.applies_to,
-  type: r.type, method: r.method, value: r.value, maxValue: r.max_value, requiresReason: r.requires_reason,
+  type: r.type, method: r.method, value: dec(r.value), maxValue: decOrNull(r.max_value), requiresReason: r.requires_reason,
   requiresApproval: r.requires_approval, minRoleLevel: r.min_role_level, isActive: r.is_active,
   validFrom: iso(r.valid_from), validTo: iso(r.valid_to), createdAt: iso(r.created_at), createdBy: r.created_by,
   updatedAt: iso(r.updated_at), updatedBy: r.updated_by,
@@ -41,7 +45,7 @@ export const ruleJson = (r: DiscountRuleRow) => ({
 
 export const applicationJson = (a: DiscountApplicationRow) => ({
   id: a.id, businessId: a.business_id, entityType: a.entity_type, entityId: a.entity_id, lineId: a.line_id, scope: a.scope,
-  type: a.type, method: a.method, value: a.value, amountApplied: a.amount_applied, ruleId: a.rule_id, promotionId: a.promotion_id,
+  type: a.type, method: a.method, value: dec(a.value), amountApplied: dec(a.amount_applied), ruleId: a.rule_id, promotionId: a.promotion_id,
   reason: a.reason, approvedBy: a.approved_by, createdBy: a.created_by, redemptionId: a.redemption_id, createdAt: iso(a.created_at),
 });
 
