@@ -35,6 +35,8 @@ export interface RelayDeps {
   logger: Logger;
   batchSize?: number;
   pollMs?: number;
+  /** Test seam: runs once rows are claimed, before anything is published. */
+  beforePublish?: (eventIds: string[]) => Promise<void> | void;
   /** Test seam: runs after the broker acknowledged the batch and before the rows are marked. */
   afterPublish?: (eventIds: string[]) => Promise<void> | void;
 }
@@ -57,6 +59,7 @@ export function createRelay(deps: RelayDeps) {
       const rows = await trx.selectFrom('discount_outbox').select(['seq', 'id', 'topic', 'key', 'payload'])
         .where('published_at', 'is', null).orderBy('seq').limit(batchSize).forUpdate().skipLocked().execute();
       if (rows.length === 0) return 0;
+      await deps.beforePublish?.(rows.map((r) => r.id));
       const byTopic = new Map<string, TopicMessages>();
       const sent: string[] = [];
       const poison: string[] = [];
