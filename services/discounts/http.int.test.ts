@@ -31,8 +31,8 @@ describe('discounts HTTP API on real Postgres', () => {
     manager = await givenEmployee(world.db, A, 'manager', { approve: true, override: true });
     owner = await givenEmployee(world.db, A, 'owner', { approve: true, override: true });
     employeeB = await givenEmployee(world.db, B, 'owner', { approve: true, override: true });
-  });
-  afterAll(async () => { await world.close(); });
+  }, 60_000);
+  afterAll(async () => { await world.close(); }, 60_000);
 
   const get = (path: string, t = token) => request(app).get(path).set('authorization', `Bearer ${t}`);
   const post = (path: string, body: unknown, t = token) => request(app).post(path).set('authorization', `Bearer ${t}`).send(body as object);

@@ -46,12 +46,12 @@ describe('outbox relay against real Postgres, Kafka and registry', () => {
         });
       },
     });
-  });
+  }, 60_000);
   afterAll(async () => {
     await consumer.disconnect();
     await producer.disconnect();
     await world.close();
-  });
+  }, 60_000);
 
   const apply = async (n: number): Promise<string[]> => {
     const ids: string[] = [];
