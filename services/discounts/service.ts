@@ -10,7 +10,7 @@ import {
   decideDiscount, decideLoyalty, type ApplicationRecord, type ApplyDiscountRequest, type CartDiscountDetail,
   type DiscountLayer, type LineDiscountDetail, type LoyaltyRequest,
 } from './handler';
-import { findEmployee, findPromotion, findRule, toEmployeeView, toPromotionView, toRuleView, writeApplication, type Db } from './store';
+import { findEmployee, loadContext, toEmployeeView, writeApplication, type Db } from './store';
 
 export interface DiscountsDeps {
   db: Kysely<Database>;
@@ -34,21 +34,13 @@ export function createDiscounts(deps: DiscountsDeps) {
 
   async function apply(req: ApplyDiscountRequest) {
     const src = req.discount;
-    const [employee, approver, rule, promotion] = await Promise.all([
-      findEmployee(db, req.businessId, req.employeeId),
-      req.approvedBy === null ? undefined : findEmployee(db, req.businessId, req.approvedBy),
-      src.kind === 'rule' ? findRule(db, req.businessId, src.ruleId) : undefined,
-      src.kind === 'promotion' ? findPromotion(db, req.businessId, src.promotionId) : undefined,
-    ]);
-    const decision = decideDiscount(req, {
-      employee: employee ? toEmployeeView(employee) : null,
-      approver: approver ? toEmployeeView(approver) : null,
-      rule: rule ? toRuleView(rule) : null,
-      promotion: promotion ? toPromotionView(promotion) : null,
-      now: now(), applicationId: newId(), applicationEventId: newId(), promotionEventId: newId(),
+    const loaded = await loadContext(db, {
+      businessId: req.businessId, employeeId: req.employeeId, approverId: req.approvedBy,
+      ruleId: src.kind === 'rule' ? src.ruleId : null, promotionId: src.kind === 'promotion' ? src.promotionId : null,
     });
+    const decision = decideDiscount(req, { ...loaded, now: now(), applicationId: newId(), applicationEventId: newId(), promotionEventId: newId() });
     if (decision.kind === 'reject') throw DiscountsError.of(decision.error);
-    await db.transaction().execute((trx) => writeApplication(trx, decision.application, decision.events));
+    await writeApplication(db, decision.application, decision.events);
     return decision;
   }
 

@@ -105,16 +105,69 @@ async function paged(q: AppQuery, page: Page): Promise<{ items: DiscountApplicat
   return { items, total: Number(count.n) };
 }
 
-/** The apply step: the audit row and its outbox events, in the caller's transaction. */
-export async function writeApplication(trx: Db, a: ApplicationRecord, events: OutboxEvent[]): Promise<void> {
-  await trx.insertInto('discount_application').values({
-    id: a.id, business_id: a.businessId, entity_type: a.entityType, entity_id: a.entityId, line_id: a.lineId, scope: a.scope,
-    type: a.type, method: a.method, value: a.value, amount_applied: a.amountApplied, rule_id: a.ruleId, promotion_id: a.promotionId,
-    reason: a.reason, approved_by: a.approvedBy, created_by: a.createdBy, redemption_id: a.redemptionId, created_at: a.createdAt,
-  }).execute();
-  if (events.length) {
-    await trx.insertInto('discount_outbox')
-      .values(events.map((e) => ({ id: e.id, topic: e.topic, key: e.key, payload: JSON.stringify(e.payload) })))
-      .execute();
+const applicationRow = (a: ApplicationRecord) => ({
+  id: a.id, business_id: a.businessId, entity_type: a.entityType, entity_id: a.entityId, line_id: a.lineId, scope: a.scope,
+  type: a.type, method: a.method, value: a.value, amount_applied: a.amountApplied, rule_id: a.ruleId, promotion_id: a.promotionId,
+  reason: a.reason, approved_by: a.approvedBy, created_by: a.createdBy, redemption_id: a.redemptionId, created_at: a.createdAt,
+});
+const outboxRows = (events: OutboxEvent[]) => events.map((e) => ({ id: e.id, topic: e.topic, key: e.key, payload: JSON.stringify(e.payload) }));
+
+/**
+ * The apply step: the audit row and its outbox events in ONE statement (a data-modifying CTE),
+ * hence one transaction with no BEGIN/COMMIT round trips: both rows commit, or neither.
+ */
+export async function writeApplication(db: Db, a: ApplicationRecord, events: OutboxEvent[]): Promise<void> {
+  if (events.length === 0) {
+    await db.insertInto('discount_application').values(applicationRow(a)).execute();
+    return;
   }
+  await db.with('audit', (qb) => qb.insertInto('discount_application').values(applicationRow(a)).returning('id'))
+    .insertInto('discount_outbox').values(outboxRows(events)).execute();
+}
+
+interface ContextRow {
+  e_id: string | null; e_business_id: string; e_role: EmployeeRow['role']; e_approve: boolean; e_override: boolean; e_active: boolean;
+  a_id: string | null; a_business_id: string; a_role: EmployeeRow['role']; a_approve: boolean; a_override: boolean; a_active: boolean;
+  r_id: string | null; r_business_id: string; r_name: string; r_scope: DiscountScope; r_type: DiscountRuleRow['type']; r_method: DiscountRuleRow['method'];
+  r_value: string; r_max_value: string | null; r_requires_reason: boolean; r_requires_approval: boolean; r_min_role_level: DiscountRuleRow['min_role_level'];
+  r_is_active: boolean; r_valid_from: Date | null; r_valid_to: Date | null;
+  p_id: string | null; p_business_id: string; p_name: string; p_method: PromotionRow['method']; p_value: string; p_max_value: string | null;
+  p_is_active: boolean; p_valid_from: Date | null; p_valid_to: Date | null;
+}
+
+export interface LoadedContext { employee: EmployeeView | null; approver: EmployeeView | null; rule: RuleView | null; promotion: PromotionView | null }
+
+/**
+ * Everything the engine needs for one application, in ONE query (left joins on a single row):
+ * the employee, the approver, the rule and the promotion, each null when absent or of another business.
+ */
+export async function loadContext(db: Db, q: { businessId: string; employeeId: string; approverId: string | null; ruleId: string | null; promotionId: string | null }): Promise<LoadedContext> {
+  const { rows } = await sql<ContextRow>`
+    select e.id as e_id, e.business_id as e_business_id, e.role as e_role, e.can_approve_discounts as e_approve, e.can_override_prices as e_override, e.is_active as e_active,
+           a.id as a_id, a.business_id as a_business_id, a.role as a_role, a.can_approve_discounts as a_approve, a.can_override_prices as a_override, a.is_active as a_active,
+           r.id as r_id, r.business_id as r_business_id, r.name as r_name, r.scope as r_scope, r.type as r_type, r.method as r_method, r.value as r_value,
+           r.max_value as r_max_value, r.requires_reason as r_requires_reason, r.requires_approval as r_requires_approval, r.min_role_level as r_min_role_level,
+           r.is_active as r_is_active, r.valid_from as r_valid_from, r.valid_to as r_valid_to,
+           p.id as p_id, p.business_id as p_business_id, p.name as p_name, p.method as p_method, p.value as p_value, p.max_value as p_max_value,
+           p.is_active as p_is_active, p.valid_from as p_valid_from, p.valid_to as p_valid_to
+    from (select 1) as one
+    left join employee e on e.business_id = ${q.businessId}::uuid and e.id = ${q.employeeId}::uuid
+    left join employee a on a.business_id = ${q.businessId}::uuid and a.id = ${q.approverId}::uuid
+    left join discount_rule r on r.business_id = ${q.businessId}::uuid and r.id = ${q.ruleId}::uuid
+    left join promotion p on p.business_id = ${q.businessId}::uuid and p.id = ${q.promotionId}::uuid`.execute(db);
+  const c = rows[0];
+  if (!c) throw new Error('context query returned no row');
+  return {
+    employee: c.e_id === null ? null : { id: c.e_id, businessId: c.e_business_id, role: c.e_role, canApproveDiscounts: c.e_approve, canOverridePrices: c.e_override, isActive: c.e_active },
+    approver: c.a_id === null ? null : { id: c.a_id, businessId: c.a_business_id, role: c.a_role, canApproveDiscounts: c.a_approve, canOverridePrices: c.a_override, isActive: c.a_active },
+    rule: c.r_id === null ? null : {
+      id: c.r_id, businessId: c.r_business_id, name: c.r_name, scope: c.r_scope, type: c.r_type, method: c.r_method, value: c.r_value, maxValue: c.r_max_value,
+      requiresReason: c.r_requires_reason, requiresApproval: c.r_requires_approval, minRoleLevel: c.r_min_role_level, isActive: c.r_is_active,
+      validFrom: c.r_valid_from, validTo: c.r_valid_to,
+    },
+    promotion: c.p_id === null ? null : {
+      id: c.p_id, businessId: c.p_business_id, name: c.p_name, method: c.p_method, value: c.p_value, maxValue: c.p_max_value,
+      isActive: c.p_is_active, validFrom: c.p_valid_from, validTo: c.p_valid_to,
+    },
+  };
 }
