@@ -83,20 +83,23 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('approved_by', 'uuid', (c) => c.references('employee.id'))
     // Loyalty redemptions may come without a till employee (online orders).
     .addColumn('created_by', 'uuid', (c) => c.references('employee.id'))
-    // The loyalty redemption this row records: the idempotency key of the consumer.
-    .addColumn('redemption_id', 'uuid', (c) => c.unique())
+    // The loyalty redemption this row records: the idempotency key of the consumer (partial unique index below).
+    .addColumn('redemption_id', 'uuid')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema.createIndex('discount_application_entity_idx').on('discount_application').columns(['business_id', 'entity_type', 'entity_id']).execute();
   await db.schema.createIndex('discount_application_employee_idx').on('discount_application').columns(['business_id', 'created_by', 'created_at']).execute();
-  await db.schema.createIndex('discount_application_rule_idx').on('discount_application').columns(['rule_id']).execute();
+  // Partial indexes: most rows have no rule / no redemption, and every index is paid on each insert.
+  await db.schema.createIndex('discount_application_rule_idx').on('discount_application').columns(['rule_id']).where(sql.ref('rule_id'), 'is not', null).execute();
+  await db.schema.createIndex('discount_application_redemption_key').on('discount_application').columns(['redemption_id']).unique()
+    .where(sql.ref('redemption_id'), 'is not', null).execute();
 
   // Transactional outbox: written in the same transaction as the application row; the relay
   // publishes unpublished rows in seq order and marks them. id is the event id consumers dedupe on.
   await db.schema
     .createTable('discount_outbox')
-    .addColumn('seq', 'bigserial', (c) => c.primaryKey())
-    .addColumn('id', 'uuid', (c) => c.notNull().unique())
+    .addColumn('id', 'uuid', (c) => c.primaryKey())
+    .addColumn('seq', 'bigserial', (c) => c.notNull())
     .addColumn('topic', 'varchar(100)', (c) => c.notNull())
     .addColumn('key', 'text', (c) => c.notNull())
     .addColumn('payload', 'jsonb', (c) => c.notNull())

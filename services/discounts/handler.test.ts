@@ -112,6 +112,10 @@ describe('approval gate and reason', () => {
     const d = applied(decideDiscount(withApprover, { ...approvalRule, approver: employee({ id: 'e-mgr', role: 'manager', canApproveDiscounts: true }) }));
     expect(d.application.approvedBy).toBe('e-mgr');
   });
+  it('a named approver must exist in the business even when the rule needs no approval', () => {
+    expect(code(decideDiscount(request({ approvedBy: 'e-ghost' }), context()))).toBe('APPROVER_NOT_FOUND');
+    expect(code(decideDiscount(request({ approvedBy: 'e-mgr' }), context({ approver: employee({ id: 'e-mgr' }) })))).toBeNull();
+  });
   it('requiresReason refuses a missing or blank reason', () => {
     const c = context({ rule: rule({ requiresReason: true }) });
     expect(code(decideDiscount(request(), c))).toBe('REASON_REQUIRED');

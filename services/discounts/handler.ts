@@ -169,14 +169,17 @@ function resolve(req: ApplyDiscountRequest, ctx: DiscountContext): Resolved | Di
     }
   }
 
+  // A named approver must be an employee of this business, whether or not the rule needs one.
+  if (req.approvedBy !== null && (!ctx.approver || ctx.approver.businessId !== req.businessId)) {
+    return fail('APPROVER_NOT_FOUND', `approver ${req.approvedBy} not found`);
+  }
   // Permission layering: an override needs canOverridePrices ...
   if (resolved.type === 'override' && !employee.canOverridePrices) return fail('OVERRIDE_NOT_PERMITTED', 'a price override needs canOverridePrices');
   // ... and an approval-required rule needs an employee (the one applying it, or a named approver) with canApproveDiscounts.
   if (requiresApproval && !employee.canApproveDiscounts) {
     if (req.approvedBy === null) return fail('APPROVAL_REQUIRED', 'the rule requires approval by an employee with canApproveDiscounts');
     const { approver } = ctx;
-    if (!approver || approver.businessId !== req.businessId) return fail('APPROVER_NOT_FOUND', `approver ${req.approvedBy} not found`);
-    if (!approver.isActive || !approver.canApproveDiscounts) return fail('APPROVAL_REQUIRED', 'the approver may not approve discounts');
+    if (!approver?.isActive || !approver.canApproveDiscounts) return fail('APPROVAL_REQUIRED', 'the approver may not approve discounts');
   }
   if (requiresReason && (req.reason === null || req.reason.trim() === '')) return fail('REASON_REQUIRED', 'the rule requires a reason');
   return resolved;

@@ -241,6 +241,22 @@ describe('discounts HTTP API on real Postgres', () => {
       expect((await applyLine({ reason: 'expired soon', discount: { kind: 'rule', ruleId: reasoned } })).status).toBe(201);
     });
 
+    it('changes made elsewhere (another instance, another module) apply at once: cached rows are version-guarded', async () => {
+      const emp = await givenEmployee(world.db, A, 'manager');
+      const ruleId = await givenRule(world.db, A, { value: '10', min_role_level: 'manager' });
+      const apply = () => applyLine({ employeeId: emp, discount: { kind: 'rule', ruleId } });
+      expect((await apply()).body.application.amountApplied).toBe('10');
+      expect((await apply()).status).toBe(201); // served from the cached context
+      await world.db.updateTable('discount_rule').set({ value: '20' }).where('id', '=', ruleId).execute();
+      expect((await apply()).body.application.amountApplied).toBe('20');
+      await world.db.updateTable('employee').set({ role: 'cashier' }).where('id', '=', emp).execute();
+      expect((await apply()).body.code).toBe('ROLE_TOO_LOW');
+      await world.db.updateTable('employee').set({ role: 'owner' }).where('id', '=', emp).execute();
+      expect((await apply()).status).toBe(201);
+      await world.db.updateTable('discount_rule').set({ is_active: false }).where('id', '=', ruleId).execute();
+      expect((await apply()).body.code).toBe('RULE_INACTIVE');
+    });
+
     it('a promotion discount writes the PROMOTION_DISCOUNT_APPLIED event to the outbox with the application', async () => {
       const promotionId = await givenPromotion(world.db, A, { value: '20' });
       const r = await applyLine({ discount: { kind: 'promotion', promotionId } });

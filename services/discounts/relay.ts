@@ -66,18 +66,18 @@ export function createRelay(deps: RelayDeps) {
       for (const r of rows) {
         const t = outboxTopic.safeParse(r.topic);
         const value = t.success ? await serde.encode(physical(t.data), r.payload).catch((err: unknown) => { logger.error({ err, eventId: r.id }, 'outbox row does not encode'); return null; }) : null;
-        if (!t.success || value === null) { poison.push(r.seq); continue; }
+        if (!t.success || value === null) { poison.push(r.id); continue; }
         const topic = physical(t.data);
         const batch = byTopic.get(topic) ?? { topic, messages: [] };
         batch.messages.push({ key: r.key, value, headers: { [EVENT_ID_HEADER]: r.id, 'event-type': TOPICS[t.data].schema } });
         byTopic.set(topic, batch);
-        sent.push(r.seq);
+        sent.push(r.id);
       }
       if (byTopic.size) await producer.sendBatch({ topicMessages: [...byTopic.values()] });
       await deps.afterPublish?.(rows.map((r) => r.id));
-      if (sent.length) await trx.updateTable('discount_outbox').set({ published_at: sql<Date>`now()`, attempts: sql<number>`attempts + 1` }).where('seq', 'in', sent).execute();
+      if (sent.length) await trx.updateTable('discount_outbox').set({ published_at: sql<Date>`now()`, attempts: sql<number>`attempts + 1` }).where('id', 'in', sent).execute();
       // A row that cannot be encoded is a bug: it stays unpublished (counted) rather than blocking the rest.
-      if (poison.length) await trx.updateTable('discount_outbox').set({ attempts: sql<number>`attempts + 1` }).where('seq', 'in', poison).execute();
+      if (poison.length) await trx.updateTable('discount_outbox').set({ attempts: sql<number>`attempts + 1` }).where('id', 'in', poison).execute();
       return sent.length;
     });
   }

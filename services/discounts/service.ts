@@ -10,12 +10,14 @@ import {
   decideDiscount, decideLoyalty, type ApplicationRecord, type ApplyDiscountRequest, type CartDiscountDetail,
   type DiscountLayer, type LineDiscountDetail, type LoyaltyRequest,
 } from './handler';
-import { findEmployee, loadContext, toEmployeeView, writeApplication, type Db } from './store';
+import { findEmployee, loadContext, toEmployeeView, writeApplicationIfUnchanged, type Db, type Guard, type LoadedContext } from './store';
 
 export interface DiscountsDeps {
   db: Kysely<Database>;
   now?: () => Date;
   newId?: () => string;
+  /** Contexts kept for version-guarded reuse (0 disables the cache). */
+  contextCacheSize?: number;
 }
 
 /** The stack already on the line / cart: only its layers matter, totals are recomputed. */
@@ -32,16 +34,48 @@ export function createDiscounts(deps: DiscountsDeps) {
   const newId = deps.newId ?? randomUUID;
   const { db } = deps;
 
+  // Contexts (employee, approver, rule, promotion rows) seen recently, by the ids of the request.
+  // A cached context is only ever used to APPLY, and the write is guarded by the row versions it
+  // saw: a rule deactivated or an employee changed anywhere makes the write miss, and the request
+  // is decided again on fresh rows. A refusal is never based on a cached row.
+  const cache = new Map<string, LoadedContext>();
+  const cacheSize = deps.contextCacheSize ?? 10_000;
+  const remember = (key: string, ctx: LoadedContext): void => {
+    cache.delete(key);
+    cache.set(key, ctx);
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+  };
+
   async function apply(req: ApplyDiscountRequest) {
     const src = req.discount;
-    const loaded = await loadContext(db, {
+    const ids = {
       businessId: req.businessId, employeeId: req.employeeId, approverId: req.approvedBy,
       ruleId: src.kind === 'rule' ? src.ruleId : null, promotionId: src.kind === 'promotion' ? src.promotionId : null,
-    });
-    const decision = decideDiscount(req, { ...loaded, now: now(), applicationId: newId(), applicationEventId: newId(), promotionEventId: newId() });
-    if (decision.kind === 'reject') throw DiscountsError.of(decision.error);
-    await writeApplication(db, decision.application, decision.events);
-    return decision;
+    };
+    const key = `${ids.businessId}|${ids.employeeId}|${ids.approverId}|${ids.ruleId}|${ids.promotionId}`;
+    const cached = cacheSize > 0 ? cache.get(key) : undefined;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const fromCache = attempt === 0 && cached !== undefined;
+      const loaded = fromCache ? cached : await loadContext(db, ids);
+      const decision = decideDiscount(req, { ...loaded, now: now(), applicationId: newId(), applicationEventId: newId(), promotionEventId: newId() });
+      if (decision.kind === 'reject') {
+        if (fromCache) continue;
+        throw DiscountsError.of(decision.error);
+      }
+      const guard: Guard = {
+        employee: { id: req.employeeId, version: loaded.versions.employee },
+        approver: { id: req.approvedBy, version: loaded.versions.approver },
+        rule: { id: loaded.rule?.id ?? null, version: loaded.versions.rule },
+        promotion: { id: loaded.promotion?.id ?? null, version: loaded.versions.promotion },
+      };
+      if (await writeApplicationIfUnchanged(db, decision.application, decision.events, guard)) {
+        if (cacheSize > 0) remember(key, loaded);
+        return decision;
+      }
+      cache.delete(key);
+    }
+    // Only when the rows change under every attempt: not the caller's fault, not a silent success.
+    throw new Error('the rule, promotion or employee kept changing while the discount was applied');
   }
 
   return {
@@ -76,7 +110,7 @@ export function createDiscounts(deps: DiscountsDeps) {
           line_id: input.lineId, scope: decision.application.scope, type: 'loyalty', method: 'amount', value: decision.application.value,
           amount_applied: decision.application.amountApplied, reason: decision.application.reason, created_by: input.employeeId,
           redemption_id: input.redemptionId, created_at: decision.application.createdAt,
-        }).onConflict((oc) => oc.column('redemption_id').doNothing()).returning('id').executeTakeFirst();
+        }).onConflict((oc) => oc.column('redemption_id').where('redemption_id', 'is not', null).doNothing()).returning('id').executeTakeFirst();
         if (!inserted) {
           const winner = await t.selectFrom('discount_application').select('id').where('redemption_id', '=', input.redemptionId).executeTakeFirstOrThrow();
           return { kind: 'duplicate', applicationId: winner.id };

@@ -112,19 +112,6 @@ const applicationRow = (a: ApplicationRecord) => ({
 });
 const outboxRows = (events: OutboxEvent[]) => events.map((e) => ({ id: e.id, topic: e.topic, key: e.key, payload: JSON.stringify(e.payload) }));
 
-/**
- * The apply step: the audit row and its outbox events in ONE statement (a data-modifying CTE),
- * hence one transaction with no BEGIN/COMMIT round trips: both rows commit, or neither.
- */
-export async function writeApplication(db: Db, a: ApplicationRecord, events: OutboxEvent[]): Promise<void> {
-  if (events.length === 0) {
-    await db.insertInto('discount_application').values(applicationRow(a)).execute();
-    return;
-  }
-  await db.with('audit', (qb) => qb.insertInto('discount_application').values(applicationRow(a)).returning('id'))
-    .insertInto('discount_outbox').values(outboxRows(events)).execute();
-}
-
 interface ContextRow {
   e_id: string | null; e_business_id: string; e_role: EmployeeRow['role']; e_approve: boolean; e_override: boolean; e_active: boolean;
   a_id: string | null; a_business_id: string; a_role: EmployeeRow['role']; a_approve: boolean; a_override: boolean; a_active: boolean;
@@ -133,9 +120,12 @@ interface ContextRow {
   r_is_active: boolean; r_valid_from: Date | null; r_valid_to: Date | null;
   p_id: string | null; p_business_id: string; p_name: string; p_method: PromotionRow['method']; p_value: string; p_max_value: string | null;
   p_is_active: boolean; p_valid_from: Date | null; p_valid_to: Date | null;
+  e_v: string | null; a_v: string | null; r_v: string | null; p_v: string | null;
 }
 
-export interface LoadedContext { employee: EmployeeView | null; approver: EmployeeView | null; rule: RuleView | null; promotion: PromotionView | null }
+/** Row versions (Postgres xmin, which every UPDATE changes) of the rows a decision was based on. */
+export interface Versions { employee: string | null; approver: string | null; rule: string | null; promotion: string | null }
+export interface LoadedContext { employee: EmployeeView | null; approver: EmployeeView | null; rule: RuleView | null; promotion: PromotionView | null; versions: Versions }
 
 /**
  * Everything the engine needs for one application, in ONE query (left joins on a single row):
@@ -149,7 +139,8 @@ export async function loadContext(db: Db, q: { businessId: string; employeeId: s
            r.max_value as r_max_value, r.requires_reason as r_requires_reason, r.requires_approval as r_requires_approval, r.min_role_level as r_min_role_level,
            r.is_active as r_is_active, r.valid_from as r_valid_from, r.valid_to as r_valid_to,
            p.id as p_id, p.business_id as p_business_id, p.name as p_name, p.method as p_method, p.value as p_value, p.max_value as p_max_value,
-           p.is_active as p_is_active, p.valid_from as p_valid_from, p.valid_to as p_valid_to
+           p.is_active as p_is_active, p.valid_from as p_valid_from, p.valid_to as p_valid_to,
+           e.xmin::text as e_v, a.xmin::text as a_v, r.xmin::text as r_v, p.xmin::text as p_v
     from (select 1) as one
     left join employee e on e.business_id = ${q.businessId}::uuid and e.id = ${q.employeeId}::uuid
     left join employee a on a.business_id = ${q.businessId}::uuid and a.id = ${q.approverId}::uuid
@@ -169,5 +160,48 @@ export async function loadContext(db: Db, q: { businessId: string; employeeId: s
       id: c.p_id, businessId: c.p_business_id, name: c.p_name, method: c.p_method, value: c.p_value, maxValue: c.p_max_value,
       isActive: c.p_is_active, validFrom: c.p_valid_from, validTo: c.p_valid_to,
     },
+    versions: { employee: c.e_v, approver: c.a_v, rule: c.r_v, promotion: c.p_v },
   };
+}
+
+/** The ids a decision read, with the versions it saw (null id: not read). */
+export interface Guard {
+  employee: { id: string; version: string | null };
+  approver: { id: string | null; version: string | null };
+  rule: { id: string | null; version: string | null };
+  promotion: { id: string | null; version: string | null };
+}
+
+const unchanged = (table: 'employee' | 'discount_rule' | 'promotion', g: { id: string | null; version: string | null }) =>
+  g.id === null ? sql`true` : sql`exists (select 1 from ${sql.table(table)} where id = ${g.id}::uuid and xmin::text = ${g.version})`;
+
+/**
+ * The apply step for a decision made on possibly cached rows: the audit row and its outbox events
+ * in ONE statement, written only if the employee, approver, rule and promotion are still exactly
+ * the versions the decision saw. Returns false (nothing written) when one changed or vanished.
+ */
+export async function writeApplicationIfUnchanged(db: Db, a: ApplicationRecord, events: OutboxEvent[], g: Guard): Promise<boolean> {
+  const r = applicationRow(a);
+  const outbox = sql.join(outboxRows(events).map((e) => sql`(${e.id}::uuid, ${e.topic}, ${e.key}, ${e.payload}::jsonb)`));
+  try {
+    const { rows } = await sql<{ id: string }>`
+      with audit as (
+        insert into discount_application (id, business_id, entity_type, entity_id, line_id, scope, type, method, value, amount_applied,
+          rule_id, promotion_id, reason, approved_by, created_by, redemption_id, created_at)
+        select ${r.id}::uuid, ${r.business_id}::uuid, ${r.entity_type}, ${r.entity_id}::uuid, ${r.line_id}, ${r.scope}::discount_scope,
+          ${r.type}::discount_type, ${r.method}::discount_method, ${r.value}::numeric, ${r.amount_applied}::numeric, ${r.rule_id}::uuid,
+          ${r.promotion_id}::uuid, ${r.reason}, ${r.approved_by}::uuid, ${r.created_by}::uuid, ${r.redemption_id}::uuid, ${r.created_at}::timestamptz
+        where ${unchanged('employee', g.employee)} and ${unchanged('employee', g.approver)}
+          and ${unchanged('discount_rule', g.rule)} and ${unchanged('promotion', g.promotion)}
+        returning id
+      )
+      insert into discount_outbox (id, topic, key, payload)
+      select v.id, v.topic, v.key, v.payload from (values ${outbox}) as v(id, topic, key, payload) cross join audit
+      returning id`.execute(db);
+    return rows.length > 0;
+  } catch (e) {
+    // A referenced rule/employee deleted between the guard and the insert: the decision is stale.
+    if ((e as { code?: string }).code === '23503') return false;
+    throw e;
+  }
 }
