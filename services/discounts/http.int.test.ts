@@ -112,6 +112,11 @@ describe('discounts HTTP API on real Postgres', () => {
         .set('content-type', 'application/json').send('{"name":');
       expect(malformed.status).toBe(400);
       expect((await get(`/discounts/rules?businessId=${A}&limit=abc`)).status).toBe(400);
+      expect((await get(`/discounts/rules?businessId=${A}&businessId=${B}`)).status).toBe(400);
+      const huge = await post(`/discounts/rules?businessId=${A}`, { ...body, description: 'x'.repeat(300_000) });
+      expect(huge.status).toBe(400);
+      expect((await post(`/discounts/applications/line?businessId=${A}`, null)).status).toBe(400);
+      expect((await request(app).get('/nowhere')).status).toBe(404);
       expect((await get(`/discounts/rules?businessId=not-a-uuid`)).status).toBe(400);
     });
 
