@@ -29,7 +29,8 @@ export function odooSinkEnv(env: NodeJS.ProcessEnv) {
     ODOO_BATCH_SIZE: z.coerce.number().int().min(1).max(50).default(50),
     ODOO_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
     ODOO_STORE_MODEL: z.string().min(1).default('mint.store'),
-    ODOO_STORE_LOCATION_FIELD: z.string().min(1).default('location_uuid'),
+    /** The field of ODOO_STORE_MODEL holding the store's Dutchie LocId (locations.pos_loc_id). */
+    ODOO_STORE_LOC_FIELD: z.string().min(1).default('dutchie_loc_id'),
     ODOO_STORES: storeMap.optional(),
     SINK_GROUP_ID: z.string().min(1).default('odoo-sink'),
     SINK_SLICE_SIZE: z.coerce.number().int().min(1).max(5000).default(500),

@@ -49,7 +49,7 @@ describe('planTarget', () => {
   it('writes only changed fields (plus synced_at) to the record of this store', () => {
     const other = inOdoo(12, givenDeal(), { store_ids: [99] });
     const actions = planTarget(target(msg(key, givenDeal({ value: '0.30' }))), STORE, [other, inOdoo(11)], NOW);
-    expect(actions).toEqual([{ kind: 'write', why: 'changed', target: expect.anything(), ids: [11], values: { discount_amount: '30', synced_at: '2026-11-21 18:00:00' } }]);
+    expect(actions).toEqual([{ kind: 'write', why: 'changed', target: expect.anything(), ids: [11], values: { discount_amount: '30', discount_value: '30', synced_at: '2026-11-21 18:00:00' } }]);
   });
 
   it('deactivates a removed deal (never unlinks) and skips removing one Odoo never had', () => {

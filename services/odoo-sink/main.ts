@@ -9,7 +9,8 @@ import { odooSinkEnv, type OdooSinkConfig } from './config';
 import { createOdooSinkConsumer } from './consumer';
 import { createOdooClient } from './odoo-client';
 import { createSink } from './sink';
-import { createOdooStoreDirectory, staticStoreDirectory } from './stores';
+import { createStoreDirectory, staticStoreDirectory } from './stores';
+import { createDb } from '../../shared/db/db';
 import { Counter } from 'prom-client';
 
 export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boolean } = {}) {
@@ -21,9 +22,10 @@ export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boole
     logger,
     onCall: (method) => odooCalls.inc({ method }),
   });
+  const db = createDb(cfg.DATABASE_URL, 2);
   const stores = cfg.ODOO_STORES
     ? staticStoreDirectory(cfg.ODOO_STORES)
-    : createOdooStoreDirectory(odoo, { model: cfg.ODOO_STORE_MODEL, locationField: cfg.ODOO_STORE_LOCATION_FIELD }, Date.now);
+    : createStoreDirectory({ db, odoo, lookup: { model: cfg.ODOO_STORE_MODEL, locField: cfg.ODOO_STORE_LOC_FIELD }, now: Date.now });
   const sink = createSink({ odoo, stores, logger, now: Date.now, batchSize: cfg.ODOO_BATCH_SIZE, concurrency: cfg.ODOO_CONCURRENCY });
   const kafka = createKafka({ brokers: cfg.KAFKA_BROKERS, clientId: 'odoo-sink' }, logger);
   const consumer = createOdooSinkConsumer({
@@ -40,6 +42,7 @@ export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boole
     logger, odoo, consumer, ops,
     async stop(): Promise<void> {
       await consumer.stop();
+      await db.destroy();
       await new Promise<void>((r) => (ops ? ops.close(() => r()) : r()));
     },
   };

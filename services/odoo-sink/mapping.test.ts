@@ -12,7 +12,7 @@ describe('toOdooValues: a Dutchie deal as one mint.discount', () => {
     const v = toOdooValues(givenDeal(), 7, NOW);
     expect(v).toMatchObject({
       name: '25% off Brand X', description: '25% Brand X SS', code: false, discount_type: 'percent',
-      discount_amount: '25', discount_value: '0', calculation_method_id: 2, is_active: true, is_available_online: true,
+      discount_amount: '25', discount_value: '25', calculation_method_id: 2, is_active: true, is_available_online: true,
       valid_from: '2026-11-01', valid_until: '2026-11-30', start_time: 0, end_time: 0,
       monday: true, sunday: true, threshold_type: 'none', threshold_min: '0', minimum_items_required: 0,
       can_stack_automatically: true, external_id: false, dutchie_discount_id: '1001', dutchie_is_deleted: false,
@@ -22,7 +22,8 @@ describe('toOdooValues: a Dutchie deal as one mint.discount', () => {
     expect(JSON.parse(v.raw_payload)).toEqual({ id: 1001, onlineName: '25% off Brand X' });
   });
 
-  it('puts methods 1, 5 and 15 in discount_value, the others in discount_amount', () => {
+  it('puts methods 1, 5 and 15 in discount_value, 3 and 6 in discount_amount, a percent in both', () => {
+    expect(amountFields(givenDeal({ value: '0.25' }))).toEqual({ discount_amount: '25', discount_value: '25' });
     expect(amountFields(givenDeal({ calculationMethodId: 1, kind: 'flat', value: '5.50' }))).toEqual({ discount_amount: '0', discount_value: '5.5' });
     expect(amountFields(givenDeal({ calculationMethodId: 5, kind: 'amount_off_total', value: '10' }))).toEqual({ discount_amount: '0', discount_value: '10' });
     expect(amountFields(givenDeal({ calculationMethodId: 15, kind: 'loyalty', value: '2' }))).toEqual({ discount_amount: '0', discount_value: '2' });
@@ -101,7 +102,7 @@ describe('diffValues', () => {
   const want = toOdooValues(givenDeal(), 7, NOW);
   // What Odoo's search_read gives back for the same record: numbers for floats, false for empty.
   const asOdoo = (): OdooRecord => ({
-    ...want, id: 11, discount_amount: 25, discount_value: 0, threshold_min: 0, threshold_max: 0, code: false, synced_at: '2026-01-01 00:00:00',
+    ...want, id: 11, discount_amount: 25, discount_value: 25, threshold_min: 0, threshold_max: 0, code: false, synced_at: '2026-01-01 00:00:00',
   });
 
   it('finds nothing to write when Odoo already holds the deal (decimals compared as decimals, synced_at ignored)', () => {

@@ -146,15 +146,18 @@ function decimalText(v: string | null, what: string): string {
 }
 
 /**
- * Where the deal's value goes: methods 1, 5, 15 carry it in `discount_value`, every other method in
- * `discount_amount`; the other field is 0. Percents become whole percents (0.25 → 25), as Odoo keeps them.
+ * Where the deal's value goes: methods 1, 5, 15 carry it in `discount_value` (rule 8), methods 3 and 6
+ * in `discount_amount`; the other field is 0. Percents become whole percents (0.25 → 25) and go in
+ * both fields: rule 8 puts them in `discount_amount`, while Odoo's own percent deals (PTL) keep the
+ * whole percent in `discount_value`; writing both means neither reader sees a 0 % deal.
  */
 export function amountFields(deal: Deal): { discount_amount: string; discount_value: string } {
-  let value = new Decimal(decimalText(deal.value, 'value'));
+  const value = new Decimal(decimalText(deal.value, 'value'));
   const isPercent = deal.calculationMethodId === PERCENT_METHOD || (deal.calculationMethodId === null && deal.kind === 'percent');
   if (isPercent) {
     if (value.isNegative() || value.greaterThan(1)) throw new MappingError(`percent ${value.toString()} is outside 0-1`);
-    value = value.times(100);
+    const whole = value.times(100).toString();
+    return { discount_amount: whole, discount_value: whole };
   }
   const text = value.toString();
   return deal.calculationMethodId !== null && VALUE_IN_DISCOUNT_VALUE.has(deal.calculationMethodId)

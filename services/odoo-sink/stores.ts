@@ -1,38 +1,52 @@
 /**
  * Which Odoo store a location UUID is. Odoo keeps its own store ids (`store_ids` is a many2many to
- * them); the sink looks each location up once by a configurable model/field and caches the answer.
- * Unknown locations are asked again at most once per `missTtlMs`.
+ * `mint.store`), and a `mint.store` names its Dutchie LocId (`dutchie_loc_id`); the location's LocId
+ * is in Postgres `locations.pos_loc_id`. The sink joins the two once per location and caches the
+ * answer; a location either side does not know is asked again at most once per `missTtlMs`.
  */
+import type { Kysely } from 'kysely';
+import type { Database } from '../../shared/db/schema';
 import type { OdooClient } from './odoo-client';
 
 export interface StoreDirectory {
-  /** Odoo store id by location UUID; locations Odoo does not know are absent. */
+  /** Odoo store id by location UUID; locations without an Odoo store are absent. */
   resolve(locationIds: readonly string[]): Promise<Map<string, number>>;
 }
 
-export interface OdooStoreLookup { model: string; locationField: string }
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createOdooStoreDirectory(odoo: OdooClient, lookup: OdooStoreLookup, now: () => number, missTtlMs = 60_000): StoreDirectory {
+export interface OdooStoreLookup { model: string; locField: string }
+
+function pick(known: ReadonlyMap<string, number>, ids: readonly string[]): Map<string, number> {
+  return new Map(ids.flatMap((l) => { const id = known.get(l); return id === undefined ? [] : [[l, id] as const]; }));
+}
+
+export function createStoreDirectory(deps: { db: Kysely<Database>; odoo: OdooClient; lookup: OdooStoreLookup; now: () => number; missTtlMs?: number }): StoreDirectory {
+  const { db, odoo, lookup, now, missTtlMs = 60_000 } = deps;
   const known = new Map<string, number>();
   const missedAt = new Map<string, number>();
   return {
     async resolve(locationIds) {
       const ask = [...new Set(locationIds)].filter((l) => !known.has(l) && now() - (missedAt.get(l) ?? -Infinity) >= missTtlMs);
       if (ask.length) {
-        const rows = await odoo.executeKw<Array<Record<string, unknown>>>(
-          lookup.model, 'search_read', [[[lookup.locationField, 'in', ask]]], { fields: ['id', lookup.locationField] });
-        for (const r of rows) {
-          const loc = r[lookup.locationField];
-          if (typeof loc === 'string' && typeof r.id === 'number') known.set(loc, r.id);
+        // locations.id is a uuid column: a key whose location part is no UUID cannot be a store.
+        const uuids = ask.filter((l) => UUID.test(l));
+        const rows = uuids.length ? await db.selectFrom('locations').select(['id', 'pos_loc_id']).where('id', 'in', uuids).execute() : [];
+        const locOf = new Map(rows.map((r) => [r.id, r.pos_loc_id]));
+        if (locOf.size) {
+          const stores = await odoo.executeKw<Array<Record<string, unknown>>>(
+            lookup.model, 'search_read', [[[lookup.locField, 'in', [...new Set(locOf.values())]]]], { fields: ['id', lookup.locField] });
+          const storeOfLoc = new Map(stores.flatMap((s) => (typeof s.id === 'number' && typeof s[lookup.locField] === 'number' ? [[s[lookup.locField] as number, s.id] as const] : [])));
+          for (const [location, posLocId] of locOf) { const s = storeOfLoc.get(posLocId); if (s !== undefined) known.set(location, s); }
         }
         for (const l of ask) if (!known.has(l)) missedAt.set(l, now());
       }
-      return new Map(locationIds.flatMap((l) => { const id = known.get(l); return id === undefined ? [] : [[l, id] as const]; }));
+      return pick(known, locationIds);
     },
   };
 }
 
-/** A fixed map (tests, or deployments that configure it): `uuid=7,uuid2=8`. */
+/** A fixed map (deployments that configure it, or the benchmark): `uuid=7,uuid2=8`. */
 export function staticStoreDirectory(map: ReadonlyMap<string, number>): StoreDirectory {
-  return { resolve: (ids) => Promise.resolve(new Map(ids.flatMap((l) => { const id = map.get(l); return id === undefined ? [] : [[l, id] as const]; }))) };
+  return { resolve: (ids) => Promise.resolve(pick(map, ids)) };
 }
