@@ -2,6 +2,7 @@
  * Given-helpers for the sink's integration tests and benchmark: the sandbox Odoo (services/sandbox)
  * started in-process on an ephemeral port with one store, and a producer of canonical deals.
  */
+import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../shared/db/schema';
@@ -56,6 +57,20 @@ export async function givenAzLocation(db: Kysely<Database>): Promise<void> {
   await db.insertInto('locations').values({
     id: AZ_LOCATION, name: 'Mint Tempe', state: 'AZ', time_zone: 'America/Phoenix', lsp_id: 100, pos_loc_id: AZ_POS_LOC_ID, dutchie_api: 'pos', org_id: null,
   }).onConflict((oc) => oc.column('id').doNothing()).execute();
+}
+
+/** `n` more AZ stores: a Postgres location and a `mint.store` each. Returns their location UUIDs. */
+export async function givenMoreStores(db: Kysely<Database>, odoo: SandboxOdoo, n: number): Promise<string[]> {
+  const [market] = odoo.store.search('mint.market', [['code', '=', 'AZ']]);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = randomUUID();
+    const posLocId = 6000 + i;
+    odoo.store.create('mint.store', { name: `Mint Bench #${i}`, market_id: market ?? false, dutchie_loc_id: posLocId });
+    await db.insertInto('locations').values({ id, name: `Mint Bench #${i}`, state: 'AZ', time_zone: 'America/Phoenix', lsp_id: 100, pos_loc_id: posLocId, dutchie_api: 'pos', org_id: null }).execute();
+    out.push(id);
+  }
+  return out;
 }
 
 export interface DealPublisher {
