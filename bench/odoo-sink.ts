@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   log(`batched: ${DEALS} deals over ${STORES} stores (≤ 50 records a call, 4 calls in flight)`);
   const batched = await run('batched', DEALS, { ODOO_BATCH_SIZE: '50', ODOO_CONCURRENCY: '4' });
   log(`baseline: ${BASELINE_DEALS} deals, one record per call, one call at a time`);
-  const baseline = await run('baseline', BASELINE_DEALS, { ODOO_BATCH_SIZE: '1', ODOO_CONCURRENCY: '1' });
+  const baseline = await run('baseline', BASELINE_DEALS, { ODOO_BATCH_SIZE: '1', ODOO_CONCURRENCY: '1', SINK_PARTITIONS_CONCURRENTLY: '1' });
   const ratio = +(batched.deals_per_s / baseline.deals_per_s).toFixed(2);
   const target = { create_odoo_calls_per_deal_max: 0.05, update_odoo_calls_per_deal_max: 1.05, ratio_min: 2 };
   const met = batched.create.odoo_calls_per_deal <= target.create_odoo_calls_per_deal_max

@@ -34,6 +34,7 @@ export function odooSinkEnv(env: NodeJS.ProcessEnv) {
     ODOO_STORES: storeMap.optional(),
     SINK_GROUP_ID: z.string().min(1).default('odoo-sink'),
     SINK_SLICE_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+    SINK_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(32).default(3),
     SINK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(500),
     SINK_RETRY_CAP_MS: z.coerce.number().int().min(100).default(10_000),
     METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9105),

@@ -22,6 +22,8 @@ export interface ConsumerSettings {
   partitions: number;
   /** Messages applied (and committed) together; several Odoo calls of ≤ batchSize records each. */
   sliceSize: number;
+  /** Partitions processed at once (a location lives on one partition, so they never share a key). */
+  partitionsConcurrently: number;
   retryBaseMs: number;
   retryCapMs: number;
 }
@@ -114,6 +116,7 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
     await c.subscribe({ topic: inTopic, fromBeginning: true });
     await c.run({
       autoCommit: false,
+      partitionsConsumedConcurrently: settings.partitionsConcurrently,
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         const { batch } = payload;

@@ -32,7 +32,7 @@ export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boole
     kafka, serde: AvroSerde.create(cfg.SCHEMA_REGISTRY_URL), sink, logger, metrics,
     settings: {
       topicPrefix: cfg.TOPIC_PREFIX, groupId: cfg.SINK_GROUP_ID, partitions: cfg.KAFKA_PARTITIONS,
-      sliceSize: cfg.SINK_SLICE_SIZE, retryBaseMs: cfg.SINK_RETRY_BASE_MS, retryCapMs: cfg.SINK_RETRY_CAP_MS,
+      sliceSize: cfg.SINK_SLICE_SIZE, partitionsConcurrently: cfg.SINK_PARTITIONS_CONCURRENTLY, retryBaseMs: cfg.SINK_RETRY_BASE_MS, retryCapMs: cfg.SINK_RETRY_CAP_MS,
     },
   });
   await consumer.start();
