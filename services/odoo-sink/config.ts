@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import { baseEnv, devDefault, parseConfig } from '../../shared/config';
 
-/** The sandbox Odoo (`npm run sandbox`, port 7003) as development defaults. */
-export const SANDBOX_ODOO = { url: 'http://127.0.0.1:7003', db: 'mint', login: 'sync@mint.test', apiKey: 'sandbox-odoo-key' } as const;
+/** The sandbox Odoo (`npm run sandbox`, port 7003, seed 42) as development defaults. */
+export const SANDBOX_ODOO = { url: 'http://127.0.0.1:7003', db: 'mint', login: 'dealstream@mint.test', apiKey: 'odoo_42_sandbox_key' } as const;
 
 /** `uuid=7,uuid2=8`: a fixed location → Odoo store map (otherwise the stores are looked up in Odoo). */
 const storeMap = z.string().transform((s, ctx) => {

@@ -1,8 +1,8 @@
 /**
  * Which Odoo store a location UUID is. Odoo keeps its own store ids (`store_ids` is a many2many to
- * `mint.store`), and a `mint.store` names its Dutchie LocId (`dutchie_loc_id`); the location's LocId
- * is in Postgres `locations.pos_loc_id`. The sink joins the two once per location and caches the
- * answer; a location either side does not know is asked again at most once per `missTtlMs`.
+ * `mint.store`). Postgres `locations.odoo_store_id` holds it when the poller has recorded it; else
+ * the sink finds the `mint.store` whose `dutchie_loc_id` is the location's `pos_loc_id`. Answers are
+ * cached; a location either side does not know is asked again at most once per `missTtlMs`.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../shared/db/schema';
@@ -31,8 +31,10 @@ export function createStoreDirectory(deps: { db: Kysely<Database>; odoo: OdooCli
       if (ask.length) {
         // locations.id is a uuid column: a key whose location part is no UUID cannot be a store.
         const uuids = ask.filter((l) => UUID.test(l));
-        const rows = uuids.length ? await db.selectFrom('locations').select(['id', 'pos_loc_id']).where('id', 'in', uuids).execute() : [];
-        const locOf = new Map(rows.map((r) => [r.id, r.pos_loc_id]));
+        const rows = uuids.length ? await db.selectFrom('locations').select(['id', 'pos_loc_id', 'odoo_store_id']).where('id', 'in', uuids).execute() : [];
+        // The poller records a store's Odoo id (locations.odoo_store_id); otherwise ask Odoo by LocId.
+        for (const r of rows) if (r.odoo_store_id !== null) known.set(r.id, r.odoo_store_id);
+        const locOf = new Map(rows.filter((r) => r.odoo_store_id === null).map((r) => [r.id, r.pos_loc_id]));
         if (locOf.size) {
           const stores = await odoo.executeKw<Array<Record<string, unknown>>>(
             lookup.model, 'search_read', [[[lookup.locField, 'in', [...new Set(locOf.values())]]]], { fields: ['id', lookup.locField] });
