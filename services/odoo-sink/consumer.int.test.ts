@@ -4,6 +4,7 @@
  */
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
+import { createProducer } from '../../shared/kafka';
 import { TOPICS, dealKey, topicName } from '../../shared/topics';
 import { parseOdooSinkConfig } from './config';
 import { AZ_LOCATION, givenDeal } from './fixtures';
@@ -92,6 +93,19 @@ describe('odoo-sink: deals.discounts.v1 → sandbox Odoo mint.discount', () => {
     odoo.store.validationFaults = [];
   }, 120_000);
 
+  it('dead-letters a message that is not a decodable deal and goes on', async () => {
+    const producer = createProducer(world.kafka);
+    await producer.connect();
+    await producer.send({ topic: publisher.topic, messages: [{ key: dealKey(AZ_LOCATION, '3500'), value: Buffer.from('{"not":"avro"}') }] });
+    await producer.disconnect();
+    await publisher.publish([givenDeal({ discountId: '3501' })]);
+    await eventually(() => recordOf('3501').length === 1, 30_000, 'the deal after the poison message');
+    await eventually(() => dlqMessages.some((m) => m.key?.toString() === dealKey(AZ_LOCATION, '3500')), 30_000, 'the DLQ message');
+    const dead = dlqMessages.find((m) => m.key?.toString() === dealKey(AZ_LOCATION, '3500'))!;
+    expect(dead.headers?.['dlq-reason']?.toString()).toBe('undecodable');
+    expect(dead.value?.toString()).toBe('{"not":"avro"}');
+  }, 120_000);
+
   it(`loses nothing while Odoo is down for ${OUTAGE_MS / 1000} s during a stream of changes, commits nothing meanwhile, then catches up`, async () => {
     const ids = Array.from({ length: 120 }, (_, i) => String(4000 + i));
     const groupId = `${world.topicPrefix}odoo-sink`;
@@ -101,6 +115,7 @@ describe('odoo-sink: deals.discounts.v1 → sandbox Odoo mint.discount', () => {
 
     await odoo.server.down(OUTAGE_MS);
     const downAt = Date.now();
+    expect(await sink!.consumer.health.odoo()).toBe(true);
     // The stream goes on during the outage: new deals, and changes to ones Odoo already has.
     for (let i = 0; i < 4; i++) {
       await publisher.publish(ids.slice(40 + i * 20, 60 + i * 20).map((id) => givenDeal({ discountId: id })));
@@ -108,6 +123,7 @@ describe('odoo-sink: deals.discounts.v1 → sandbox Odoo mint.discount', () => {
       await new Promise((r) => setTimeout(r, Math.min(5_000, OUTAGE_MS / 8)));
     }
     expect(await caughtUp(world.kafka, groupId, publisher.topic)).toBe(false); // nothing committed past Odoo
+    expect(await sink!.consumer.health.odoo()).toBe(false); // /health says degraded
     expect(ids.slice(40).filter((id) => recordOf(id).length > 0)).toEqual([]);
 
     await eventually(() => ids.every((id) => recordOf(id).length === 1)
@@ -115,6 +131,7 @@ describe('odoo-sink: deals.discounts.v1 → sandbox Odoo mint.discount', () => {
     expect(Date.now() - downAt).toBeGreaterThanOrEqual(OUTAGE_MS - 1_000);
     expect(ids.slice(4).map((id) => recordOf(id)[0]?.discount_amount)).toEqual(ids.slice(4).map(() => 25));
     await eventually(() => caughtUp(world.kafka, groupId, publisher.topic), 15_000, 'the commit after the outage');
+    expect(await sink!.consumer.health.odoo()).toBe(true);
   }, OUTAGE_MS + 150_000);
 
   it('replaying the topic from the beginning creates no duplicates and writes nothing that is already right', async () => {

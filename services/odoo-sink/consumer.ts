@@ -62,6 +62,9 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
   for (const o of [...OUTCOMES, 'ptl', 'superseded']) deals.inc({ outcome: o }, 0);
 
   let consumer: Consumer | undefined;
+  let running = false;
+  /** Partitions whose current slice is failing (Odoo down or erroring): /health is degraded meanwhile. */
+  const failing = new Set<number>();
   let producer: Producer | undefined;
 
   /** Decodes a slice; undecodable/invalid messages become dead letters at once. Registry outages throw. */
@@ -114,6 +117,8 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
     consumer = c;
     await c.connect();
     await c.subscribe({ topic: inTopic, fromBeginning: true });
+    c.on(c.events.CRASH, () => { running = false; });
+    c.on(c.events.STOP, () => { running = false; });
     await c.run({
       autoCommit: false,
       partitionsConsumedConcurrently: settings.partitionsConcurrently,
@@ -136,11 +141,13 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
                 const result = await sink.apply(targets);
                 await deadLetter([...poison, ...result.dead.map((d) => asLetter(d, raw))]);
                 odooUp.set(1);
+                failing.delete(batch.partition);
                 for (const [outcome, n] of Object.entries(result.counts)) deals.inc({ outcome }, n);
                 for (const s of selected) if (s.kind === 'skip') deals.inc({ outcome: s.reason === 'ptl' ? 'ptl' : 'superseded' });
                 break;
               } catch (e) {
                 odooUp.set(0);
+                failing.add(batch.partition);
                 retries.inc();
                 const delay = backoffMs(Math.min(attempt, 10), settings.retryBaseMs, settings.retryCapMs);
                 log.warn({ error: e instanceof Error ? e.message : String(e), attempt: attempt + 1, delayMs: delay, partition: batch.partition }, 'slice failed; retrying, offsets not committed');
@@ -157,12 +164,18 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
         }
       },
     });
+    running = true;
   }
 
   async function stop(): Promise<void> {
+    running = false;
     await consumer?.disconnect();
     await producer?.disconnect();
   }
 
-  return { start, stop, topics: { in: inTopic, dlq: dlqTopic } };
+  return {
+    start, stop, topics: { in: inTopic, dlq: dlqTopic },
+    /** For /health: the consumer runs, and Odoo accepts what it is sent. */
+    health: { consumer: () => Promise.resolve(running), odoo: () => Promise.resolve(failing.size === 0) },
+  };
 }

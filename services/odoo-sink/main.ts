@@ -36,7 +36,7 @@ export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boole
     },
   });
   await consumer.start();
-  const ops = opts.withOps === false ? undefined : await startOpsServer(cfg.METRICS_PORT, metrics, { kafka: () => Promise.resolve(true) });
+  const ops = opts.withOps === false ? undefined : await startOpsServer(cfg.METRICS_PORT, metrics, consumer.health);
   logger.info({ odoo: safeUrl(cfg.ODOO_URL), db: cfg.ODOO_DB, topic: consumer.topics.in, batchSize: cfg.ODOO_BATCH_SIZE }, 'odoo-sink started');
   return {
     logger, odoo, consumer, ops,
