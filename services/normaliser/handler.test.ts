@@ -267,7 +267,9 @@ describe('rules 13-14: which stores', () => {
   });
   it('never maps a PTL deal of another market to this store', () => {
     expect(rejectOf(handle(ptlEvent(ptlRecord({ market_id: [5, 'NV'] }))))).toMatch(/market NV .* market AZ/);
-    expect(rejectOf(handle(ptlEvent(ptlRecord({ market_id: false }))))).toMatch(/market_id/);
+    expect(rejectOf(handle(ptlEvent(ptlRecord({ market_id: [9, 'Atlantis'] }))))).toMatch(/names no market/);
+    // The real mint.discount has no market: the poller matched its PTL deal's market to the store.
+    expect(handle(ptlEvent(ptlRecord({ market_id: undefined }))).kind).toBe('emit');
     expect(handle(ptlEvent(ptlRecord({ market_id: [3, 'Arizona'] }))).kind).toBe('emit');
   });
 });
@@ -280,7 +282,10 @@ describe('PTL record', () => {
     });
   });
   it('checks the ptl_{id} identity and withdraws a deal deleted in Odoo', () => {
-    expect(rejectOf(handle(ptlEvent(ptlRecord({ dutchie_discount_id: 'ptl_78' }))))).toMatch(/ptl_77/);
+    expect(rejectOf(handle(ptlEvent(ptlRecord({ dutchie_discount_id: '77' }))))).toMatch(/not ptl_\{id\}/);
+    expect(rejectOf(handle(ptlEvent(ptlRecord(), { discountId: 'ptl_5' })))).toMatch(/not the event's discountId/);
+    // mint.discount id 77 of PTL deal 12: the event may name either
+    expect(handle(ptlEvent(ptlRecord({ dutchie_discount_id: 'ptl_12' }))).kind).toBe('emit');
     expect(handle(ptlEvent(ptlRecord({ dutchie_is_deleted: true }))).kind).toBe('tombstone');
   });
   it('reads a PTL BOGO through the same encodings', () => {
