@@ -207,10 +207,8 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
       await consumer.connect();
       await consumer.subscribe({ topics: [names.rawDutchie, names.rawPtl], fromBeginning: opts.fromBeginning });
       await consumer.run({
+        // Offsets are resolved only after the batch's send succeeded; kafkajs commits them after the batch.
         eachBatchAutoResolve: false,
-        // Offsets are resolved only after the batch's send succeeded; committing them at most once a
-        // second (and on shutdown) saves a round trip per batch without risking a lost event.
-        autoCommitInterval: 1000,
         partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? opts.partitions,
         eachBatch,
       });
