@@ -59,6 +59,12 @@ describe('rules 2, 3, 5: instants', () => {
     expect(pos({ validDateTo: '2025-11-01T07:15:00' }).validUntil).toBe(Date.UTC(2025, 10, 1, 7, 15));
   });
 
+  it('withdraws a deal whose window is empty (tombstone: it can never be live)', () => {
+    expect(handle(rawEvent(posRecord({ validDateFrom: '2025-06-01T07:00:00Z', validDateTo: '2025-06-01T07:00:00Z' }))))
+      .toMatchObject({ kind: 'tombstone', reason: expect.stringMatching(/empty validity window/) });
+    expect(handle(ptlEvent(ptlRecord({ valid_from: '2025-06-02', valid_until: '2025-05-31' }))).kind).toBe('tombstone');
+  });
+
   it('reads year 4200 as no end', () => {
     expect(pos({ validDateTo: '4200-01-01T00:00:00Z' }).validUntil).toBeNull();
   });
@@ -315,26 +321,30 @@ describe('the real AZ fixture (691 deals)', () => {
   it('maps every deal without a reject, and the kinds are what the records encode', () => {
     expect(fixture).toHaveLength(691);
     const kinds: Record<string, number> = {};
+    const withdrawn: string[] = [];
     for (const record of fixture) {
       const o = handle(rawEvent(record, { posLocId: 1568 }));
-      expect(o.kind === 'reject' ? `${String(record.id)}: ${o.error}` : o.kind).toBe('emit');
+      expect(o.kind === 'reject' ? `${String(record.id)}: ${o.error}` : 'mapped').toBe('mapped');
       if (o.kind === 'emit') kinds[o.deal.kind] = (kinds[o.deal.kind] ?? 0) + 1;
+      if (o.kind === 'tombstone') withdrawn.push(`${String(record.id)}: ${o.reason}`);
     }
-    expect(kinds).toEqual({ bogo: 229, bundle: 232, percent: 140, price_to_amount: 85, amount_off_total: 5 });
+    expect(kinds).toEqual({ bogo: 228, bundle: 232, percent: 140, price_to_amount: 85, amount_off_total: 5 });
+    // 365034 "BOGO Indica Cannabis Co" runs from 2025-09-19T07:00Z to 2025-09-19T07:00Z: never live.
+    expect(withdrawn).toEqual(['365034: empty validity window (end at or before start)']);
   });
 
   it('every mapped deal (and a PTL one) fits the registered Avro Deal schema', () => {
     const type = avro.Type.forSchema(JSON.parse(loadSchemas().get('dealstream.Deal')!), { wrapUnions: false });
-    const deals = [...fixture.map((r) => emitted(handle(rawEvent(r, { posLocId: 1568 })))), emitted(handle(ptlEvent(ptlRecord())))];
+    const deals = [...fixture.filter((r) => r.id !== 365034).map((r) => emitted(handle(rawEvent(r, { posLocId: 1568 })))), emitted(handle(ptlEvent(ptlRecord())))];
     const invalid = deals.filter((d) => !type.isValid(d)).map((d) => d.id);
     expect(invalid).toEqual([]);
     const d = deals[0]!;
     expect(type.fromBuffer(type.toBuffer(d))).toEqual(d);
   });
 
-  it('a store outside the four location-restricted deals gets 687 deals and 4 tombstones', () => {
+  it('a store outside the four location-restricted deals gets tombstones for them', () => {
     const outcomes = fixture.map((r) => handle(rawEvent(r, { posLocId: 9999 })).kind);
-    expect(outcomes.filter((k) => k === 'emit')).toHaveLength(687);
-    expect(outcomes.filter((k) => k === 'tombstone')).toHaveLength(4);
+    expect(outcomes.filter((k) => k === 'emit')).toHaveLength(686);
+    expect(outcomes.filter((k) => k === 'tombstone')).toHaveLength(5); // 4 for other stores, 1 empty window
   });
 });
