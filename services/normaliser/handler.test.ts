@@ -71,6 +71,7 @@ describe('rules 2, 3, 5: instants', () => {
 
   it('rejects an instant it cannot read', () => {
     expect(rejectOf(handle(rawEvent(posRecord({ validDateTo: 'next tuesday' }))))).toMatch(/validDateTo/);
+    expect(rejectOf(handle(rawEvent(posRecord({ validDateTo: '2025-02-30T07:00:00Z' }))))).toMatch(/validDateTo/);
   });
 
   it('keeps the store time zone and local times, and rejects an unknown zone', () => {
