@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
 import type { CycleResult, CycleSummary } from './poller';
-import { countMessages, givenSandboxAndPoller, type PollerWorld } from './testing';
+import { countMessages, givenSandboxAndPoller, readTopic, type PollerWorld } from './testing';
 import type { BuiltPoller } from './wiring';
 
 const done = (r: CycleResult): CycleSummary => {
@@ -39,6 +39,24 @@ describe('poller against failing sources (real Kafka, registry, Postgres + sandb
     expect(first.upserts).toBeGreaterThan(4 * 10);
   });
   afterAll(async () => { await pw.close(); await world.close(); });
+
+  it('Backoffice stores publish the PascalCase record (api backoffice), each only the deals whose LocationRestrictions allow it', async () => {
+    const events = await readTopic(world.kafka, world.serde, `${world.topicPrefix}deals.raw.dutchie.v1`, `${world.topicPrefix}read-bo`);
+    const flStores = pw.sandbox.state.stores.filter((s) => s.state === 'FL');
+    for (const store of flStores) {
+      const mine = events.filter((e) => e.value.locationId === store.id);
+      const expected = pw.sandbox.state.deals(fl).filter((d) => d.locationRestrictions.length === 0 || d.locationRestrictions.includes(store.posLocId));
+      expect(mine.map((e) => Number(e.value.discountId)).sort()).toEqual(expected.map((d) => d.id).sort());
+      for (const e of mine) {
+        expect(e.value).toMatchObject({ api: 'backoffice', source: 'dutchie', market: 'FL', timeZone: 'America/New_York', posLocId: store.posLocId });
+        const rec = JSON.parse(e.value.record!) as Record<string, unknown>;
+        expect(rec).toHaveProperty('Id', Number(e.value.discountId));
+        expect(rec).toHaveProperty('Reward.CalculationMethodId');
+        expect(rec).toHaveProperty('DiscountMenuDisplayDetails');
+      }
+    }
+    expect(pw.sandbox.state.deals(fl).some((d) => d.locationRestrictions.length > 0)).toBe(true);
+  });
 
   it('a store whose fetch times out, returns 500 or truncated JSON publishes nothing (no removals), others go on within the timeout; the next good fetch catches up', async () => {
     const removed = pw.sandbox.state.deals(az).filter((d) => d.locationRestrictions.length === 0)[0]!.id;
