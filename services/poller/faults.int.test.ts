@@ -86,6 +86,16 @@ describe('poller against failing sources (real Kafka, registry, Postgres + sandb
     expect(done(await retrying.poller.runLocked())).toMatchObject({ locationsFailed: 0, upserts: 2 });
   });
 
+  it('a wrong POS key fails that LSP at once (401 is not retried) without the key in the reason; nothing removed', async () => {
+    const wrong = await pw.poller({ [`DUTCHIE_POS_API_KEY_${az}`]: 'wrong-key-123', FETCH_RETRIES: '3', RETRY_BASE_MS: '2000' }, 'poller-wrong-key');
+    const started = Date.now();
+    const s = done(await wrong.poller.runLocked());
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(s).toMatchObject({ locationsFailed: 2, removals: 0 });
+    expect(s.failures[0]!.reason).toMatch(/HTTP 401/);
+    expect(JSON.stringify(s.failures)).not.toContain('wrong-key-123');
+  });
+
   it('429 with Retry-After is honoured (the wait is the server\'s, not the 20 ms backoff)', async () => {
     const retrying = await pw.poller({ FETCH_RETRIES: '2' }, 'poller-429');
     pw.sandbox.faults.add({ endpoint: 'pos.list', lspId: az, kind: 'rate_limit', retryAfterSeconds: 2, count: 1 });
