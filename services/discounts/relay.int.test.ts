@@ -6,7 +6,7 @@ import { createKafka, ensureTopics } from '../../shared/kafka';
 import { TOPICS, topicName } from '../../shared/topics';
 import { givenEmployee, givenPromotion } from '../../test/support/discounts';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
-import { EVENT_ID_HEADER, createOutboxProducer, createRelay } from './relay';
+import { EVENT_ID_HEADER, MAX_ATTEMPTS, createOutboxProducer, createRelay } from './relay';
 import { createDiscounts, type Discounts } from './service';
 
 interface Seen { topic: string; key: string; eventId: string; value: Record<string, unknown> }
@@ -152,6 +152,20 @@ describe('outbox relay against real Postgres, Kafka and registry', () => {
     const deduped = new Map(seen.filter((s) => eventIds.includes(s.eventId)).map((s) => [s.eventId, s.value.applicationId]));
     expect([...deduped.values()].sort()).toEqual([...apps].sort());
     expect(await unpublished(eventIds)).toBe(0);
+  });
+
+  it('a row that cannot be encoded does not block the others and is set aside after MAX_ATTEMPTS', async () => {
+    const bad = randomUUID();
+    await world.db.insertInto('discount_outbox').values({ id: bad, topic: 'discountApplications', key: 'k', payload: JSON.stringify({ eventId: bad }) }).execute();
+    const apps = await apply(2);
+    const eventIds = await eventIdsOf(apps);
+    const relay = createRelay({ db: world.db, producer, serde: world.serde, topicPrefix: world.topicPrefix, logger: world.logger });
+    expect(await relay.relayOnce()).toBe(2);
+    await until(() => eventIds.every((id) => copies(id) === 1), 'the good events');
+    for (let i = 0; i < MAX_ATTEMPTS; i++) await relay.relayOnce();
+    const row = await world.db.selectFrom('discount_outbox').select(['attempts', 'published_at']).where('id', '=', bad).executeTakeFirstOrThrow();
+    expect(row).toEqual({ attempts: MAX_ATTEMPTS, published_at: null });
+    expect(copies(bad)).toBe(0);
   });
 
   it('several relays share the outbox (FOR UPDATE SKIP LOCKED) without publishing an event twice', async () => {

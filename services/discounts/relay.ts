@@ -19,6 +19,9 @@ const outboxTopic = z.enum(OUTBOX_TOPICS);
 
 export const EVENT_ID_HEADER = 'event-id';
 
+/** A row that failed to encode this many times is left aside (logged) instead of being retried forever. */
+export const MAX_ATTEMPTS = 5;
+
 /**
  * Outbox keys are per entity (`sale:{uuid}`) or per promotion, not deal keys: the plain
  * Java-compatible murmur2 partitioner keeps one key on one partition.
@@ -57,7 +60,7 @@ export function createRelay(deps: RelayDeps) {
   async function relayOnce(): Promise<number> {
     return db.transaction().execute(async (trx) => {
       const rows = await trx.selectFrom('discount_outbox').select(['seq', 'id', 'topic', 'key', 'payload'])
-        .where('published_at', 'is', null).orderBy('seq').limit(batchSize).forUpdate().skipLocked().execute();
+        .where('published_at', 'is', null).where('attempts', '<', MAX_ATTEMPTS).orderBy('seq').limit(batchSize).forUpdate().skipLocked().execute();
       if (rows.length === 0) return 0;
       await deps.beforePublish?.(rows.map((r) => r.id));
       const byTopic = new Map<string, TopicMessages>();
