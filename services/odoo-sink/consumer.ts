@@ -59,7 +59,7 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
   const deals = new Counter({ name: 'odoo_sink_deals_total', help: 'deals handled, by outcome', labelNames: ['outcome'], registers });
   const retries = new Counter({ name: 'odoo_sink_batch_retries_total', help: 'slices retried because Odoo failed', registers });
   const odooUp = new Gauge({ name: 'odoo_sink_odoo_up', help: '1 when the last Odoo call of the sink succeeded', registers });
-  for (const o of [...OUTCOMES, 'ptl', 'superseded']) deals.inc({ outcome: o }, 0);
+  for (const o of [...OUTCOMES, 'ptl', 'superseded', 'bad_key']) deals.inc({ outcome: o }, 0);
 
   let consumer: Consumer | undefined;
   let running = false;
@@ -143,7 +143,7 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
                 odooUp.set(1);
                 failing.delete(batch.partition);
                 for (const [outcome, n] of Object.entries(result.counts)) deals.inc({ outcome }, n);
-                for (const s of selected) if (s.kind === 'skip') deals.inc({ outcome: s.reason === 'ptl' ? 'ptl' : 'superseded' });
+                for (const s of selected) if (s.kind === 'skip') deals.inc({ outcome: s.reason });
                 break;
               } catch (e) {
                 odooUp.set(0);
