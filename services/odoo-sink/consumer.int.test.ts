@@ -52,6 +52,8 @@ describe('odoo-sink: deals.discounts.v1 → sandbox Odoo mint.discount', () => {
   });
 
   it('writes a Dutchie deal with the right values, writes only what changed, deactivates a removal, never writes a PTL deal', async () => {
+    const ptlBefore = odoo.store.records('mint.discount', [['source', '=', 'ptl']]);
+    expect(ptlBefore.length).toBeGreaterThan(0); // the sandbox seeds published PTL deals
     const deal = givenDeal({ discountId: '2001', startTime: '16:00:00', endTime: '18:30:00' });
     const ptl = givenDeal({ discountId: 'ptl_77', source: 'ptl', sourceApi: 'odoo' });
     await publisher.publish([deal, ptl]);
@@ -75,7 +77,8 @@ describe('odoo-sink: deals.discounts.v1 → sandbox Odoo mint.discount', () => {
     await eventually(() => recordOf('2001')[0]?.is_active === false, 30_000, 'the deactivation');
     expect(recordOf('2001')).toHaveLength(1); // never unlinked
     expect(recordOf('2001')[0]).toMatchObject({ is_active: false, dutchie_is_deleted: true });
-    expect(odoo.store.records('mint.discount', [['dutchie_discount_id', 'like', 'ptl_']])).toHaveLength(0);
+    expect(odoo.store.records('mint.discount', [['dutchie_discount_id', '=', 'ptl_77']])).toHaveLength(0);
+    expect(odoo.store.records('mint.discount', [['source', '=', 'ptl']])).toEqual(ptlBefore); // Odoo's own PTL records untouched
   }, 120_000);
 
   it('sends a deal Odoo rejects to the DLQ with Odoo\'s message and goes on with the others', async () => {
