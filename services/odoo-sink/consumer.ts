@@ -119,6 +119,8 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
     await c.subscribe({ topic: inTopic, fromBeginning: true });
     c.on(c.events.CRASH, () => { running = false; });
     c.on(c.events.STOP, () => { running = false; });
+    // After a rebalance the partitions may be someone else's: their failures are no longer ours to report.
+    c.on(c.events.GROUP_JOIN, () => { failing.clear(); });
     await c.run({
       autoCommit: false,
       partitionsConsumedConcurrently: settings.partitionsConcurrently,
