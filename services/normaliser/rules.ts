@@ -206,11 +206,11 @@ export function bundleQuantity(input: TermsInput): number | null {
  * 0.01 with an item threshold of 2.
  */
 export function bogoTerms(input: TermsInput): Deal['bogo'] {
+  // Like a bundle's N, the item count sits in the reward in some records and in the first
+  // constraint in others (the reward wins): N items in the cart, one of them discounted.
   const n = itemsMin(input.rewardThreshold) ?? itemsMin(input.constraintThresholds[0]);
-  if (input.methodId === 2 && (input.value.eq(1) || input.value.eq(0.5)) && input.applyToOnlyOneItem
-    && isWholeAtLeast(itemsMin(input.rewardThreshold), 2)) {
-    const total = itemsMin(input.rewardThreshold)!.toNumber(); // checked by isWholeAtLeast above
-    return { buyQuantity: total - 1, getQuantity: 1, getPercentOff: text(input.value) };
+  if (input.methodId === 2 && (input.value.eq(1) || input.value.eq(0.5)) && input.applyToOnlyOneItem && isWholeAtLeast(n, 2)) {
+    return { buyQuantity: n.toNumber() - 1, getQuantity: 1, getPercentOff: text(input.value) };
   }
   if (input.methodId === 3 && input.value.eq('0.01') && n?.eq(2)) {
     return { buyQuantity: 1, getQuantity: 1, getPercentOff: '1' };
