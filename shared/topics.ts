@@ -7,6 +7,11 @@ export const TOPICS = {
   rawPtl: { name: 'deals.raw.ptl.v1', compacted: false, schema: 'dealstream.DealRawEvent' },
   discounts: { name: 'deals.discounts.v1', compacted: true, schema: 'dealstream.Deal' },
   dlq: { name: 'deals.dlq.v1', compacted: false, schema: undefined },
+  // discounts service (issue 4)
+  discountApplications: { name: 'discounts.applications.v1', compacted: false, schema: 'dealstream.DiscountApplicationEvent' },
+  promotionDiscountApplied: { name: 'promotions.discount-applied.v1', compacted: false, schema: 'dealstream.PromotionDiscountApplied' },
+  loyaltyRedemptions: { name: 'loyalty.redemptions.v1', compacted: false, schema: 'dealstream.LoyaltyRedemption' },
+  discountsDlq: { name: 'discounts.dlq.v1', compacted: false, schema: undefined },
 } as const satisfies Record<string, TopicSpec>;
 
 export interface TopicSpec {

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
 import type { CycleResult, CycleSummary } from './poller';
 import { countMessages, givenSandboxAndPoller, type PollerWorld } from './testing';
@@ -98,5 +100,26 @@ describe('poller against failing sources (real Kafka, registry, Postgres + sandb
     await new Promise((r) => setTimeout(r, 1600));
     const after = done(await p.poller.runLocked());
     expect(after).toMatchObject({ ptl: 'ok', locationsFailed: 0, removals: 2 });
+  });
+
+  it('`poller --once` runs one cycle, logs a JSON summary, exits 0, and never logs a key or password (debug level)', async () => {
+    addDeal(fl);
+    const env = { ...process.env, ...world.env, ...pw.sandbox.pollerEnv(), LOG_LEVEL: 'debug', METRICS_PORT: '0' };
+    // Async: the sandbox answering it runs in this process.
+    const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'main.ts'), '--once'], { env, timeout: 60_000 });
+      let stdout = ''; let stderr = '';
+      child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+      child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+    expect(run.status).toBe(0);
+    const summary = run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; upserts?: number; locations?: number })
+      .find((l) => l.msg === 'poll cycle done');
+    expect(summary).toMatchObject({ locations: 4, upserts: 2, removals: 0, locationsFailed: 0 });
+    const dir = pw.sandbox.directory();
+    for (const secret of [dir.backoffice.password, dir.odoo.apiKey, ...Object.values(dir.posKeys)]) {
+      expect(run.stdout + run.stderr).not.toContain(secret);
+    }
   });
 });
