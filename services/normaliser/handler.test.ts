@@ -215,8 +215,9 @@ describe('rule 10: bundle N from either place', () => {
   it('adds up one item from each of two constraints', () => {
     expect(pos({ constraints: [constraint(1, 1), constraint(1, 1)] }, bundle).bundleQuantity).toBe(2);
   });
-  it('leaves N unknown (null) rather than inventing one', () => {
+  it('leaves N unknown (null) rather than inventing one, and never reads a spend threshold as N', () => {
     expect(pos({}, bundle)).toMatchObject({ kind: 'bundle', bundleQuantity: null });
+    expect(pos({}, { ...bundle, thresholdTypeId: 2, hasThreshold: true, thresholdMin: 100 })).toMatchObject({ bundleQuantity: null, thresholdType: 'spend', thresholdMin: '100' });
   });
 });
 

@@ -193,7 +193,7 @@ const itemsMin = (t: Threshold | null | undefined): Decimal | null => (t?.type =
  * (one constraint: constraints[0].thresholdMin; "buy 1 of A and 1 of B for $X": 2).
  */
 export function bundleQuantity(input: TermsInput): number | null {
-  const fromReward = input.rewardThreshold?.min;
+  const fromReward = itemsMin(input.rewardThreshold); // a spend threshold ($100) is not an item count
   if (isWholeAtLeast(fromReward, 1)) return fromReward.toNumber();
   const mins = input.constraintThresholds.map(itemsMin).filter((d): d is Decimal => isWholeAtLeast(d, 1));
   if (mins.length) return mins.reduce((a, b) => a.plus(b), new Decimal(0)).toNumber();
