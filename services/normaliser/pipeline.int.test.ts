@@ -79,5 +79,5 @@ describe('poller -> normaliser over the sandbox', () => {
     expect(new Set(deals.map((d) => d.kind))).toEqual(new Set(['percent', 'flat', 'price_to_amount', 'amount_off_total', 'bundle', 'bogo']));
     expect(deals.filter((d) => d.kind === 'bogo' && d.sourceApi === 'backoffice').length).toBeGreaterThan(0);
     expect(deals.filter((d) => d.kind === 'percent' && d.value === '1')).toHaveLength(1); // only the fixture's "spend $75, get one free"
-  });
+  }, 60_000);
 });
