@@ -7,17 +7,22 @@
 const QUOTE = 34; const BACKSLASH = 92; const OPEN_SQ = 91; const CLOSE_SQ = 93; const OPEN_CU = 123; const CLOSE_CU = 125; const COMMA = 44;
 const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
 
-/** Index just past the string starting at `i` (a quote). */
+/** Index just past the string starting at `i` (a quote). Native indexOf does the scanning. */
 function skipString(text: string, i: number): number {
-  for (let j = i + 1; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (c === BACKSLASH) j++;
-    else if (c === QUOTE) return j + 1;
+  let j = i + 1;
+  for (;;) {
+    const q = text.indexOf('"', j);
+    if (q === -1) return text.length;
+    let backslashes = 0;
+    for (let k = q - 1; text.charCodeAt(k) === BACKSLASH; k--) backslashes++;
+    if (backslashes % 2 === 0) return q + 1;
+    j = q + 1;
   }
-  return text.length;
 }
 
-/** Index just past the JSON value starting at `i`. */
+const STRUCTURE = /["[\]{}]/g;
+
+/** Index just past the JSON value starting at `i`; a regex jumps between structural characters. */
 function skipValue(text: string, i: number): number {
   const c = text.charCodeAt(i);
   if (c === QUOTE) return skipString(text, i);
@@ -31,11 +36,12 @@ function skipValue(text: string, i: number): number {
     return j;
   }
   let depth = 0;
-  for (let j = i; j < text.length; j++) {
-    const d = text.charCodeAt(j);
-    if (d === QUOTE) { j = skipString(text, j) - 1; continue; }
+  STRUCTURE.lastIndex = i;
+  for (let m = STRUCTURE.exec(text); m !== null; m = STRUCTURE.exec(text)) {
+    const d = text.charCodeAt(m.index);
+    if (d === QUOTE) { STRUCTURE.lastIndex = skipString(text, m.index); continue; }
     if (d === OPEN_SQ || d === OPEN_CU) depth++;
-    else if (d === CLOSE_SQ || d === CLOSE_CU) { depth--; if (depth === 0) return j + 1; }
+    else { depth--; if (depth === 0) return m.index + 1; }
   }
   return text.length;
 }

@@ -165,6 +165,9 @@ export function createPoller(deps: PollerDeps) {
     // PTL: one read of Odoo per cycle, then each store's share (its market; its store or all stores).
     const ptl = limit(() => sources.fetchPtl()).then(async (fetched: Fetched<PtlRecordInfo>) => {
       const fetchedAt = now();
+      const orphans = fetched.kind === 'ok' ? fetched.records.filter((r) => r.market === undefined).map((r) => r.record.id) : [];
+      // Without a market a PTL deal could reach the wrong stores (rule 14): it reaches none.
+      if (orphans.length) logger.warn({ count: orphans.length, ids: orphans.slice(0, 20) }, 'PTL discounts without a known market are skipped');
       await Promise.all(locations.map((l) => limit(() => record(l, 'ptl', 'odoo', fetched.kind === 'ok' ? { kind: 'ok', records: ptlForStore(fetched.records, l) } : fetched, fetchedAt))));
       return fetched.kind;
     });
