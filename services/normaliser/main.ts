@@ -33,13 +33,14 @@ async function main(): Promise<void> {
   const logger = createLogger(SERVICE, config.LOG_LEVEL);
   const registry = createMetricsRegistry(SERVICE);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: SERVICE }, logger);
+  const shutdown = createShutdown(logger);
   const normaliser = createNormaliser({
     kafka, serde: AvroSerde.create(config.SCHEMA_REGISTRY_URL), logger, registry,
     topicPrefix: config.TOPIC_PREFIX, groupId: `${config.TOPIC_PREFIX}${group}`, fromBeginning: true, requireFreshGroup: replay,
     partitions: config.KAFKA_PARTITIONS, maxBytesPerPartition: config.NORMALISER_MAX_BYTES_PER_PARTITION,
+    onFatal: () => { void shutdown.run('consumer crashed for good').then(() => process.exit(1)); },
   });
 
-  const shutdown = createShutdown(logger);
   shutdown.install();
   const ops = await startOpsServer(config.METRICS_PORT, registry, { kafka: () => Promise.resolve(normaliser.healthy()) });
   shutdown.add('ops server', () => new Promise((resolve) => ops.close(resolve)));
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     const progress = setInterval(() => logger.info({ ...normaliser.counts }, 'replay progress'), 2000);
     progress.unref();
     await normaliser.caughtUp();
+    clearInterval(progress);
     logger.info({ ...normaliser.counts, group }, 'replay caught up with the raw topics');
     if (cli.data.exitWhenCaughtUp) {
       await shutdown.run('replay complete');
