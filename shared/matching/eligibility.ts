@@ -31,6 +31,8 @@ export interface CompiledDeal {
   tierName: MatchTierName;
   /** the include ids of the tier's type (product / category / brand); empty for tier 4 */
   tierIds: readonly string[];
+  /** the checks other than the tier's include list (what an index lookup does not already prove) */
+  rest: readonly CompiledCheck[];
 }
 
 /** A product with its weight parsed once. */
@@ -64,10 +66,11 @@ export function compileDeal(deal: Deal): CompiledDeal {
   const product = include('product');
   const category = include('category');
   const brand = include('brand');
-  if (product) return { deal, checks, unsatisfiable, tier: 1, tierName: 'product', tierIds: [...product.ids] };
-  if (category) return { deal, checks, unsatisfiable, tier: 2, tierName: 'category', tierIds: [...category.ids] };
-  if (brand) return { deal, checks, unsatisfiable, tier: 3, tierName: 'brand', tierIds: [...brand.ids] };
-  return { deal, checks, unsatisfiable, tier: 4, tierName: 'store_wide', tierIds: [] };
+  const without = (c: CompiledCheck): CompiledCheck[] => checks.filter((x) => x !== c);
+  if (product) return { deal, checks, unsatisfiable, tier: 1, tierName: 'product', tierIds: [...product.ids], rest: without(product) };
+  if (category) return { deal, checks, unsatisfiable, tier: 2, tierName: 'category', tierIds: [...category.ids], rest: without(category) };
+  if (brand) return { deal, checks, unsatisfiable, tier: 3, tierName: 'brand', tierIds: [...brand.ids], rest: without(brand) };
+  return { deal, checks, unsatisfiable, tier: 4, tierName: 'store_wide', tierIds: [], rest: checks };
 }
 
 function single(id: string | null | undefined, ids: ReadonlySet<string>): boolean {
@@ -101,11 +104,22 @@ function inList(check: CompiledCheck, p: CompiledProduct): boolean {
   }
 }
 
-/** Whether the product passes every restriction type of the deal (liveness is checked elsewhere). */
-export function isEligible(deal: CompiledDeal, product: CompiledProduct): boolean {
-  if (deal.unsatisfiable) return false;
-  for (const check of deal.checks) {
+function passes(checks: readonly CompiledCheck[], product: CompiledProduct): boolean {
+  for (const check of checks) {
     if (inList(check, product) === check.isExclusion) return false;
   }
   return true;
+}
+
+/** Whether the product passes every restriction type of the deal (liveness is checked elsewhere). */
+export function isEligible(deal: CompiledDeal, product: CompiledProduct): boolean {
+  return !deal.unsatisfiable && passes(deal.checks, product);
+}
+
+/**
+ * isEligible for a product found under the deal's tier ids in an index: the tier's include list
+ * is already proven by the lookup, so only the other checks run.
+ */
+export function isEligibleFromIndex(deal: CompiledDeal, product: CompiledProduct): boolean {
+  return !deal.unsatisfiable && (deal.rest.length === 0 || passes(deal.rest, product));
 }

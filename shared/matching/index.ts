@@ -2,6 +2,6 @@
 export * from './types';
 export { gramsToMg, weightMatches } from './weight';
 export { compileDeal, compileProduct, isEligible, type CompiledDeal, type CompiledProduct } from './eligibility';
-export { priceEffect, type PricingFields } from './price';
+export { priceEffect, compilePricing, type PricingFields, type Pricer } from './price';
 export { isDealLive, type LiveFields } from './live';
 export { buildDealIndex, matchProduct, matchInventory, matchInventoryNaive, pickBest, compareMatches, type DealIndex, type IndexOptions } from './match';

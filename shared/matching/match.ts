@@ -5,18 +5,31 @@
  * A deal is indexed under its tier's include list only: restriction types are ANDed, so a
  * product can match a tier-1 deal only if its product id is in that list (likewise category,
  * brand). Every candidate is still fully checked. Each deal sits in exactly one bucket, so a
- * product never sees a deal twice. Price effects are memoised per (deal, price): products
- * share prices, and the effect of a deal on a price is the same for every product.
+ * product never sees a deal twice, and buckets are sorted by deal id when built, so visiting
+ * them in tier order yields the display order without a per-product sort.
+ *
+ * Price effects are memoised per (deal, price): products share a few dozen price points, and
+ * the effect of a deal on a price is the same for every product. Prices are interned to small
+ * integers so the memo is an array lookup. The memo lives inside the index (it is a cache: it
+ * never changes a result), so DealMatch objects are shared between products: treat them as
+ * read-only.
  */
 import type { Deal } from '../events';
-import { compileDeal, compileProduct, isEligible, type CompiledDeal, type CompiledProduct } from './eligibility';
+import { compileDeal, compileProduct, isEligible, isEligibleFromIndex, type CompiledDeal, type CompiledProduct } from './eligibility';
 import { isDealLive } from './live';
-import { priceEffect } from './price';
-import type { DealMatch, MatchableProduct, ProductMatch } from './types';
+import { compilePricing, type Pricer } from './price';
+import type { DealMatch, MatchableProduct, PriceEffect, ProductMatch } from './types';
+
+/** Deals with the same pricing terms (kind, value, ...) share one pricer and its effects per price. */
+interface PricingSlot {
+  readonly pricer: Pricer;
+  readonly effects: (PriceEffect | undefined)[];
+}
 
 export interface IndexedDeal extends CompiledDeal {
-  /** DealMatch per product price (memo) */
-  readonly byPrice: Map<string, DealMatch>;
+  readonly pricing: PricingSlot;
+  /** DealMatch per interned product price (memo) */
+  readonly byPrice: (DealMatch | undefined)[];
 }
 
 export interface DealIndex {
@@ -26,6 +39,8 @@ export interface DealIndex {
   byCategory: ReadonlyMap<string, readonly IndexedDeal[]>;
   byBrand: ReadonlyMap<string, readonly IndexedDeal[]>;
   storeWide: readonly IndexedDeal[];
+  /** price text -> small integer, for the memo (grows as products are matched) */
+  priceIds: Map<string, number>;
   /** deals in the index (active, and live at `at` when given) */
   size: number;
 }
@@ -49,7 +64,21 @@ function takesPart(deal: Deal, opts: IndexOptions): boolean {
   return opts.at === null || (opts.isLive ?? isDealLive)(deal, opts.at);
 }
 
+/** Everything priceEffect reads from a deal: deals equal on these price every product alike. */
+const pricingKey = (d: Deal): string => JSON.stringify([d.kind, d.value, d.bundleQuantity, d.bogo, d.thresholdType, d.thresholdMin]);
+
 export function buildDealIndex(deals: readonly Deal[], opts: IndexOptions): DealIndex {
+  // stores reuse a few dozen (method, value) pairs: the real AZ fixture has 82 for 691 deals
+  const slots = new Map<string, PricingSlot>();
+  const slotFor = (deal: Deal): PricingSlot => {
+    const key = pricingKey(deal);
+    let slot = slots.get(key);
+    if (slot === undefined) {
+      slot = { pricer: compilePricing(deal), effects: [] };
+      slots.set(key, slot);
+    }
+    return slot;
+  };
   const byProduct = new Map<string, IndexedDeal[]>();
   const byCategory = new Map<string, IndexedDeal[]>();
   const byBrand = new Map<string, IndexedDeal[]>();
@@ -57,7 +86,7 @@ export function buildDealIndex(deals: readonly Deal[], opts: IndexOptions): Deal
   let size = 0;
   for (const deal of deals) {
     if (!takesPart(deal, opts)) continue;
-    const d: IndexedDeal = { ...compileDeal(deal), byPrice: new Map() };
+    const d: IndexedDeal = Object.assign(compileDeal(deal), { pricing: slotFor(deal), byPrice: [] as (DealMatch | undefined)[] });
     if (d.unsatisfiable) continue;
     size += 1;
     switch (d.tier) {
@@ -71,10 +100,12 @@ export function buildDealIndex(deals: readonly Deal[], opts: IndexOptions): Deal
       }
     }
   }
-  return { at: opts.at, byProduct, byCategory, byBrand, storeWide, size };
+  for (const map of [byProduct, byCategory, byBrand]) for (const list of map.values()) list.sort(byDealId);
+  storeWide.sort(byDealId);
+  return { at: opts.at, byProduct, byCategory, byBrand, storeWide, priceIds: new Map(), size };
 }
 
-function makeMatch(d: CompiledDeal, price: string): DealMatch {
+function makeMatch(d: CompiledDeal, effect: PriceEffect): DealMatch {
   return {
     dealId: d.deal.id,
     discountId: d.deal.discountId,
@@ -82,31 +113,27 @@ function makeMatch(d: CompiledDeal, price: string): DealMatch {
     kind: d.deal.kind,
     tier: d.tier,
     tierName: d.tierName,
-    effect: priceEffect(d.deal, price),
+    effect,
   };
 }
 
-function matchFor(d: IndexedDeal, price: string): DealMatch {
-  let m = d.byPrice.get(price);
+function matchFor(d: IndexedDeal, priceId: number, price: string): DealMatch {
+  let m = d.byPrice[priceId];
   if (m === undefined) {
-    m = makeMatch(d, price);
-    d.byPrice.set(price, m);
+    const slot = d.pricing;
+    const effect = slot.effects[priceId] ?? (slot.effects[priceId] = slot.pricer(price));
+    m = makeMatch(d, effect);
+    d.byPrice[priceId] = m;
   }
   return m;
 }
 
-const EFFECT_ORDER = { unit_price: 0, offer: 1, invalid: 2 } as const;
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const byDealId = (a: CompiledDeal, b: CompiledDeal): number => compareIds(a.deal.id, b.deal.id);
 
-/** Display order: tier, then unit price (offers after prices, invalid last), then deal id. */
+/** Display order: tier (most specific first), then deal id. */
 export function compareMatches(a: DealMatch, b: DealMatch): number {
-  if (a.tier !== b.tier) return a.tier - b.tier;
-  const ea = EFFECT_ORDER[a.effect.kind];
-  const eb = EFFECT_ORDER[b.effect.kind];
-  if (ea !== eb) return ea - eb;
-  if (a.effect.kind === 'unit_price' && b.effect.kind === 'unit_price' && a.effect.unitPriceCents !== b.effect.unitPriceCents) {
-    return a.effect.unitPriceCents - b.effect.unitPriceCents;
-  }
-  return a.dealId < b.dealId ? -1 : a.dealId > b.dealId ? 1 : 0;
+  return a.tier !== b.tier ? a.tier - b.tier : compareIds(a.dealId, b.dealId);
 }
 
 /**
@@ -126,20 +153,30 @@ export function pickBest(productId: string, matches: DealMatch[]): ProductMatch 
   return { productId, matches, best, discountedPrice };
 }
 
-function collect(index: DealIndex, p: CompiledProduct, out: DealMatch[], list: readonly IndexedDeal[] | undefined): void {
+function collect(p: CompiledProduct, priceId: number, out: DealMatch[], list: readonly IndexedDeal[] | undefined): void {
   if (list === undefined) return;
-  for (const d of list) if (isEligible(d, p)) out.push(matchFor(d, p.product.price));
+  for (const d of list) if (isEligibleFromIndex(d, p)) out.push(matchFor(d, priceId, p.product.price));
+}
+
+function internPrice(index: DealIndex, price: string): number {
+  let id = index.priceIds.get(price);
+  if (id === undefined) {
+    id = index.priceIds.size;
+    index.priceIds.set(price, id);
+  }
+  return id;
 }
 
 /** Every deal of the index that applies to the product, and the best one. */
 export function matchProduct(index: DealIndex, product: MatchableProduct): ProductMatch {
   const p = compileProduct(product);
+  const priceId = internPrice(index, product.price);
   const matches: DealMatch[] = [];
-  collect(index, p, matches, index.byProduct.get(product.productId));
-  if (product.categoryId != null) collect(index, p, matches, index.byCategory.get(product.categoryId));
-  if (product.brandId != null) collect(index, p, matches, index.byBrand.get(product.brandId));
-  collect(index, p, matches, index.storeWide);
-  if (matches.length > 1) matches.sort(compareMatches);
+  // tier order; each bucket is already in deal-id order
+  collect(p, priceId, matches, index.byProduct.get(product.productId));
+  if (product.categoryId != null) collect(p, priceId, matches, index.byCategory.get(product.categoryId));
+  if (product.brandId != null) collect(p, priceId, matches, index.byBrand.get(product.brandId));
+  collect(p, priceId, matches, index.storeWide);
   return pickBest(product.productId, matches);
 }
 
@@ -156,10 +193,13 @@ export function matchInventory(deals: readonly Deal[], products: readonly Matcha
  */
 export function matchInventoryNaive(deals: readonly Deal[], products: readonly MatchableProduct[], opts: IndexOptions): ProductMatch[] {
   const compiled = deals.filter((d) => takesPart(d, opts)).map(compileDeal);
+  const pricers = compiled.map((d) => compilePricing(d.deal));
   return products.map((product) => {
     const p = compileProduct(product);
     const matches: DealMatch[] = [];
-    for (const d of compiled) if (isEligible(d, p)) matches.push(makeMatch(d, product.price));
+    compiled.forEach((d, i) => {
+      if (isEligible(d, p)) matches.push(makeMatch(d, pricers[i]!(product.price)));
+    });
     matches.sort(compareMatches);
     return pickBest(product.productId, matches);
   });

@@ -30,15 +30,19 @@ function parse(text: string | null): Decimal | null {
   }
 }
 
+/** Cents of a non-negative decimal text with exactly two decimals ("14.99" -> 1499), as an exact integer. */
+const centsOf = (fixed2: string): number => Number(fixed2.replace('.', ''));
+
 function unitPrice(original: Decimal, next: Decimal): PriceEffect {
   const unit = Decimal.max(ZERO, next).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
   const orig = original.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+  const unitText = unit.toFixed(2);
   return {
     kind: 'unit_price',
     originalPrice: orig.toFixed(2),
-    unitPrice: unit.toFixed(2),
+    unitPrice: unitText,
     savings: orig.minus(unit).toFixed(2),
-    unitPriceCents: unit.times(100).toNumber(),
+    unitPriceCents: centsOf(unitText),
   };
 }
 
@@ -54,47 +58,66 @@ function bogoLabel(buy: number, get: number, pct: Decimal): string {
   return `Buy ${buy} get ${get} ${what}`;
 }
 
-export function priceEffect(deal: PricingFields, price: string): PriceEffect {
-  const original = parse(price);
-  if (original === null || original.isNegative()) return invalid(`product price is not a decimal: ${price}`);
+/** A deal's effect as a function of the product price; value parsed once, offers built once. */
+export type Pricer = (price: string) => PriceEffect;
+
+export function compilePricing(deal: PricingFields): Pricer {
   const value = parse(deal.value);
-  if (deal.value !== null && value === null) return invalid(`deal value is not a decimal: ${deal.value}`);
+  const constant = (e: PriceEffect): Pricer => (price) => (validPrice(price) === null ? invalidPrice(price) : e);
+  if (deal.value !== null && value === null) return constant(invalid(`deal value is not a decimal: ${deal.value}`));
+  const priced = (f: (original: Decimal) => PriceEffect): Pricer => (price) => {
+    const original = validPrice(price);
+    return original === null ? invalidPrice(price) : f(original);
+  };
   switch (deal.kind) {
     case 'percent': {
       const pct = value ?? ZERO;
-      if (pct.isNegative() || pct.gt(ONE)) return invalid(`percent out of range 0..1: ${pct.toString()}`);
-      return unitPrice(original, original.times(ONE.minus(pct)));
+      if (pct.isNegative() || pct.gt(ONE)) return constant(invalid(`percent out of range 0..1: ${pct.toString()}`));
+      const keep = ONE.minus(pct);
+      return priced((original) => unitPrice(original, original.times(keep)));
     }
     case 'flat': {
       const off = value ?? ZERO;
-      if (off.isNegative()) return invalid(`negative amount: ${off.toString()}`);
-      return unitPrice(original, original.minus(off));
+      if (off.isNegative()) return constant(invalid(`negative amount: ${off.toString()}`));
+      return priced((original) => unitPrice(original, original.minus(off)));
     }
     case 'price_to_amount': {
-      if (value === null) return invalid('price-to-amount deal without a price');
-      if (value.isNegative()) return invalid(`negative price: ${value.toString()}`);
-      return unitPrice(original, Decimal.min(original, value));
+      if (value === null) return constant(invalid('price-to-amount deal without a price'));
+      if (value.isNegative()) return constant(invalid(`negative price: ${value.toString()}`));
+      return priced((original) => unitPrice(original, Decimal.min(original, value)));
     }
     case 'amount_off_total':
-      return offer({ type: 'amount_off_total', amountOff: value === null ? null : value.toFixed(2), thresholdType: deal.thresholdType, thresholdMin: deal.thresholdMin });
+      return constant(offer({ type: 'amount_off_total', amountOff: value === null ? null : value.toFixed(2), thresholdType: deal.thresholdType, thresholdMin: deal.thresholdMin }));
     case 'bundle': {
       const n = deal.bundleQuantity;
       const total = value === null ? null : value.toFixed(2);
       const label = n !== null && value !== null ? `${n} for $${money(value)}` : 'bundle';
-      return offer({ type: 'bundle', quantity: n, total, label });
+      return constant(offer({ type: 'bundle', quantity: n, total, label }));
     }
     case 'bogo': {
       const b = deal.bogo;
-      if (b === null) return invalid('bogo deal without terms');
+      if (b === null) return constant(invalid('bogo deal without terms'));
       const pct = parse(b.getPercentOff);
-      if (pct === null || pct.isNegative() || pct.gt(ONE)) return invalid(`bogo percent out of range 0..1: ${b.getPercentOff}`);
-      return offer({ type: 'bogo', buyQuantity: b.buyQuantity, getQuantity: b.getQuantity, getPercentOff: pct.toString(), label: bogoLabel(b.buyQuantity, b.getQuantity, pct) });
+      if (pct === null || pct.isNegative() || pct.gt(ONE)) return constant(invalid(`bogo percent out of range 0..1: ${b.getPercentOff}`));
+      return constant(offer({ type: 'bogo', buyQuantity: b.buyQuantity, getQuantity: b.getQuantity, getPercentOff: pct.toString(), label: bogoLabel(b.buyQuantity, b.getQuantity, pct) }));
     }
     case 'loyalty':
-      return offer({ type: 'loyalty', multiplier: value === null ? null : value.toString() });
+      return constant(offer({ type: 'loyalty', multiplier: value === null ? null : value.toString() }));
     default: {
       const _exhaustive: never = deal.kind;
-      return invalid(`unknown kind ${String(_exhaustive)}`);
+      return constant(invalid(`unknown kind ${String(_exhaustive)}`));
     }
   }
+}
+
+function validPrice(price: string): Decimal | null {
+  const d = parse(price);
+  return d === null || d.isNegative() ? null : d;
+}
+
+const invalidPrice = (price: string): PriceEffect => invalid(`product price is not a decimal: ${price}`);
+
+/** The effect of a deal on one unit at `price` (decimal text). */
+export function priceEffect(deal: PricingFields, price: string): PriceEffect {
+  return compilePricing(deal)(price);
 }

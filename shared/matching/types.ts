@@ -71,7 +71,7 @@ export interface DealMatch {
 /** Every deal that applies to one product, and the best one. */
 export interface ProductMatch {
   productId: string;
-  /** sorted: tier ascending, then unit price ascending (offers after prices), then deal id */
+  /** in display order: tier ascending (most specific first), then deal id */
   matches: DealMatch[];
   /** lowest resulting unit price; when no deal gives a unit price, the most specific offer; null when none match */
   best: DealMatch | null;
