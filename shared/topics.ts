@@ -7,6 +7,8 @@ export const TOPICS = {
   rawPtl: { name: 'deals.raw.ptl.v1', compacted: false, schema: 'dealstream.DealRawEvent' },
   discounts: { name: 'deals.discounts.v1', compacted: true, schema: 'dealstream.Deal' },
   dlq: { name: 'deals.dlq.v1', compacted: false, schema: undefined },
+  inventoryRaw: { name: 'inventory.raw.v1', compacted: false, schema: 'dealstream.InventoryRawEvent' },
+  inventoryItems: { name: 'inventory.items.v1', compacted: true, schema: 'dealstream.InventoryItem' },
 } as const satisfies Record<string, TopicSpec>;
 
 export interface TopicSpec {
