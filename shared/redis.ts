@@ -7,6 +7,8 @@ export function createRedis(url: string): Redis {
 
 export const redisKeys = (prefix: string) => ({
   discounts: (locationId: string) => `${prefix}discounts:${locationId}`,
+  /** hash {computedAt, snapshot}: the precomputed inventory of a location (shared/inventory) */
+  inventory: (locationId: string) => `${prefix}inventory:${locationId}`,
 });
 
 export type { Redis };

@@ -3,6 +3,7 @@
  * Selectable / Insertable / Updateable.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { InventoryItem } from '../events';
 
 export const DUTCHIE_APIS = ['pos', 'backoffice'] as const;
 export type DutchieApi = (typeof DUTCHIE_APIS)[number];
@@ -60,9 +61,30 @@ export interface DiscountsTable {
   synced_at: Timestamp;
 }
 
+export interface InventoryTable {
+  id: string; // {locationUUID}_{productId}
+  location_id: string;
+  product_id: string;
+  sku: string;
+  name: string;
+  category: string | null;
+  brand_id: string | null;
+  brand: string | null;
+  /** decimal string */
+  price: string;
+  /** decimal string */
+  quantity: string;
+  /** the canonical InventoryItem */
+  item: Json<InventoryItem>;
+  version: ColumnType<string, string | number | bigint, string | number | bigint>;
+  removed: Generated<boolean>;
+  synced_at: Timestamp;
+}
+
 export interface Database {
   locations: LocationsTable;
   discounts: DiscountsTable;
+  inventory: InventoryTable;
 }
 
 export type Location = Selectable<LocationsTable>;
@@ -70,3 +92,4 @@ export type NewLocation = Insertable<LocationsTable>;
 export type DiscountRow = Selectable<DiscountsTable>;
 export type NewDiscountRow = Insertable<DiscountsTable>;
 export type DiscountUpdate = Updateable<DiscountsTable>;
+export type InventoryRow = Selectable<InventoryTable>;
