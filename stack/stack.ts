@@ -170,8 +170,12 @@ function kafkaConfig(): string {
 }
 
 async function kafkaAnswers(): Promise<boolean> {
-  const admin = new Kafka({ brokers: [endpoints.KAFKA_BROKERS], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2000 }).admin();
-  try { await admin.connect(); const c = await admin.describeCluster(); return c.brokers.length > 0; } finally { await admin.disconnect().catch(() => undefined); }
+  const admin = new Kafka({ brokers: [endpoints.KAFKA_BROKERS], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2000, requestTimeout: 3000 }).admin();
+  let timer: NodeJS.Timeout | undefined;
+  // Something that accepts connections but is not Kafka must not hang the check.
+  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), 5000); });
+  const check = (async () => { await admin.connect(); const c = await admin.describeCluster(); return c.brokers.length > 0; })();
+  try { return await Promise.race([check, timeout]); } finally { clearTimeout(timer); await admin.disconnect().catch(() => undefined); }
 }
 
 async function upKafka(): Promise<void> {
