@@ -1,0 +1,75 @@
+/**
+ * The inventory projector's consumer: inventory.items.v1 -> Postgres `inventory` -> Redis
+ * snapshot per touched location. Offsets are committed only after Postgres and Redis both
+ * succeeded (a failure throws, kafkajs retries the batch: no loss, and the upserts are
+ * idempotent). A message that cannot be decoded goes to the DLQ with its reason and origin in
+ * headers, and the consumer goes on.
+ */
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Kysely } from '../../shared/db/db';
+import type { Database } from '../../shared/db/schema';
+import type { Deal, InventoryItem } from '../../shared/events';
+import type { Logger } from '../../shared/logger';
+import type { Redis } from '../../shared/redis';
+import type { AvroSerde } from '../../shared/serde';
+import { TOPICS, topicName } from '../../shared/topics';
+import { applyInventoryBatch, rebuildInventorySnapshot, type InventoryChange } from './inventory-projection';
+
+export interface InventoryConsumerDeps {
+  kafka: Kafka;
+  serde: AvroSerde;
+  db: Kysely<Database>;
+  redis: Redis;
+  /** an idempotent producer for the DLQ */
+  producer: Producer;
+  inventoryKey: (locationId: string) => string;
+  loadDeals: (locationId: string) => Promise<Deal[]>;
+  topicPrefix: string;
+  groupId: string;
+  logger: Logger;
+  now: () => number;
+}
+
+export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promise<Consumer> {
+  const topic = topicName(deps.topicPrefix, TOPICS.inventoryItems);
+  const dlq = topicName(deps.topicPrefix, TOPICS.dlq);
+  const consumer = deps.kafka.consumer({ groupId: deps.groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    // offsets are resolved by hand after Postgres and Redis succeeded; kafkajs commits resolved ones
+    eachBatchAutoResolve: false,
+    eachBatch: async (payload) => {
+      const { batch } = payload;
+      const changes: InventoryChange[] = [];
+      for (const m of batch.messages) {
+        const key = m.key?.toString() ?? '';
+        if (m.value === null) {
+          changes.push({ key, item: null, timestamp: Number(m.timestamp) });
+          continue;
+        }
+        try {
+          const item = (await deps.serde.decode(m.value)) as InventoryItem; // the registry schema is the validation
+          changes.push({ key, item, timestamp: Number(m.timestamp) });
+        } catch (e) {
+          const reason = `undecodable inventory item: ${(e as Error).message}`.slice(0, 500);
+          deps.logger.warn({ topic, partition: batch.partition, offset: m.offset, reason }, 'dead-lettering a message');
+          await deps.producer.send({ topic: dlq, messages: [{
+            key: m.key, value: m.value,
+            headers: { 'dlq.reason': reason, 'dlq.topic': topic, 'dlq.partition': String(batch.partition), 'dlq.offset': m.offset },
+          }] });
+        }
+      }
+      const touched = await applyInventoryBatch(deps.db, changes, new Date(deps.now()));
+      for (const locationId of touched) {
+        const r = await rebuildInventorySnapshot({ db: deps.db, redis: deps.redis, inventoryKey: deps.inventoryKey, loadDeals: deps.loadDeals, now: deps.now }, locationId);
+        deps.logger.info({ locationId, ...r }, 'inventory snapshot rebuilt');
+        await payload.heartbeat();
+      }
+      const last = batch.messages.at(-1);
+      if (last) payload.resolveOffset(last.offset);
+      await payload.commitOffsetsIfNecessary();
+    },
+  });
+  return consumer;
+}
