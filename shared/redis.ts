@@ -7,6 +7,8 @@ export function createRedis(url: string): Redis {
 
 export const redisKeys = (prefix: string) => ({
   discounts: (locationId: string) => `${prefix}discounts:${locationId}`,
+  /** ISO instant of the projector's last rebuild of the location (written with the value). */
+  sync: (locationId: string) => `${prefix}sync:${locationId}`,
   /** hash {computedAt, snapshot}: the precomputed inventory of a location (shared/inventory) */
   inventory: (locationId: string) => `${prefix}inventory:${locationId}`,
 });

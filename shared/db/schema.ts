@@ -27,6 +27,16 @@ export interface LocationsTable {
   dutchie_api: DutchieApi;
   org_id: number | null; // Backoffice OrgId
   created_at: Generated<Timestamp>;
+  odoo_store_id: number | null; // the store in Odoo (PTL deals' store_ids); 0002_poller
+}
+
+/** What the poller last published per deal of a store (0002_poller). */
+export interface PollerPublishedTable {
+  location_id: string;
+  discount_id: string; // Dutchie id as text, or ptl_{odoo id}
+  source: DealSource;
+  content_hash: string;
+  fetched_at: ColumnType<string, string | number, string | number>;
 }
 
 export interface DiscountsTable {
@@ -81,10 +91,19 @@ export interface InventoryTable {
   synced_at: Timestamp;
 }
 
+/** Projector: when a location's read model was last rebuilt (migration 0003). */
+export interface LocationSyncTable {
+  location_id: string;
+  last_sync: Timestamp;
+  deal_count: number;
+}
+
 export interface Database {
   locations: LocationsTable;
   discounts: DiscountsTable;
   inventory: InventoryTable;
+  poller_published: PollerPublishedTable;
+  location_sync: LocationSyncTable;
 }
 
 export type Location = Selectable<LocationsTable>;
@@ -93,3 +112,4 @@ export type DiscountRow = Selectable<DiscountsTable>;
 export type NewDiscountRow = Insertable<DiscountsTable>;
 export type DiscountUpdate = Updateable<DiscountsTable>;
 export type InventoryRow = Selectable<InventoryTable>;
+export type LocationSync = Selectable<LocationSyncTable>;

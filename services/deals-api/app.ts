@@ -1,0 +1,179 @@
+/**
+ * The storefront's deals API (external-apis.md §4), express 5. Redis first; on a miss the value
+ * is rebuilt from Postgres with the same mapping as the projector and written back (SET NX, so a
+ * newer value the projector wrote meanwhile is never overwritten with an older one).
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { z } from 'zod';
+import type { Kysely } from '../../shared/db/db';
+import type { Database } from '../../shared/db/schema';
+import type { Logger } from '../../shared/logger';
+import { redisKeys, type Redis } from '../../shared/redis';
+import { buildLocationValue } from '../../shared/storefront';
+import { compileLocation, etagMatches, liveBody, type CompiledLocation } from './handler';
+import { openApiDocument } from './openapi';
+
+export interface DealsApiDeps {
+  db: Kysely<Database>;
+  redis: Redis;
+  redisPrefix: string;
+  logger: Logger;
+  metrics: Registry;
+  corsOrigins: string[];
+  cacheMaxAgeS: number;
+  retryAfterS: number;
+  now?: () => number;
+}
+
+/** The error vocabulary and its one mapping to HTTP. */
+const ERRORS = {
+  bad_request: 400, not_found: 404, not_ready: 503,
+} as const;
+export class ApiError extends Error {
+  constructor(readonly code: keyof typeof ERRORS, readonly reason: string, readonly headers: Record<string, string> = {}) { super(reason); }
+}
+
+const locationParam = z.object({ id: z.string().uuid('location id must be a UUID') });
+const discountsQuery = z.object({
+  at: z.string().datetime({ offset: true, message: 'at must be an ISO instant, e.g. 2026-03-10T17:00:00Z' }).optional(),
+}).passthrough();
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new ApiError('bad_request', r.error.issues.map((i) => i.message).join('; '));
+  return r.data;
+}
+
+const MAX_COMPILED = 2000;
+
+export function createApp(deps: DealsApiDeps): express.Express {
+  const { db, redis, logger } = deps;
+  const keys = redisKeys(deps.redisPrefix);
+  const now = deps.now ?? Date.now;
+  const compiled = new Map<string, CompiledLocation>();
+  const requests = new Counter({ name: 'deals_api_requests_total', help: 'requests', labelNames: ['route', 'status'], registers: [deps.metrics] });
+  const cacheReads = new Counter({ name: 'deals_api_cache_reads_total', help: 'location value reads', labelNames: ['from'], registers: [deps.metrics] });
+  const latency = new Histogram({ name: 'deals_api_request_seconds', help: 'latency', labelNames: ['route'], registers: [deps.metrics], buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5] });
+  const origins = new Set(deps.corsOrigins);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin && origins.has(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Expose-Headers', 'ETag, Retry-After');
+    }
+    res.setHeader('Vary', 'Origin');
+    if (req.method === 'OPTIONS' && origin && origins.has(origin)) {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'Accept, If-None-Match, Content-Type');
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.status(204).end();
+      return;
+    }
+    const route = req.path.startsWith('/api/locations/') ? req.path.replace(/^\/api\/locations\/[^/]+/, '/api/locations/:id') : req.path;
+    const end = latency.startTimer({ route });
+    res.on('finish', () => { end(); requests.inc({ route, status: String(res.statusCode) }); });
+    next();
+  });
+
+  /** The stored value: Redis, else rebuilt from Postgres (404 unknown, 503 never synced). */
+  async function locationValue(locationId: string): Promise<Buffer> {
+    const hit = await redis.getBuffer(keys.discounts(locationId));
+    if (hit) { cacheReads.inc({ from: 'redis' }); return hit; }
+    const [location, sync] = await Promise.all([
+      db.selectFrom('locations').select('id').where('id', '=', locationId).executeTakeFirst(),
+      db.selectFrom('location_sync').select('location_id').where('location_id', '=', locationId).executeTakeFirst(),
+    ]);
+    if (!location && !sync) throw new ApiError('not_found', `unknown location ${locationId}`);
+    if (!sync) throw new ApiError('not_ready', 'deals for this location are not synced yet', { 'Retry-After': String(deps.retryAfterS) });
+    const { value } = await buildLocationValue(db, locationId);
+    cacheReads.inc({ from: 'postgres' });
+    await redis.set(keys.discounts(locationId), value, 'NX');
+    return Buffer.from(value, 'utf8');
+  }
+
+  function compiledFor(locationId: string, raw: Buffer): CompiledLocation {
+    const known = compiled.get(locationId);
+    if (known && known.raw.equals(raw)) return known;
+    const c = compileLocation(raw);
+    compiled.delete(locationId);
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
+    compiled.set(locationId, c);
+    return c;
+  }
+
+  app.get('/health', async (_req, res) => {
+    const [pg, rd] = await Promise.all([
+      db.selectFrom('locations').select('id').limit(1).execute().then(() => true, () => false),
+      redis.ping().then((p) => p === 'PONG', () => false),
+    ]);
+    const ok = pg && rd;
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks: { postgres: pg, redis: rd }, timestamp: new Date(now()).toISOString() });
+  });
+
+  app.get('/openapi.json', (_req, res) => { res.json(openApiDocument); });
+
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', deps.metrics.contentType);
+    res.send(await deps.metrics.metrics());
+  });
+
+  app.get('/api/locations', async (_req, res) => {
+    const rows = await db.selectFrom('locations').select(['id', 'name']).orderBy('name').orderBy('id').execute();
+    res.setHeader('Cache-Control', `public, max-age=${deps.cacheMaxAgeS}`);
+    res.json({ data: rows, count: rows.length });
+  });
+
+  app.get('/api/locations/:id/discounts', async (req: Request, res: Response) => {
+    const { id } = parse(locationParam, req.params);
+    const { at } = parse(discountsQuery, req.query);
+    const atMs = at === undefined ? now() : Date.parse(at);
+    const raw = await locationValue(id);
+    const live = liveBody(compiledFor(id, raw), atMs);
+    res.setHeader('ETag', live.etag);
+    res.setHeader('Cache-Control', `public, max-age=${deps.cacheMaxAgeS}`);
+    if (etagMatches(req.headers['if-none-match'], live.etag)) { res.status(304).end(); return; }
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.end(live.body);
+  });
+
+  app.get('/api/locations/:id/sync-status', async (req, res) => {
+    const { id } = parse(locationParam, req.params);
+    let lastSync = await redis.get(keys.sync(id));
+    if (lastSync === null) {
+      const [sync, location] = await Promise.all([
+        db.selectFrom('location_sync').select('last_sync').where('location_id', '=', id).executeTakeFirst(),
+        db.selectFrom('locations').select('id').where('id', '=', id).executeTakeFirst(),
+      ]);
+      if (!sync && !location) throw new ApiError('not_found', `unknown location ${id}`);
+      lastSync = sync ? sync.last_sync.toISOString() : null;
+    }
+    res.setHeader('Cache-Control', 'no-cache');
+    res.json({ locationId: id, lastSync, ageSeconds: lastSync === null ? null : Math.max(0, Math.floor((now() - Date.parse(lastSync)) / 1000)) });
+  });
+
+  app.use((req, _res, next) => { next(new ApiError('not_found', `no route ${req.method} ${req.path}`)); });
+
+  // express recognises an error handler by its four parameters
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof ApiError) {
+      for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+      res.status(ERRORS[err.code]).json({ error: err.code, reason: err.reason });
+      return;
+    }
+    const status = (err as { status?: unknown }).status; // body-parser / express client errors
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json({ error: 'bad_request', reason: 'malformed request' });
+      return;
+    }
+    logger.error({ err }, 'unhandled error');
+    res.status(500).json({ error: 'internal', reason: 'internal error' });
+  });
+
+  return app;
+}

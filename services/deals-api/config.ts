@@ -1,0 +1,18 @@
+/** Deals API settings (zod, parsed once at start-up). */
+import { z } from 'zod';
+import { baseEnv, csvVar, portVar } from '../../shared/config';
+
+export function dealsApiEnv(env: NodeJS.ProcessEnv) {
+  return baseEnv(env).extend({
+    PORT: portVar.default(3000),
+    HOST: z.string().default('127.0.0.1'),
+    /** Storefront origins allowed by CORS (comma-separated); empty = no cross-origin access. */
+    CORS_ORIGINS: csvVar.optional().transform((v) => v ?? []),
+    /** Cache-Control max-age of deal lists: liveness changes with time, so keep it short. */
+    CACHE_MAX_AGE_S: z.coerce.number().int().min(0).default(15),
+    /** Retry-After when a location's cache is not built yet. */
+    RETRY_AFTER_S: z.coerce.number().int().min(1).default(5),
+  });
+}
+
+export type DealsApiConfig = z.infer<ReturnType<typeof dealsApiEnv>>;

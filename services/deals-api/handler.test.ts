@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { decideDeal } from '../projector/handler';
+import { discountFragment, locationValue, toStorefrontDiscount } from '../../shared/storefront';
+import type { DiscountRow } from '../../shared/db/schema';
+import { makeDeal } from '../../test/support/deals';
+import { compileLocation, etagMatches, liveBody } from './handler';
+
+const loc = randomUUID();
+const ONLY_TUESDAY = { monday: false, tuesday: true, wednesday: false, thursday: false, friday: false, saturday: false, sunday: false };
+
+/** What Postgres gives back for a projected deal (jsonb parsed, times as text). */
+function asRow(deal: ReturnType<typeof makeDeal>): DiscountRow {
+  const out = decideDeal(deal.id, deal);
+  if (out.kind !== 'upsert') throw new Error(out.kind);
+  const r = out.row;
+  return {
+    ...r, discount_code: r.discount_code ?? null, calculation_method_id: r.calculation_method_id ?? null, discount_amount: r.discount_amount ?? null,
+    valid_from: (r.valid_from ?? null) as Date | null, valid_until: (r.valid_until ?? null) as Date | null, start_time: r.start_time ?? null, end_time: r.end_time ?? null,
+    products: JSON.parse(r.products ?? 'null'), brands: JSON.parse(r.brands ?? 'null'), product_categories: JSON.parse(r.product_categories ?? 'null'),
+    first_time_customer_only: r.first_time_customer_only ?? false, minimum_items_required: r.minimum_items_required ?? null,
+    payload: JSON.parse(r.payload), version: String(r.version), removed: false, synced_at: r.synced_at as Date,
+  };
+}
+
+const deals = [
+  makeDeal(loc, 1), // always
+  makeDeal(loc, 2, { validUntil: Date.parse('2026-03-01T07:10:00Z') }), // expired on 2026-03-10
+  makeDeal(loc, 3, { days: ONLY_TUESDAY, startTime: '09:00:00', endTime: '17:00:00' }),
+];
+const fragments = deals.map((d) => discountFragment(toStorefrontDiscount(asRow(d))));
+const raw = Buffer.from(locationValue(fragments));
+
+describe('liveBody', () => {
+  it('splices exactly the stored fragments of the live deals into {data, count}', () => {
+    const tuesdayNoonPhoenix = Date.parse('2026-03-10T19:00:00Z');
+    const live = liveBody(compileLocation(raw), tuesdayNoonPhoenix);
+    expect(live.body.toString()).toBe(`{"data":[${fragments[0]},${fragments[2]}],"count":2}`);
+    expect((JSON.parse(live.body.toString()) as { data: Array<{ discount_id: number }> }).data.map((d) => d.discount_id)).toEqual([1, 3]);
+  });
+
+  it('drops deals outside their hours, weekday or window, in the store zone', () => {
+    const compiled = compileLocation(raw);
+    // Tuesday 18:00 in Phoenix (Wednesday 01:00 UTC): after hours.
+    expect(liveBody(compiled, Date.parse('2026-03-11T01:00:00Z')).count).toBe(1);
+    // Before the expiry: deal 2 is live too.
+    expect(liveBody(compiled, Date.parse('2026-02-24T19:00:00Z')).count).toBe(3);
+  });
+
+  it('memoises per liveness mask: same body and ETag object while nothing changes', () => {
+    const compiled = compileLocation(raw);
+    const a = liveBody(compiled, Date.parse('2026-03-10T19:00:00Z'));
+    const b = liveBody(compiled, Date.parse('2026-03-10T19:30:00Z'));
+    expect(b).toBe(a);
+    expect(liveBody(compiled, Date.parse('2026-03-11T19:00:00Z')).etag).not.toBe(a.etag);
+  });
+
+  it('writes money as JSON numbers from decimal strings, without floats', () => {
+    const f = discountFragment(toStorefrontDiscount(asRow(makeDeal(loc, 9, { value: '12345678.123456', kind: 'flat', calculationMethodId: 1 }))));
+    expect(f).toContain('"discount_amount":12345678.123456,');
+  });
+
+  it('serves an empty location as an empty list', () => {
+    expect(liveBody(compileLocation(Buffer.from('[]')), 0).body.toString()).toBe('{"data":[],"count":0}');
+  });
+});
+
+describe('etagMatches', () => {
+  it.each([['"abc"', true], ['W/"abc"', true], ['"x", "abc"', true], ['*', true], ['"x"', false], [undefined, false]])('%s -> %s', (h, ok) => {
+    expect(etagMatches(h, '"abc"')).toBe(ok);
+  });
+});

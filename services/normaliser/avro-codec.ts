@@ -1,0 +1,71 @@
+/**
+ * Synchronous Confluent-framed Avro for whole batches. The registry client awaits a schema
+ * lookup per message; here the schema ids of a batch are resolved once (`prepare`, one await,
+ * normally a cache hit) and every message is then decoded/encoded without an await.
+ */
+import type { AvroSerde } from '../../shared/serde';
+
+interface AvroType { toBuffer(value: object): Buffer; fromBuffer(buffer: Buffer): unknown }
+
+export class UndecodableError extends Error {
+  override readonly name = 'UndecodableError';
+}
+
+const MAGIC = 0;
+
+/** The schema id of a Confluent-framed value, or null when it is not framed. */
+export function schemaIdOf(value: Buffer | null): number | null {
+  if (!value || value.length < 5 || value[0] !== MAGIC) return null;
+  return value.readInt32BE(1);
+}
+
+export class BatchAvroCodec {
+  private readonly types = new Map<number, AvroType>();
+  private readonly unknown = new Set<number>();
+
+  constructor(private readonly serde: AvroSerde) {}
+
+  /** Loads the schemas of these values. A schema the registry does not have makes them undecodable; any other registry failure throws (the batch is retried, nothing goes to the DLQ). */
+  async prepare(values: Iterable<Buffer | null>): Promise<void> {
+    const missing = new Set<number>();
+    for (const v of values) {
+      const id = schemaIdOf(v);
+      if (id !== null && !this.types.has(id) && !this.unknown.has(id)) missing.add(id);
+    }
+    await Promise.all([...missing].map(async (id) => {
+      try {
+        this.types.set(id, await this.serde.registry.getSchema(id));
+      } catch (e) {
+        if ((e as { status?: number }).status === 404) this.unknown.add(id);
+        else throw e;
+      }
+    }));
+  }
+
+  decode(value: Buffer | null): unknown {
+    if (value === null) throw new UndecodableError('empty value');
+    const id = schemaIdOf(value);
+    if (id === null) throw new UndecodableError('not Confluent-framed Avro (magic byte / length)');
+    const type = this.types.get(id);
+    if (!type) throw new UndecodableError(`unknown schema id ${id}`);
+    try {
+      return type.fromBuffer(value.subarray(5));
+    } catch (e) {
+      throw new UndecodableError(`Avro body does not match schema ${id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Encodes with schema `id` (its type must have been loaded with `load`). */
+  encode(id: number, value: object): Buffer {
+    const type = this.types.get(id);
+    if (!type) throw new Error(`schema ${id} not loaded`);
+    const header = Buffer.allocUnsafe(5);
+    header[0] = MAGIC;
+    header.writeInt32BE(id, 1);
+    return Buffer.concat([header, type.toBuffer(value)]);
+  }
+
+  async load(id: number): Promise<void> {
+    if (!this.types.has(id)) this.types.set(id, await this.serde.registry.getSchema(id));
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The normaliser's Kafka side (a transformer): raw deal events in, canonical deals out.
+ * Per consumer batch: load the batch's schemas once, decode + map + encode without awaits,
+ * send ONE producer batch (deals, tombstones and dead letters together), then resolve the
+ * batch's offsets. A failed send throws, so the batch is consumed again (at-least-once; the
+ * output is keyed and idempotent). A message that cannot be decoded or mapped goes to the DLQ
+ * and the consumer goes on.
+ */
+import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Logger } from '../../shared/logger';
+import { createProducer, ensureTopics } from '../../shared/kafka';
+import type { AvroSerde } from '../../shared/serde';
+import { TOPICS, topicName } from '../../shared/topics';
+import { BatchAvroCodec, UndecodableError } from './avro-codec';
+import { dlqMessage } from './dlq';
+import { handle } from './handler';
+
+export const SERVICE = 'normaliser';
+
+export interface NormaliserOptions {
+  kafka: Kafka;
+  serde: AvroSerde;
+  logger: Logger;
+  topicPrefix: string;
+  /** Full consumer group id (already prefixed). */
+  groupId: string;
+  /** Where a group without committed offsets starts (the live normaliser too: a new group reads the whole raw topics). */
+  fromBeginning: boolean;
+  /** Replay mode: refuse a group that already has committed offsets (it would not start from the beginning). */
+  requireFreshGroup?: boolean;
+  partitions: number;
+  registry?: Registry;
+  /** Bytes fetched per partition per batch: keeps one output batch under the broker's 1 MB. */
+  maxBytesPerPartition?: number;
+  partitionsConsumedConcurrently?: number;
+}
+
+/**
+ * Retries a retriable Kafka error with a growing pause: right after topics are created the
+ * broker may briefly answer "not the leader" for them.
+ */
+async function retrying<T>(op: () => Promise<T>, attempts = 10): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await op();
+    } catch (e) {
+      if (i >= attempts || !(e as { retriable?: boolean }).retriable) throw e;
+      await new Promise((r) => setTimeout(r, 100 * i));
+    }
+  }
+}
+
+export interface Normaliser {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  healthy(): boolean;
+  /** Resolves once every raw partition has been consumed up to its end offset at start (replay mode). */
+  caughtUp(): Promise<void>;
+  readonly counts: Record<'emit' | 'tombstone' | 'reject' | 'batches', number>;
+}
+
+export function createNormaliser(opts: NormaliserOptions): Normaliser {
+  const { kafka, serde, logger, topicPrefix } = opts;
+  const names = {
+    rawDutchie: topicName(topicPrefix, TOPICS.rawDutchie),
+    rawPtl: topicName(topicPrefix, TOPICS.rawPtl),
+    discounts: topicName(topicPrefix, TOPICS.discounts),
+    dlq: topicName(topicPrefix, TOPICS.dlq),
+  };
+  const codec = new BatchAvroCodec(serde);
+  const counts = { emit: 0, tombstone: 0, reject: 0, batches: 0 };
+  const metrics = opts.registry ? {
+    messages: new Counter({ name: 'normaliser_messages_total', help: 'raw deal events by outcome', labelNames: ['outcome'], registers: [opts.registry] }),
+    batchSeconds: new Histogram({ name: 'normaliser_batch_seconds', help: 'time to map and publish one consumer batch', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [opts.registry] }),
+  } : undefined;
+
+  let consumer: Consumer | undefined;
+  let producer: Producer | undefined;
+  let dealSchemaId = 0;
+  let running = false;
+  /** topic:partition -> end offset to reach (replay mode's "caught up"). */
+  const targets = new Map<string, bigint>();
+  let resolveCaughtUp: () => void = () => undefined;
+  const caughtUpPromise = new Promise<void>((resolve) => { resolveCaughtUp = resolve; });
+
+  function markProgress(topic: string, partition: number, nextOffset: bigint): void {
+    const key = `${topic}:${partition}`;
+    const target = targets.get(key);
+    if (target !== undefined && nextOffset >= target) targets.delete(key);
+    if (targets.size === 0) resolveCaughtUp();
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
+    const endTimer = metrics?.batchSeconds.startTimer();
+    await codec.prepare(batch.messages.map((m) => m.value));
+
+    const deals: Message[] = [];
+    const dead: Message[] = [];
+    const tally = { emit: 0, tombstone: 0, reject: 0 };
+    for (const m of batch.messages) {
+      const origin = { topic: batch.topic, partition: batch.partition, offset: m.offset };
+      let reason: string;
+      try {
+        const outcome = handle(codec.decode(m.value));
+        switch (outcome.kind) {
+          case 'emit': {
+            let value: Buffer;
+            try {
+              value = codec.encode(dealSchemaId, outcome.deal);
+            } catch (e) {
+              reason = `canonical deal does not fit the Deal schema: ${e instanceof Error ? e.message : String(e)}`;
+              break;
+            }
+            deals.push({ key: outcome.key, value });
+            tally.emit++;
+            continue;
+          }
+          case 'tombstone':
+            deals.push({ key: outcome.key, value: null });
+            tally.tombstone++;
+            continue;
+          case 'reject':
+            reason = outcome.error;
+            break;
+          default: {
+            const _exhaustive: never = outcome;
+            throw new Error(`unknown outcome ${JSON.stringify(_exhaustive)}`);
+          }
+        }
+      } catch (e) {
+        if (!(e instanceof UndecodableError)) throw e; // not about this message (a bug): retry the batch, never dead-letter it
+        reason = `undecodable: ${e.message}`;
+      }
+      tally.reject++;
+      logger.warn({ ...origin, reason }, 'dead-lettered a raw deal event');
+      dead.push(dlqMessage({ key: m.key, value: m.value, headers: m.headers }, origin, reason, SERVICE));
+    }
+
+    const topicMessages = [];
+    if (deals.length) topicMessages.push({ topic: names.discounts, messages: deals });
+    if (dead.length) topicMessages.push({ topic: names.dlq, messages: dead });
+    if (topicMessages.length) await producer!.sendBatch({ topicMessages }); // set in start(), before run()
+
+    const last = batch.lastOffset();
+    payload.resolveOffset(last);
+    await payload.commitOffsetsIfNecessary();
+    await payload.heartbeat();
+
+    counts.emit += tally.emit; counts.tombstone += tally.tombstone; counts.reject += tally.reject; counts.batches++;
+    metrics?.messages.inc({ outcome: 'emit' }, tally.emit);
+    metrics?.messages.inc({ outcome: 'tombstone' }, tally.tombstone);
+    metrics?.messages.inc({ outcome: 'reject' }, tally.reject);
+    endTimer?.();
+    markProgress(batch.topic, batch.partition, BigInt(last) + 1n);
+  }
+
+  return {
+    counts,
+    healthy: () => running,
+    caughtUp: () => caughtUpPromise,
+
+    async start() {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await ensureTopics(admin, topicPrefix, [TOPICS.rawDutchie, TOPICS.rawPtl, TOPICS.discounts, TOPICS.dlq], opts.partitions);
+        if (opts.requireFreshGroup) {
+          const committed = await admin.fetchOffsets({ groupId: opts.groupId, topics: [names.rawDutchie, names.rawPtl] });
+          if (committed.some((t) => t.partitions.some((p) => Number(p.offset) >= 0))) {
+            throw new Error(`consumer group ${opts.groupId} already has committed offsets: a replay needs a fresh group`);
+          }
+        }
+        for (const topic of [names.rawDutchie, names.rawPtl]) {
+          for (const p of await retrying(() => admin.fetchTopicOffsets(topic))) {
+            if (BigInt(p.high) > BigInt(p.low)) targets.set(`${topic}:${p.partition}`, BigInt(p.high));
+          }
+        }
+      } finally {
+        await admin.disconnect();
+      }
+      if (targets.size === 0) resolveCaughtUp();
+      dealSchemaId = await serde.register(names.discounts, TOPICS.discounts.schema);
+      await codec.load(dealSchemaId);
+
+      producer = createProducer(kafka);
+      await producer.connect();
+      consumer = kafka.consumer({
+        groupId: opts.groupId,
+        allowAutoTopicCreation: false,
+        maxBytesPerPartition: opts.maxBytesPerPartition ?? 512 * 1024,
+      });
+      consumer.on(consumer.events.GROUP_JOIN, () => { running = true; });
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        running = false;
+        logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+      });
+      consumer.on(consumer.events.STOP, () => { running = false; });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [names.rawDutchie, names.rawPtl], fromBeginning: opts.fromBeginning });
+      await consumer.run({
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? opts.partitions,
+        eachBatch,
+      });
+      logger.info({ groupId: opts.groupId, fromBeginning: opts.fromBeginning, topics: [names.rawDutchie, names.rawPtl] }, 'normaliser consuming');
+    },
+
+    async stop() {
+      running = false;
+      // disconnect() lets the batch in flight finish and commit before leaving the group.
+      await consumer?.disconnect();
+      await producer?.disconnect();
+    },
+  };
+}

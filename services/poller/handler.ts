@@ -1,0 +1,118 @@
+/**
+ * The poller's decisions, pure: which records of a feed belong to a store, their content hashes,
+ * and the changes to publish against what was published before. A failed fetch yields a `skip`
+ * (never removals); a genuinely empty list removes everything that was there.
+ */
+import { createHash } from 'node:crypto';
+import type { DealRawEvent } from '../../shared/events';
+import { dealKey } from '../../shared/topics';
+
+export type Source = DealRawEvent['source'];
+export type Api = DealRawEvent['api'];
+
+export interface PollLocation {
+  id: string;
+  state: string;
+  timeZone: string;
+  lspId: number;
+  posLocId: number;
+  api: 'pos' | 'backoffice';
+  orgId: number | null;
+  odooStoreId: number | null;
+}
+
+/** A record of a feed, with the id the raw event carries. */
+export interface SourceRecord { discountId: string; record: unknown }
+
+export type FetchOutcome = { kind: 'ok'; records: SourceRecord[] } | { kind: 'failed'; reason: string };
+
+export type Plan =
+  | { kind: 'skip'; reason: string }
+  | { kind: 'publish'; events: Array<{ key: string; value: DealRawEvent }>; upserts: number; removals: number; hashes: Map<string, string> };
+
+/** JSON with object keys sorted, so equal content hashes equally whatever the key order. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+export const contentHash = (record: unknown): string => createHash('sha256').update(canonicalJson(record)).digest('hex');
+
+/** A stable event id for one change (the same change planned twice gets the same id). */
+export function eventId(key: string, op: string, hash: string | null, fetchedAt: number): string {
+  const h = createHash('sha256').update(`${key}|${op}|${hash ?? ''}|${fetchedAt}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Whether a Dutchie record applies to a store: an empty `locationRestrictions` means every store of
+ * the LSP; otherwise the store's POS LocId must be listed (Backoffice: `LocationRestrictions`).
+ */
+export function appliesToStore(record: unknown, api: 'pos' | 'backoffice', posLocId: number): boolean {
+  if (record === null || typeof record !== 'object') return false;
+  const list = (record as Record<string, unknown>)[api === 'pos' ? 'locationRestrictions' : 'LocationRestrictions'];
+  if (!Array.isArray(list) || list.length === 0) return true;
+  return list.includes(posLocId);
+}
+
+/** The id field of a Dutchie record (POS `id`, Backoffice `Id`), as text; undefined when missing. */
+export function dutchieId(record: unknown, api: 'pos' | 'backoffice'): string | undefined {
+  if (record === null || typeof record !== 'object') return undefined;
+  const id = (record as Record<string, unknown>)[api === 'pos' ? 'id' : 'Id'];
+  return typeof id === 'number' && Number.isInteger(id) ? String(id) : undefined;
+}
+
+export interface PtlRecordInfo { record: Record<string, unknown>; market: string | undefined }
+
+/**
+ * PTL `mint.discount` records that apply to a store: same market always (a deal of one market
+ * never reaches another's stores), and either no `store_ids` (every store of the market) or the
+ * store's Odoo id listed.
+ */
+export function ptlForStore(records: readonly PtlRecordInfo[], location: PollLocation): SourceRecord[] {
+  return records
+    .filter(({ record, market }) => {
+      if (market !== location.state) return false;
+      const stores = Array.isArray(record.store_ids) ? record.store_ids : [];
+      return stores.length === 0 || (location.odooStoreId !== null && stores.includes(location.odooStoreId));
+    })
+    .map(({ record }) => ({ discountId: `ptl_${String(record.id)}`, record }));
+}
+
+/** The changes for one (store, source): upserts for new/changed hashes, removals for vanished ids. */
+export function planChanges(input: {
+  location: PollLocation;
+  source: Source;
+  api: Api;
+  fetch: FetchOutcome;
+  previous: ReadonlyMap<string, string>;
+  fetchedAt: number;
+}): Plan {
+  const { location, source, api, fetch, previous, fetchedAt } = input;
+  if (fetch.kind === 'failed') return { kind: 'skip', reason: fetch.reason };
+  const hashes = new Map<string, string>();
+  const events: Array<{ key: string; value: DealRawEvent }> = [];
+  const base = { source, api, locationId: location.id, market: location.state, timeZone: location.timeZone, posLocId: location.posLocId, fetchedAt };
+  let upserts = 0;
+  for (const { discountId, record } of fetch.records) {
+    if (hashes.has(discountId)) continue; // a feed listing an id twice: the first wins
+    const hash = contentHash(record);
+    hashes.set(discountId, hash);
+    if (previous.get(discountId) === hash) continue;
+    const key = dealKey(location.id, discountId);
+    events.push({ key, value: { ...base, eventId: eventId(key, 'upsert', hash, fetchedAt), discountId, op: 'upsert', contentHash: hash, record: JSON.stringify(record) } });
+    upserts++;
+  }
+  let removals = 0;
+  for (const discountId of previous.keys()) {
+    if (hashes.has(discountId)) continue;
+    const key = dealKey(location.id, discountId);
+    events.push({ key, value: { ...base, eventId: eventId(key, 'remove', null, fetchedAt), discountId, op: 'remove', contentHash: null, record: null } });
+    removals++;
+  }
+  return { kind: 'publish', events, upserts, removals, hashes };
+}

@@ -1,0 +1,53 @@
+/**
+ * `npm run poller` (every POLL_INTERVAL_MS) or `npm run poller -- --once` (one cycle, then exit).
+ * Health and metrics on METRICS_PORT (9101).
+ */
+import { sql } from 'kysely';
+import { parseConfig, ConfigError } from '../../shared/config';
+import { createLogger } from '../../shared/logger';
+import { startOpsServer } from '../../shared/ops';
+import { createShutdown } from '../../shared/shutdown';
+import { pollerEnv, posKeysFrom, type PollerConfig } from './config';
+import { buildPoller } from './wiring';
+
+function config(): PollerConfig {
+  try {
+    return { ...parseConfig(pollerEnv(process.env)), posKeys: posKeysFrom(process.env) };
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(JSON.stringify({ level: 'fatal', service: 'poller', msg: 'invalid configuration', problems: e.problems }));
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  const cfg = config();
+  const once = process.argv.includes('--once');
+  const logger = createLogger('poller', cfg.LOG_LEVEL);
+  const built = await buildPoller(cfg, logger);
+  logger.info({ posKeys: cfg.posKeys.size, intervalMs: cfg.POLL_INTERVAL_MS, concurrency: cfg.POLL_CONCURRENCY, once }, 'poller started');
+  if (once) {
+    const result = await built.poller.runLocked();
+    await built.close();
+    process.exit(result.kind === 'done' && result.summary.locationsFailed === 0 ? 0 : 2);
+  }
+  const ops = await startOpsServer(cfg.METRICS_PORT, built.registry, {
+    postgres: async () => { await sql`select 1`.execute(built.db); return true; },
+  });
+  const shutdown = createShutdown(logger);
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<unknown> = Promise.resolve();
+  shutdown.add('clients', () => built.close());
+  shutdown.add('ops', () => new Promise((r) => ops.close(r)));
+  shutdown.add('loop', async () => { stopped = true; clearTimeout(timer); await current; });
+  shutdown.install();
+  const tick = (): void => {
+    current = built.poller.runLocked()
+      .catch((err: unknown) => logger.error({ err }, 'poll cycle failed'))
+      .finally(() => { if (!stopped) timer = setTimeout(tick, cfg.POLL_INTERVAL_MS); });
+  };
+  tick();
+}
+
+main().catch((e: unknown) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });

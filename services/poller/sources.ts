@@ -1,0 +1,237 @@
+/**
+ * The three sources over HTTP: Dutchie POS (Basic key per LSP), Dutchie Backoffice (session login,
+ * one re-login on expiry) and Odoo JSON-RPC (PTL `mint.discount` records and their markets).
+ * Every call has a timeout and is retried with backoff; a failure is returned as a value and never
+ * as an empty list. Keys, passwords and session ids never appear in errors or logs.
+ */
+import { z } from 'zod';
+import type { Logger } from '../../shared/logger';
+import type { PtlRecordInfo, SourceRecord } from './handler';
+import { dutchieId } from './handler';
+import { KeyRateLimiter, RetryableError, parseRetryAfter, withRetry, type RetryPolicy } from './retry';
+
+export type Fetched<T> = { kind: 'ok'; records: T[] } | { kind: 'failed'; reason: string };
+
+export interface SourceSettings {
+  posUrl: string;
+  backofficeUrl: string;
+  backofficeUsername: string | undefined;
+  backofficePassword: string | undefined;
+  odoo: { url: string; db: string; login: string; apiKey: string } | undefined;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  posRatePerMinute: number;
+}
+
+export interface SourceDeps {
+  fetch: typeof fetch;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+  logger: Logger;
+}
+
+class FatalError extends Error {}
+
+const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** One HTTP exchange with a timeout covering the body; status problems become typed errors. */
+async function exchange(deps: SourceDeps, timeoutMs: number, url: string, init: RequestInit, what: string): Promise<{ res: Response; text: string }> {
+  let res: Response;
+  let text: string;
+  try {
+    res = await deps.fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    text = await res.text();
+  } catch (e) {
+    const name = e instanceof Error ? e.name : '';
+    if (name === 'TimeoutError' || name === 'AbortError') throw new RetryableError(`${what}: timed out after ${timeoutMs} ms`);
+    const cause = e instanceof Error && e.cause instanceof Error ? `: ${(e.cause as NodeJS.ErrnoException).code ?? e.cause.message}` : '';
+    throw new RetryableError(`${what}: network error${cause}`);
+  }
+  if (res.status === 429) throw new RetryableError(`${what}: 429 rate limited`, parseRetryAfter(res.headers.get('retry-after'), deps.now()) ?? undefined);
+  if (res.status >= 500) throw new RetryableError(`${what}: HTTP ${res.status}`, res.status === 503 ? parseRetryAfter(res.headers.get('retry-after'), deps.now()) : undefined);
+  return { res, text };
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new RetryableError(`${what}: unreadable JSON (${text.length} bytes)`);
+  }
+}
+
+const DutchieList = z.array(z.record(z.string(), z.unknown()));
+const BackofficeEnvelope = z.object({ Result: z.boolean(), Data: z.unknown(), Message: z.string().nullable().optional() });
+const LoginData = z.object({ SessionId: z.string().min(1), UserId: z.number().int() });
+const RpcReply = z.union([
+  z.object({ result: z.unknown() }).passthrough(),
+  z.object({ error: z.object({ message: z.string(), data: z.object({ name: z.string(), message: z.string() }).passthrough().optional() }).passthrough() }).passthrough(),
+]);
+
+class OdooRpcError extends Error {
+  constructor(readonly odooName: string, message: string) { super(`${odooName}: ${message}`); }
+}
+
+export class Sources {
+  private readonly limiter: KeyRateLimiter;
+  private session: Promise<{ sessionId: string; userId: number; cookie: string }> | undefined;
+  private uid: Promise<number> | undefined;
+  /** logins performed (tests and metrics read it) */
+  logins = 0;
+
+  constructor(private readonly s: SourceSettings, private readonly deps: SourceDeps) {
+    this.limiter = new KeyRateLimiter(s.posRatePerMinute, deps.now, deps.sleep);
+  }
+
+  private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return withRetry(fn, this.s.retry, {
+      sleep: this.deps.sleep, random: this.deps.random,
+      onRetry: (attempt, delayMs, e) => this.deps.logger.warn({ what, attempt, delayMs, reason: e.message }, 'retrying'),
+    });
+  }
+
+  private async outcome<T>(what: string, fn: () => Promise<T[]>): Promise<Fetched<T>> {
+    try {
+      return { kind: 'ok', records: await this.retry(what, fn) };
+    } catch (e) {
+      return { kind: 'failed', reason: describe(e) };
+    }
+  }
+
+  private toRecords(list: Array<Record<string, unknown>>, api: 'pos' | 'backoffice', what: string): SourceRecord[] {
+    return list.map((record) => {
+      const id = dutchieId(record, api);
+      if (id === undefined) throw new RetryableError(`${what}: a record has no integer id`);
+      return { discountId: id, record };
+    });
+  }
+
+  /** The discounts of one POS LSP (every store of the LSP; filter with `appliesToStore`). */
+  fetchPos(lspId: number, key: string): Promise<Fetched<SourceRecord>> {
+    const what = `pos lsp ${lspId}`;
+    const url = `${this.s.posUrl}/discounts/v2/list?includeInactive=true&includeInclusionExclusionData=true&includePaymentRestrictions=false`;
+    const auth = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+    return this.outcome(what, async () => {
+      await this.limiter.acquire(key);
+      const { res, text } = await exchange(this.deps, this.s.timeoutMs, url, { headers: { authorization: auth, accept: 'application/json' } }, what);
+      if (res.status === 401 || res.status === 403) throw new FatalError(`${what}: HTTP ${res.status} (check DUTCHIE_POS_API_KEY_${lspId})`);
+      if (res.status !== 200) throw new RetryableError(`${what}: HTTP ${res.status}`);
+      const list = DutchieList.safeParse(parseJson(text, what));
+      if (!list.success) throw new RetryableError(`${what}: not a list of discounts`);
+      return this.toRecords(list.data, 'pos', what);
+    });
+  }
+
+  private login(): Promise<{ sessionId: string; userId: number; cookie: string }> {
+    this.session ??= (async () => {
+      const { backofficeUsername: user, backofficePassword: pass } = this.s;
+      if (!user || !pass) throw new FatalError('backoffice: DUTCHIE_BACKOFFICE_USERNAME/PASSWORD are not set');
+      this.logins++;
+      const { res, text } = await exchange(this.deps, this.s.timeoutMs, `${this.s.backofficeUrl}/api/user/login`, {
+        method: 'POST', headers: { 'content-type': 'application/json', appname: 'Backoffice', origin: this.s.backofficeUrl },
+        body: JSON.stringify({ Username: user, Password: pass, RememberMe: true }),
+      }, 'backoffice login');
+      const env = BackofficeEnvelope.safeParse(parseJson(text, 'backoffice login'));
+      if (res.status === 401 || (env.success && !env.data.Result)) throw new FatalError('backoffice login: rejected credentials');
+      const data = env.success ? LoginData.safeParse(env.data.Data) : undefined;
+      if (!data?.success) throw new RetryableError('backoffice login: unexpected reply');
+      const cookie = /LLSession=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1] ?? data.data.SessionId;
+      return { sessionId: data.data.SessionId, userId: data.data.UserId, cookie };
+    })();
+    // A failed login is not cached: the next call tries again.
+    this.session.catch(() => { this.session = undefined; });
+    return this.session;
+  }
+
+  /** The discounts of one Backoffice LSP/org (every store of the LSP; filter with `appliesToStore`). */
+  fetchBackoffice(lspId: number, orgId: number): Promise<Fetched<SourceRecord>> {
+    const what = `backoffice lsp ${lspId}`;
+    return this.outcome(what, async () => {
+      for (let relogin = 0; ; relogin++) {
+        const current = this.login();
+        const session = await current;
+        const { res, text } = await exchange(this.deps, this.s.timeoutMs, `${this.s.backofficeUrl}/api/v2/discount/get-discount`, {
+          method: 'POST', headers: { 'content-type': 'application/json', appname: 'Backoffice', cookie: `LLSession=${session.cookie}` },
+          body: JSON.stringify({ SessionId: session.sessionId, LspId: lspId, OrgId: orgId, UserId: session.userId, IncludeInactive: true }),
+        }, what);
+        const body = res.status === 401 ? undefined : parseJson(text, what);
+        const env = BackofficeEnvelope.safeParse(body);
+        const sessionProblem = res.status === 401 || (env.success && !env.data.Result && /session/i.test(env.data.Message ?? ''));
+        if (sessionProblem) {
+          if (relogin >= 1) throw new RetryableError(`${what}: session rejected after a re-login`);
+          // Only the caller that saw this session fail drops it; concurrent callers share the new login.
+          if (this.session === current) this.session = undefined;
+          continue;
+        }
+        if (res.status !== 200 || !env.success || !env.data.Result) throw new RetryableError(`${what}: HTTP ${res.status}${env.success ? ` ${env.data.Message ?? ''}` : ''}`);
+        const list = DutchieList.safeParse(env.data.Data);
+        if (!list.success) throw new RetryableError(`${what}: Data is not a list of discounts`);
+        return this.toRecords(list.data, 'backoffice', what);
+      }
+    });
+  }
+
+  private async rpc(service: string, method: string, args: unknown[]): Promise<unknown> {
+    const odoo = this.s.odoo!;
+    const { res, text } = await exchange(this.deps, this.s.timeoutMs, `${odoo.url}/jsonrpc`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params: { service, method, args } }),
+    }, `odoo ${service}.${method}`);
+    if (res.status !== 200) throw new RetryableError(`odoo: HTTP ${res.status}`);
+    const reply = RpcReply.safeParse(parseJson(text, 'odoo'));
+    if (!reply.success) throw new RetryableError('odoo: not a JSON-RPC reply');
+    if ('error' in reply.data) {
+      const e = reply.data.error as { message: string; data?: { name: string; message: string } };
+      throw new OdooRpcError(e.data?.name ?? 'odoo', e.data?.message ?? e.message);
+    }
+    return (reply.data as { result: unknown }).result;
+  }
+
+  private async executeKw(model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}): Promise<unknown> {
+    const odoo = this.s.odoo!;
+    for (let again = 0; ; again++) {
+      const current = (this.uid ??= (async () => {
+        const uid = await this.rpc('common', 'authenticate', [odoo.db, odoo.login, odoo.apiKey, {}]);
+        if (typeof uid !== 'number') throw new FatalError('odoo: authentication refused (check ODOO_LOGIN/ODOO_API_KEY)');
+        return uid;
+      })());
+      current.catch(() => { if (this.uid === current) this.uid = undefined; });
+      const uid = await current;
+      try {
+        return await this.rpc('object', 'execute_kw', [odoo.db, uid, odoo.apiKey, model, method, args, kwargs]);
+      } catch (e) {
+        if (e instanceof OdooRpcError && e.odooName === 'odoo.exceptions.AccessDenied' && again === 0) { if (this.uid === current) this.uid = undefined; continue; }
+        throw e;
+      }
+    }
+  }
+
+  /** Every PTL `mint.discount` (source = ptl) with the market of its PTL deal. */
+  fetchPtl(): Promise<Fetched<PtlRecordInfo>> {
+    if (!this.s.odoo) return Promise.resolve({ kind: 'failed', reason: 'odoo: ODOO_URL/ODOO_DB/ODOO_LOGIN/ODOO_API_KEY are not set' });
+    return this.outcome('odoo ptl', async () => {
+      const records = z.array(z.record(z.string(), z.unknown()).and(z.object({ id: z.number().int() })))
+        .parse(await this.executeKw('mint.discount', 'search_read', [[['source', '=', 'ptl']]], { order: 'id' }));
+      const dealIdOf = (r: Record<string, unknown>): number | undefined => {
+        const m = typeof r.dutchie_discount_id === 'string' ? /^ptl_(\d+)$/.exec(r.dutchie_discount_id) : null;
+        return m ? Number(m[1]) : undefined;
+      };
+      const dealIds = [...new Set(records.map(dealIdOf).filter((x): x is number => x !== undefined))];
+      const deals = dealIds.length
+        ? z.array(z.object({ id: z.number(), market_id: z.union([z.tuple([z.number(), z.string()]), z.literal(false)]) }))
+          .parse(await this.executeKw('mint.ptl.deal', 'search_read', [[['id', 'in', dealIds]]], { fields: ['market_id'] }))
+        : [];
+      const marketIds = [...new Set(deals.flatMap((d) => (d.market_id ? [d.market_id[0]] : [])))];
+      const markets = marketIds.length
+        ? z.array(z.object({ id: z.number(), code: z.union([z.string(), z.literal(false)]) })).parse(await this.executeKw('mint.market', 'read', [marketIds], { fields: ['code'] }))
+        : [];
+      const codeOf = new Map(markets.map((m) => [m.id, m.code || undefined]));
+      const marketOfDeal = new Map(deals.map((d) => [d.id, d.market_id ? codeOf.get(d.market_id[0]) : undefined]));
+      return records.map((record) => {
+        const dealId = dealIdOf(record);
+        return { record, market: dealId === undefined ? undefined : marketOfDeal.get(dealId) };
+      });
+    });
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Builds a poller from its configuration with real clients (Kafka producer, registry serde,
+ * Postgres, HTTP sources). main.ts, the integration tests and the benchmark use it.
+ */
+import { createDb } from '../../shared/db/db';
+import { createKafka, createProducer, ensureTopics } from '../../shared/kafka';
+import type { Logger } from '../../shared/logger';
+import { createMetricsRegistry } from '../../shared/ops';
+import { AvroSerde } from '../../shared/serde';
+import { TOPICS } from '../../shared/topics';
+import type { PollerConfig } from './config';
+import { createPoller, pollerMetrics } from './poller';
+import { sleep } from './retry';
+import { Sources } from './sources';
+
+export async function buildPoller(cfg: PollerConfig, logger: Logger, clientId = 'poller') {
+  const db = createDb(cfg.DATABASE_URL, Math.max(4, cfg.POLL_CONCURRENCY + 2));
+  const kafka = createKafka({ brokers: cfg.KAFKA_BROKERS, clientId }, logger);
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, cfg.TOPIC_PREFIX, [TOPICS.rawDutchie, TOPICS.rawPtl], cfg.KAFKA_PARTITIONS);
+  await admin.disconnect();
+  const serde = AvroSerde.create(cfg.SCHEMA_REGISTRY_URL);
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const registry = createMetricsRegistry('poller');
+  const metrics = pollerMetrics(registry);
+  const odoo = cfg.ODOO_DB && cfg.ODOO_LOGIN && cfg.ODOO_API_KEY ? { url: cfg.ODOO_URL, db: cfg.ODOO_DB, login: cfg.ODOO_LOGIN, apiKey: cfg.ODOO_API_KEY } : undefined;
+  if (!odoo) logger.warn('ODOO_DB/ODOO_LOGIN/ODOO_API_KEY not set: PTL deals will not be read');
+  if (!cfg.DUTCHIE_BACKOFFICE_USERNAME || !cfg.DUTCHIE_BACKOFFICE_PASSWORD) logger.warn('Backoffice credentials not set: Backoffice stores will fail');
+  const sources = new Sources({
+    posUrl: cfg.DUTCHIE_POS_URL, backofficeUrl: cfg.DUTCHIE_BACKOFFICE_URL,
+    backofficeUsername: cfg.DUTCHIE_BACKOFFICE_USERNAME, backofficePassword: cfg.DUTCHIE_BACKOFFICE_PASSWORD, odoo,
+    timeoutMs: cfg.FETCH_TIMEOUT_MS, posRatePerMinute: cfg.POS_RATE_LIMIT_PER_MIN,
+    retry: { retries: cfg.FETCH_RETRIES, baseMs: cfg.RETRY_BASE_MS, maxMs: cfg.RETRY_MAX_MS, maxRetryAfterMs: cfg.RETRY_AFTER_MAX_MS },
+  }, { fetch: globalThis.fetch, now: Date.now, sleep, random: Math.random, logger });
+  for (const t of [TOPICS.rawDutchie, TOPICS.rawPtl]) await serde.register(`${cfg.TOPIC_PREFIX}${t.name}`, t.schema);
+  const poller = createPoller({
+    db, producer, serde, sources, logger, metrics, now: Date.now,
+    settings: { topicPrefix: cfg.TOPIC_PREFIX, concurrency: cfg.POLL_CONCURRENCY, lockKey: cfg.POLLER_LOCK_KEY, posKeys: cfg.posKeys },
+  });
+  return {
+    poller, sources, db, producer, registry, metrics,
+    async close(): Promise<void> { await producer.disconnect(); await db.destroy(); },
+  };
+}
+export type BuiltPoller = Awaited<ReturnType<typeof buildPoller>>;

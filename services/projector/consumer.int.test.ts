@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import type { Consumer } from 'kafkajs';
+import { redisKeys } from '../../shared/redis';
+import { buildLocationValue, splitLocationValue } from '../../shared/storefront';
+import { TOPICS, topicName } from '../../shared/topics';
+import { dealProducer, makeDeal, waitFor } from '../../test/support/deals';
+import { createTestWorld, type TestWorld } from '../../test/support/integration';
+import { DLQ_HEADERS } from './dlq';
+import { createProjector, type Projector } from './projector';
+
+describe('projector against real Kafka, registry, Postgres and Redis', () => {
+  let world: TestWorld;
+  let projector: Projector | undefined;
+  let dlqConsumer: Consumer | undefined;
+  const batches: number[] = [];
+  beforeAll(async () => { world = await createTestWorld('projector'); });
+  afterAll(async () => { await projector?.stop(); await dlqConsumer?.disconnect(); await world.close(); });
+
+  it('projects deals, ignores older versions, applies tombstones, dead-letters poison and goes on', async () => {
+    const a = randomUUID();
+    const b = randomUUID();
+    const { send, producer, topic } = await dealProducer(world);
+    await send([
+      makeDeal(a, 1, { value: '0.1', version: 2000 }),
+      makeDeal(a, 2, { kind: 'flat', calculationMethodId: 1, value: '5.00', version: 2000 }),
+      makeDeal(a, 3, { version: 2000 }),
+      makeDeal(b, 'ptl_7', { version: 2000 }),
+    ]);
+    // poison: not Avro at all, and an Avro deal whose key does not match its id
+    await producer.send({ topic, messages: [{ key: `${a}_9`, value: Buffer.from('{"not":"avro"}') }] });
+    await send([
+      makeDeal(a, 1, { value: '0.3', version: 1000 }), // older: ignored
+      makeDeal(a, 2, { kind: 'flat', calculationMethodId: 1, value: '7.50', version: 3000 }), // newer: applied
+      { tombstone: `${a}_3` },
+    ]);
+
+    projector = createProjector({
+      kafka: world.kafka, serde: world.serde, db: world.db, redis: world.redis, logger: world.logger,
+      topicPrefix: world.topicPrefix, redisPrefix: world.redisPrefix, groupId: 'projector', onBatch: (i) => batches.push(i.events),
+    });
+    await projector.start();
+
+    const key = redisKeys(world.redisPrefix).discounts(a);
+    const value = await waitFor(async () => {
+      const v = await world.redis.get(key);
+      return v && v.includes('"discount_amount":7.5') ? v : undefined;
+    }, 30_000, 'location a rebuilt');
+    const data = JSON.parse(value) as Array<Record<string, unknown>>;
+    expect(data.map((d) => [d.id, d.discount_amount])).toEqual([[`${a}_1`, 0.1], [`${a}_2`, 7.5]]);
+    expect(data[0]).toMatchObject({
+      location_id: a, discount_id: 1, source: 'dutchie', discount_type: 'percent', is_active: true,
+      brands: { ids: [12, 13], isExclusion: false }, products: null, first_time_customer_only: false,
+      weekly_recurrence_info: expect.objectContaining({ monday: true, time_zone: 'America/Phoenix' }),
+      synced_at: new Date(2000).toISOString(),
+    });
+    // One fragment per line, exactly what Postgres rebuilds.
+    expect(splitLocationValue(value)).toHaveLength(2);
+    expect((await buildLocationValue(world.db, a)).value).toBe(value);
+
+    const rows = await world.db.selectFrom('discounts').select(['id', 'removed', 'version', 'discount_amount']).orderBy('id').execute();
+    // (deal 3's upsert and tombstone may share a batch: then the row is never written at all)
+    expect(rows.filter((r) => r.id.startsWith(a) && !r.removed)).toEqual([
+      { id: `${a}_1`, removed: false, version: '2000', discount_amount: '0.100000' },
+      { id: `${a}_2`, removed: false, version: '3000', discount_amount: '7.500000' },
+    ]);
+    const ptl = JSON.parse((await waitFor(() => world.redis.get(redisKeys(world.redisPrefix).discounts(b)).then((v) => v ?? undefined)))) as Array<Record<string, unknown>>;
+    expect(ptl).toEqual([expect.objectContaining({ id: `${b}_ptl_7`, discount_id: 7, source: 'ptl' })]);
+
+    const sync = await world.db.selectFrom('location_sync').selectAll().where('location_id', '=', a).executeTakeFirstOrThrow();
+    expect(sync.deal_count).toBe(2);
+    expect(await world.redis.get(redisKeys(world.redisPrefix).sync(a))).toBe(sync.last_sync.toISOString());
+
+    // The poison message is on the DLQ with reason and origin.
+    dlqConsumer = world.kafka.consumer({ groupId: `${world.topicPrefix}dlq-reader` });
+    await dlqConsumer.connect();
+    await dlqConsumer.subscribe({ topic: topicName(world.topicPrefix, TOPICS.dlq), fromBeginning: true });
+    const headers = await new Promise<Record<string, string>>((resolve) => {
+      void dlqConsumer!.run({ eachMessage: ({ message }) => {
+        resolve(Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])));
+        return Promise.resolve();
+      } });
+    });
+    expect(headers[DLQ_HEADERS.reason]).toMatch(/magic byte/);
+    expect(headers[DLQ_HEADERS.topic]).toBe(topic);
+    expect(headers[DLQ_HEADERS.offset]).toMatch(/^\d+$/);
+
+    // Offsets were committed up to the end of what was consumed.
+    const admin = world.kafka.admin();
+    await admin.connect();
+    const committed = await admin.fetchOffsets({ groupId: `${world.topicPrefix}projector`, topics: [topic] });
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.disconnect();
+    for (const p of committed[0]!.partitions) {
+      const end = ends.find((e) => e.partition === p.partition)!;
+      if (end.high !== '0') expect(p.offset).toBe(end.high);
+    }
+    expect(batches.length).toBeGreaterThan(0);
+    await producer.disconnect();
+  });
+});

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { makeDeal } from '../../test/support/deals';
+import { decideDeal, planBatch, type DealOutcome } from './handler';
+
+const loc = randomUUID();
+
+describe('decideDeal', () => {
+  it('maps a canonical deal to its discounts row, keeping money as a decimal string', () => {
+    const deal = makeDeal(loc, 7, { value: '0.125', startTime: '09:00:00', endTime: '17:00:00', version: 1_767_000_000_123 });
+    const out = decideDeal(deal.id, deal);
+    expect(out.kind).toBe('upsert');
+    if (out.kind !== 'upsert') return;
+    expect(out.row).toMatchObject({
+      id: `${loc}_7`, location_id: loc, discount_id: '7', discount_amount: '0.125', discount_type: 'percent',
+      start_time: '09:00:00', version: 1_767_000_000_123, removed: false, brands: JSON.stringify({ ids: [12, 13], isExclusion: false }),
+      products: 'null',
+    });
+    expect(out.row.synced_at).toEqual(new Date(1_767_000_000_123));
+    expect(JSON.parse(out.row.payload)).not.toHaveProperty('rawRecord');
+    expect(JSON.parse(out.row.payload)).toHaveProperty('timeZone', 'America/Phoenix');
+  });
+
+  it('reads a tombstone as a removal of the keyed deal', () => {
+    expect(decideDeal(`${loc}_9`, null)).toEqual({ kind: 'remove', id: `${loc}_9`, locationId: loc });
+  });
+
+  it.each<[string, string | null, unknown]>([
+    ['no key', null, makeDeal(loc, 1)],
+    ['key differs from the id', `${loc}_2`, makeDeal(loc, 1)],
+    ['unknown zone', `${loc}_1`, makeDeal(loc, 1, { timeZone: 'Mars/Base' })],
+    ['float-looking value', `${loc}_1`, makeDeal(loc, 1, { value: '1e-3' })],
+    ['bad local time', `${loc}_1`, makeDeal(loc, 1, { startTime: '9am' })],
+    ['all days false', `${loc}_1`, makeDeal(loc, 1, { days: { monday: false, tuesday: false, wednesday: false, thursday: false, friday: false, saturday: false, sunday: false } })],
+    ['non-numeric brand id', `${loc}_1`, makeDeal(loc, 1, { restrictions: { brand: { ids: ['abc'], isExclusion: true } } })],
+    ['not a deal at all', `${loc}_1`, { hello: 'world' }],
+  ])('rejects a deal with %s', (_label, key, value) => {
+    expect(decideDeal(key, value).kind).toBe('reject');
+  });
+});
+
+describe('planBatch', () => {
+  it('keeps the last event per deal and touches each location once', () => {
+    const other = randomUUID();
+    const outcomes: DealOutcome[] = [
+      decideDeal(`${loc}_1`, makeDeal(loc, 1, { value: '0.1' })),
+      decideDeal(`${loc}_2`, makeDeal(loc, 2)),
+      decideDeal(`${loc}_1`, makeDeal(loc, 1, { value: '0.2' })),
+      decideDeal(`${loc}_2`, null),
+      decideDeal(`${other}_3`, makeDeal(other, 3)),
+      { kind: 'reject', reason: 'x' },
+    ];
+    const plan = planBatch(outcomes);
+    expect(plan.upserts.map((r) => [r.id, r.discount_amount])).toEqual([[`${loc}_1`, '0.2'], [`${other}_3`, '0.25']]);
+    expect(plan.removals).toEqual([`${loc}_2`]);
+    expect(plan.locations).toEqual([loc, other].sort());
+    expect(plan.rejected).toBe(1);
+  });
+
+  it('keeps the newer version when an older one comes later in the batch', () => {
+    const plan = planBatch([decideDeal(`${loc}_1`, makeDeal(loc, 1, { value: '0.5', version: 20 })), decideDeal(`${loc}_1`, makeDeal(loc, 1, { value: '0.1', version: 10 }))]);
+    expect(plan.upserts.map((r) => r.discount_amount)).toEqual(['0.5']);
+  });
+
+  it('lets an upsert after a tombstone in the same batch win', () => {
+    const plan = planBatch([decideDeal(`${loc}_1`, null), decideDeal(`${loc}_1`, makeDeal(loc, 1))]);
+    expect(plan.removals).toEqual([]);
+    expect(plan.upserts).toHaveLength(1);
+  });
+});

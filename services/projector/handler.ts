@@ -1,0 +1,146 @@
+/**
+ * Projector decisions, pure: a canonical deal event (already Avro-decoded) becomes an upsert of
+ * its `discounts` row, a removal (tombstone), or a rejection for the DLQ; a batch of outcomes
+ * becomes one plan (last event per deal wins, every touched location rebuilt once).
+ */
+import { Decimal } from 'decimal.js';
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { parseLocalTime } from '../../shared/deal-time';
+import type { NewDiscountRow, RestrictionJson } from '../../shared/db/schema';
+import { DEAL_KINDS, RESTRICTION_TYPES, WEEKDAYS, type Deal } from '../../shared/events';
+import { locationOfKey } from '../../shared/topics';
+
+export type DealOutcome =
+  | { kind: 'upsert'; id: string; locationId: string; row: NewDiscountRow }
+  | { kind: 'remove'; id: string; locationId: string }
+  | { kind: 'reject'; reason: string };
+
+const restriction = z.object({ ids: z.array(z.string()), isExclusion: z.boolean() });
+const localTime = z.string().refine((t) => { try { parseLocalTime(t); return true; } catch { return false; } }, 'not a local HH:MM[:SS] time');
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'not a decimal string');
+
+/** The fields the projector relies on; the rest of the Avro record is kept in `payload` as it is. */
+const dealSchema = z.object({
+  id: z.string().min(1),
+  locationId: z.string().uuid(),
+  discountId: z.string().regex(/^(ptl_)?\d+$/, 'discount id must be numeric or ptl_{n}'),
+  source: z.enum(['dutchie', 'ptl']),
+  timeZone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'unknown IANA time zone'),
+  name: z.string(),
+  code: z.string().nullable(),
+  calculationMethodId: z.number().int().nullable(),
+  kind: z.enum(DEAL_KINDS),
+  value: decimal.nullable(),
+  isActive: z.boolean(),
+  isAvailableOnline: z.boolean(),
+  validFrom: z.number().int().nullable(),
+  validUntil: z.number().int().nullable(),
+  startTime: localTime.nullable(),
+  endTime: localTime.nullable(),
+  days: z.object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.boolean()])) as Record<(typeof WEEKDAYS)[number], z.ZodBoolean>)
+    .refine((d) => Object.values(d).some(Boolean), 'a deal must run on at least one weekday'),
+  restrictions: z.partialRecord(z.enum(RESTRICTION_TYPES), restriction),
+  firstTimeCustomerOnly: z.boolean(),
+  minimumItemsRequired: z.number().int().nullable(),
+  version: z.number().int().nonnegative(),
+}).passthrough();
+
+function numericRestriction(r: { ids: string[]; isExclusion: boolean } | undefined, type: string): RestrictionJson | null {
+  if (!r) return null;
+  const ids = r.ids.map(Number);
+  if (ids.some((n) => !Number.isFinite(n))) throw new Error(`${type} restriction has non-numeric ids`);
+  return { ids, isExclusion: r.isExclusion };
+}
+
+const NUMERIC_20_6_MAX = new Decimal('1e14');
+
+/** Decides what one message of deals.discounts.v1 means. `value` null = tombstone. */
+export function decideDeal(key: string | null, value: unknown): DealOutcome {
+  if (key === null || key === '') return { kind: 'reject', reason: 'message has no key' };
+  if (value === null) return { kind: 'remove', id: key, locationId: locationOfKey(key) };
+  const parsed = dealSchema.safeParse(value);
+  if (!parsed.success) {
+    return { kind: 'reject', reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  }
+  const deal = parsed.data;
+  if (deal.id !== key) return { kind: 'reject', reason: `key ${key} differs from deal id ${deal.id}` };
+  if (deal.id !== `${deal.locationId}_${deal.discountId}`) return { kind: 'reject', reason: 'deal id is not {locationId}_{discountId}' };
+  if (deal.value !== null && new Decimal(deal.value).abs().gte(NUMERIC_20_6_MAX)) return { kind: 'reject', reason: 'value out of range' };
+  if (deal.validFrom !== null && deal.validUntil !== null && deal.validUntil <= deal.validFrom) {
+    return { kind: 'reject', reason: 'validUntil is not after validFrom' };
+  }
+  let products: RestrictionJson | null, brands: RestrictionJson | null, categories: RestrictionJson | null;
+  try {
+    products = numericRestriction(deal.restrictions.product, 'product');
+    brands = numericRestriction(deal.restrictions.brand, 'brand');
+    categories = numericRestriction(deal.restrictions.category, 'category');
+  } catch (e) {
+    return { kind: 'reject', reason: (e as Error).message };
+  }
+  // The row keeps the canonical deal without the raw source text (the topic has it).
+  const { rawRecord: _raw, ...payload } = value as Deal;
+  const row: NewDiscountRow = {
+    id: deal.id,
+    location_id: deal.locationId,
+    discount_id: deal.discountId,
+    source: deal.source,
+    name: deal.name,
+    discount_code: deal.code,
+    discount_type: deal.kind,
+    calculation_method_id: deal.calculationMethodId,
+    discount_amount: deal.value,
+    is_active: deal.isActive,
+    is_available_online: deal.isAvailableOnline,
+    valid_from: deal.validFrom === null ? null : new Date(deal.validFrom),
+    valid_until: deal.validUntil === null ? null : new Date(deal.validUntil),
+    start_time: deal.startTime,
+    end_time: deal.endTime,
+    ...deal.days,
+    products: JSON.stringify(products),
+    brands: JSON.stringify(brands),
+    product_categories: JSON.stringify(categories),
+    first_time_customer_only: deal.firstTimeCustomerOnly,
+    minimum_items_required: deal.minimumItemsRequired,
+    payload: JSON.stringify(payload),
+    version: deal.version,
+    removed: false,
+    // The source fetch time, so that a replay writes exactly the same row.
+    synced_at: new Date(deal.version),
+  };
+  return { kind: 'upsert', id: deal.id, locationId: deal.locationId, row };
+}
+
+export interface BatchPlan {
+  upserts: NewDiscountRow[];
+  removals: string[];
+  locations: string[];
+  rejected: number;
+}
+
+/** Folds a batch's outcomes (in offset order): the last event of each deal wins, unless it is an older version. */
+export function planBatch(outcomes: readonly DealOutcome[]): BatchPlan {
+  const last = new Map<string, Exclude<DealOutcome, { kind: 'reject' }>>();
+  let rejected = 0;
+  for (const o of outcomes) {
+    switch (o.kind) {
+      case 'reject': rejected += 1; break;
+      case 'upsert': {
+        // Same rule as the SQL guard: an older version inside the batch never replaces a newer one.
+        const prev = last.get(o.id);
+        if (prev?.kind === 'upsert' && BigInt(prev.row.version) > BigInt(o.row.version)) break;
+        last.delete(o.id); last.set(o.id, o); break;
+      }
+      case 'remove': last.delete(o.id); last.set(o.id, o); break;
+      default: { const _exhaustive: never = o; return _exhaustive; }
+    }
+  }
+  const upserts: NewDiscountRow[] = [];
+  const removals: string[] = [];
+  const locations = new Set<string>();
+  for (const o of last.values()) {
+    locations.add(o.locationId);
+    if (o.kind === 'upsert') upserts.push(o.row); else removals.push(o.id);
+  }
+  return { upserts, removals, locations: [...locations].sort(), rejected };
+}

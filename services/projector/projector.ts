@@ -1,0 +1,131 @@
+/**
+ * The projector's consumer: decode a batch, decide (handler.ts), write Postgres, rebuild each touched
+ * location's Redis key once, and only then commit the batch's offsets. A failure anywhere throws,
+ * kafkajs restarts the consumer with backoff and the batch is redelivered (idempotent by version).
+ */
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Kysely } from '../../shared/db/db';
+import type { Database } from '../../shared/db/schema';
+import { ensureTopics } from '../../shared/kafka';
+import type { Logger } from '../../shared/logger';
+import type { Redis } from '../../shared/redis';
+import type { AvroSerde } from '../../shared/serde';
+import { TOPICS, locationOfKey, topicName } from '../../shared/topics';
+import { sendToDlq, type DeadLetter } from './dlq';
+import { decideDeal, planBatch, type DealOutcome } from './handler';
+import { applyToPostgres, rebuildLocation } from './store';
+
+export interface ProjectorDeps {
+  kafka: Kafka;
+  serde: AvroSerde;
+  db: Kysely<Database>;
+  redis: Redis;
+  logger: Logger;
+  topicPrefix: string;
+  redisPrefix: string;
+  groupId: string;
+  concurrency?: number;
+  partitions?: number;
+  now?: () => Date;
+  metrics?: Registry;
+  /** Replay of one location: events of other locations are passed over (offsets still committed). */
+  onlyLocation?: string;
+  /** false in replays: poison messages were dead-lettered by the live projector already. */
+  deadLetter?: boolean;
+  /** Called after each committed batch (replay's progress bar, tests). */
+  onBatch?: (info: { topic: string; partition: number; nextOffset: string; highWatermark: string; events: number; locations: number }) => void;
+}
+
+export interface Projector { start(): Promise<void>; stop(): Promise<void> }
+
+/** Decodes one message; a poison message becomes a reject, an infrastructure error throws (batch retried). */
+async function decode(serde: AvroSerde, m: KafkaMessage): Promise<{ value: unknown } | { reason: string }> {
+  if (m.value === null) return { value: null };
+  if (m.value.length < 5 || m.value[0] !== 0) return { reason: 'not Confluent-framed Avro (magic byte / length)' };
+  try {
+    return { value: await serde.decode(m.value) };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket|fetch failed|5\d\d/i.test(msg)) throw e;
+    return { reason: `undecodable: ${msg}` };
+  }
+}
+
+export function createProjector(deps: ProjectorDeps): Projector {
+  const { kafka, serde, db, redis, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const topic = topicName(deps.topicPrefix, TOPICS.discounts);
+  const dlqTopic = topicName(deps.topicPrefix, TOPICS.dlq);
+  const registers = deps.metrics ? [deps.metrics] : [];
+  const events = new Counter({ name: 'projector_events_total', help: 'events consumed', labelNames: ['outcome'], registers });
+  const rebuilds = new Counter({ name: 'projector_location_rebuilds_total', help: 'Redis location values rebuilt', registers });
+  const batchSeconds = new Histogram({ name: 'projector_batch_seconds', help: 'batch processing time', registers, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+
+  let consumer: Consumer | undefined;
+  let producer: Producer | undefined;
+
+  return {
+    async start() {
+      const admin = kafka.admin();
+      await admin.connect();
+      try { await ensureTopics(admin, deps.topicPrefix, [TOPICS.discounts, TOPICS.dlq], deps.partitions ?? 3); } finally { await admin.disconnect(); }
+      producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      const dlq = producer;
+      const c = kafka.consumer({
+        groupId: `${deps.topicPrefix}${deps.groupId}`, allowAutoTopicCreation: false,
+        maxBytesPerPartition: 16 * 1024 * 1024, maxBytes: 64 * 1024 * 1024, maxWaitTimeInMs: 50,
+      });
+      consumer = c;
+      await c.connect();
+      await c.subscribe({ topic, fromBeginning: true });
+      await c.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: deps.concurrency ?? 3,
+        eachBatch: async (payload) => {
+          const { batch } = payload;
+          if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
+          const last = batch.messages[batch.messages.length - 1]!.offset;
+          const end = batchSeconds.startTimer();
+          const only = deps.onlyLocation;
+          const messages = only === undefined ? batch.messages : batch.messages.filter((m) => m.key !== null && locationOfKey(m.key.toString()) === only);
+          const decoded = await Promise.all(messages.map((m) => decode(serde, m)));
+          const letters: DeadLetter[] = [];
+          const outcomes: DealOutcome[] = decoded.map((d, i) => {
+            const m = messages[i]!;
+            const out: DealOutcome = 'reason' in d ? { kind: 'reject', reason: d.reason } : decideDeal(m.key?.toString() ?? null, d.value);
+            if (out.kind === 'reject') {
+              letters.push({ key: m.key, value: m.value, reason: out.reason, origin: { topic: batch.topic, partition: batch.partition, offset: m.offset } });
+            }
+            return out;
+          });
+          const plan = planBatch(outcomes);
+          if (deps.deadLetter !== false) await sendToDlq(dlq, dlqTopic, 'projector', letters);
+          await applyToPostgres(db, plan);
+          await payload.heartbeat();
+          const at = now();
+          for (const location of plan.locations) {
+            await rebuildLocation(db, redis, deps.redisPrefix, location, at);
+          }
+          const nextOffset = (BigInt(last) + 1n).toString();
+          payload.resolveOffset(last); // kafkajs's fetch position
+          await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
+          events.inc({ outcome: 'projected' }, messages.length - plan.rejected);
+          if (plan.rejected) {
+            events.inc({ outcome: 'dead_lettered' }, plan.rejected);
+            logger.warn({ count: plan.rejected, partition: batch.partition }, 'dead-lettered poison messages');
+          }
+          rebuilds.inc(plan.locations.length);
+          end();
+          deps.onBatch?.({ topic: batch.topic, partition: batch.partition, nextOffset, highWatermark: batch.highWatermark, events: batch.messages.length, locations: plan.locations.length });
+        },
+      });
+    },
+    async stop() {
+      await consumer?.disconnect();
+      await producer?.disconnect();
+    },
+  };
+}

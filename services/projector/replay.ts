@@ -1,0 +1,87 @@
+/**
+ * Replay: rebuilds Postgres deal rows and Redis keys from deals.discounts.v1 (compacted) with a
+ * fresh consumer group from the earliest offset, then verifies Redis against Postgres.
+ *
+ * While it runs the location(s) lose their `location_sync` row, so the deals API answers 503 with
+ * Retry-After instead of serving a half-rebuilt list.
+ */
+import type { Kafka } from 'kafkajs';
+import type { Kysely } from '../../shared/db/db';
+import type { Database } from '../../shared/db/schema';
+import type { Logger } from '../../shared/logger';
+import { redisKeys, type Redis } from '../../shared/redis';
+import type { AvroSerde } from '../../shared/serde';
+import { TOPICS, topicName } from '../../shared/topics';
+import { createProjector } from './projector';
+import { verifyLocations, type LocationCheck } from './verify';
+
+export interface ReplayDeps {
+  kafka: Kafka; serde: AvroSerde; db: Kysely<Database>; redis: Redis; logger: Logger;
+  topicPrefix: string; redisPrefix: string;
+  location?: string;
+  onProgress?: (done: number, total: number) => void;
+  now?: () => Date;
+}
+
+export interface ReplayResult { events: number; checks: LocationCheck[]; ok: boolean }
+
+async function deleteRedisKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    if (keys.length) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+export async function runReplay(deps: ReplayDeps): Promise<ReplayResult> {
+  const topic = topicName(deps.topicPrefix, TOPICS.discounts);
+  const admin = deps.kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const target = new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
+    const total = offsets.reduce((n, o) => n + Number(BigInt(o.high) - BigInt(o.low)), 0);
+
+    // Start from nothing: rows, sync markers and Redis keys of the scope.
+    const keys = redisKeys(deps.redisPrefix);
+    if (deps.location === undefined) {
+      await deps.db.deleteFrom('location_sync').execute();
+      await deps.db.deleteFrom('discounts').execute();
+      await deleteRedisKeys(deps.redis, keys.discounts('*'));
+      await deleteRedisKeys(deps.redis, keys.sync('*'));
+    } else {
+      await deps.db.deleteFrom('location_sync').where('location_id', '=', deps.location).execute();
+      await deps.db.deleteFrom('discounts').where('location_id', '=', deps.location).execute();
+      await deps.redis.unlink(keys.discounts(deps.location), keys.sync(deps.location));
+    }
+
+    const groupId = `replay-${Date.now().toString(36)}`;
+    const position = new Map<number, bigint>();
+    let done = 0;
+    const finished = (): boolean => [...target].every(([p, t]) => t.high <= t.low || (position.get(p) ?? t.low) >= t.high);
+    let resolveDone!: () => void;
+    const allDone = new Promise<void>((r) => { resolveDone = r; });
+    const projector = createProjector({
+      kafka: deps.kafka, serde: deps.serde, db: deps.db, redis: deps.redis, logger: deps.logger,
+      topicPrefix: deps.topicPrefix, redisPrefix: deps.redisPrefix, groupId, onlyLocation: deps.location, deadLetter: false, now: deps.now,
+      onBatch: (b) => {
+        position.set(b.partition, BigInt(b.nextOffset));
+        done += b.events;
+        deps.onProgress?.(Math.min(done, total), total);
+        if (finished()) resolveDone();
+      },
+    });
+    deps.onProgress?.(0, total);
+    if (finished()) resolveDone();
+    await projector.start();
+    await allDone;
+    await projector.stop();
+    await admin.deleteGroups([`${deps.topicPrefix}${groupId}`]).catch(() => undefined);
+
+    const checks = await verifyLocations(deps.db, deps.redis, deps.redisPrefix, deps.location);
+    return { events: done, checks, ok: checks.every((c) => c.ok) };
+  } finally {
+    await admin.disconnect();
+  }
+}

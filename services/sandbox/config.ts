@@ -1,0 +1,18 @@
+/** Sandbox configuration (env, parsed once). Ports default to the shared contract: 7001, 7002, 7003. */
+import { z } from 'zod';
+import { portVar } from '../../shared/config';
+
+export const sandboxEnv = z.object({
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  SANDBOX_POS_PORT: portVar.default(7001),
+  SANDBOX_BACKOFFICE_PORT: portVar.default(7002),
+  SANDBOX_ODOO_PORT: portVar.default(7003),
+  SANDBOX_SEED: z.coerce.number().int().default(42),
+  SANDBOX_LSPS_PER_MARKET: z.coerce.number().int().min(0).max(500).default(2),
+  SANDBOX_STORES_PER_LSP: z.coerce.number().int().min(1).max(50).default(3),
+  SANDBOX_DEALS_PER_LSP: z.coerce.number().int().min(0).max(20000).default(300),
+  SANDBOX_POS_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(120),
+  /** when set, the Odoo API key the sandbox accepts (else one derived from the seed; see GET /admin/stores) */
+  SANDBOX_ODOO_API_KEY: z.string().min(8).optional(),
+});
+export type SandboxConfig = z.infer<typeof sandboxEnv>;

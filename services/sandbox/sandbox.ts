@@ -1,0 +1,213 @@
+/**
+ * The whole sandbox, wired: Dutchie state + POS + Backoffice, Odoo store + JSON-RPC, fault box,
+ * and the admin API (mounted at /admin on all three servers, so any port reaches it).
+ */
+import { DateTime } from 'luxon';
+import { Router, type Express, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { lspCatalog, locationProducts, prng, subSeed } from './catalog';
+import { backofficeRouter, Sessions } from './dutchie-backoffice';
+import { posRouter, RateLimiter } from './dutchie-pos';
+import { PosDiscount } from './dutchie-record';
+import { FaultBox, FaultInput } from './faults';
+import { generateDeal } from './generate';
+import { jsonApp, jsonErrors, listen, type RunningServer } from './http';
+import type { OdooAuth } from './odoo-rpc';
+import { odooAdminRouter, odooRpcRouter } from './odoo-server';
+import { marketId, publishPtlDeal } from './odoo-ptl';
+import { OdooStore } from './odoo-store';
+import { DEFAULT_STATE, DutchieState, StateError, type StateOptions } from './state';
+import { MARKETS, type SandboxStore } from './stores';
+
+export interface SandboxOptions extends Partial<StateOptions> {
+  now?: () => Date;
+  posRateLimitPerMinute?: number;
+  backofficeSessionTtlMs?: number;
+  odoo?: Partial<OdooAuth>;
+  /** PTL deals seeded per market (0 for none) */
+  ptlDealsPerMarket?: number;
+}
+
+export interface SandboxPorts { pos: number; backoffice: number; odoo: number }
+export interface RunningSandbox {
+  urls: { pos: string; backoffice: string; odoo: string };
+  servers: Record<keyof SandboxPorts, RunningServer>;
+  close(): Promise<void>;
+}
+
+/** What a poller (or a test) needs to talk to the sandbox: store rows and credentials. */
+export interface SandboxDirectory {
+  locations: SandboxStore[];
+  posKeys: Record<string, string>;
+  backoffice: { username: string; password: string };
+  odoo: OdooAuth;
+}
+
+export class Sandbox {
+  readonly state: DutchieState;
+  readonly odoo = new OdooStore();
+  readonly faults = new FaultBox();
+  readonly sessions: Sessions;
+  readonly limiter: RateLimiter;
+  readonly odooAuth: OdooAuth;
+  private readonly now: () => Date;
+  private running: RunningSandbox | undefined;
+
+  constructor(opts: SandboxOptions = {}) {
+    this.now = opts.now ?? (() => new Date());
+    const { now: _now, posRateLimitPerMinute, backofficeSessionTtlMs, odoo, ptlDealsPerMarket, ...stateOpts } = opts;
+    this.state = new DutchieState({ ...DEFAULT_STATE, nowMs: this.now().getTime(), ...stateOpts });
+    this.sessions = new Sessions(backofficeSessionTtlMs ?? 24 * 3600_000, () => this.now().getTime());
+    this.limiter = new RateLimiter(posRateLimitPerMinute ?? 120, () => this.now().getTime());
+    this.odooAuth = { db: 'mint', login: 'dealstream@mint.test', apiKey: `odoo_${this.state.options.seed}_sandbox_key`, uid: 2, ...odoo };
+    this.seedOdoo(ptlDealsPerMarket ?? 3);
+  }
+
+  /** Markets, one mint.store per store (its id becomes the store's odooStoreId), PTL deals per market. */
+  private seedOdoo(ptlPerMarket: number): void {
+    for (const s of this.state.stores) {
+      s.odooStoreId = this.odoo.create('mint.store', { name: s.name, market_id: marketId(this.odoo, s.state), dutchie_loc_id: s.posLocId }) as number;
+    }
+    const seedDate = this.now();
+    for (const m of MARKETS) {
+      const stores = this.state.stores.filter((s) => s.state === m.state);
+      if (!stores.length) continue;
+      const today = DateTime.fromJSDate(seedDate, { zone: m.timeZone }).startOf('day');
+      const brands = lspCatalog(this.state.options.seed, stores[0]!.lspId).brands;
+      const plans = [
+        { name: `PTL ${m.state} 20% off everything`, discount_value: 20, store_ids: [] as number[], brand_ids: [] as number[], from: -2, to: 12, weekdays: undefined },
+        { name: `PTL ${m.state} 25% off ${brands[0]!.name} (weekends)`, discount_value: 25, store_ids: [], brand_ids: [brands[0]!.id], from: -7, to: 21, weekdays: [4, 5, 6] },
+        { name: `PTL ${stores[0]!.name} $5 off`, discount_type: 'fixed' as const, discount_value: 5, store_ids: [stores[0]!.odooStoreId], brand_ids: [], from: 0, to: 6, weekdays: undefined },
+      ].slice(0, ptlPerMarket);
+      for (const p of plans) {
+        publishPtlDeal(this.odoo, {
+          name: p.name, market: m.state, discount_type: p.discount_type ?? 'percent', discount_value: p.discount_value, store_ids: p.store_ids,
+          brand_ids: p.brand_ids, weekdays: p.weekdays, date_start: today.plus({ days: p.from }).toISODate()!, date_end: today.plus({ days: p.to }).toISODate()!,
+        }, seedDate);
+      }
+    }
+  }
+
+  directory(): SandboxDirectory {
+    return {
+      locations: this.state.locations(),
+      posKeys: Object.fromEntries([...this.state.posKeys].map(([lsp, key]) => [String(lsp), key])),
+      backoffice: { username: this.state.backofficeUser.username, password: this.state.backofficeUser.password },
+      odoo: this.odooAuth,
+    };
+  }
+
+  /** Env for a poller pointed at this running sandbox (URLs, POS keys, Backoffice and Odoo credentials). */
+  pollerEnv(): NodeJS.ProcessEnv {
+    if (!this.running) throw new Error('sandbox is not started');
+    const d = this.directory();
+    return {
+      DUTCHIE_POS_URL: this.running.urls.pos, DUTCHIE_BACKOFFICE_URL: this.running.urls.backoffice, ODOO_URL: this.running.urls.odoo,
+      DUTCHIE_BACKOFFICE_USERNAME: d.backoffice.username, DUTCHIE_BACKOFFICE_PASSWORD: d.backoffice.password,
+      ODOO_DB: d.odoo.db, ODOO_LOGIN: d.odoo.login, ODOO_API_KEY: d.odoo.apiKey,
+      ...Object.fromEntries(Object.entries(d.posKeys).map(([lsp, key]) => [`DUTCHIE_POS_API_KEY_${lsp}`, key])),
+    };
+  }
+
+  /** A new generated deal for an LSP (next free id), not yet added. */
+  newDeal(lspId: number): z.infer<typeof PosDiscount> {
+    const store = this.state.stores.find((s) => s.lspId === lspId);
+    if (!store) throw new StateError(404, `no LSP ${lspId} in the sandbox`);
+    const ids = this.state.deals(lspId).map((d) => d.id);
+    const id = Math.max(lspId * 100000, ...ids) + 1;
+    const locIds = this.state.stores.filter((s) => s.lspId === lspId).map((s) => s.posLocId);
+    const input = { seed: this.state.options.seed, lspId, locIds, timeZone: store.timeZone, count: 1, nowMs: this.now().getTime() };
+    return generateDeal(prng(subSeed(this.state.options.seed, 'new', id)), input, lspCatalog(input.seed, lspId), id);
+  }
+
+  adminRouter(): Router {
+    const r = Router();
+    const lsp = (v: string): number => { const n = Number(v); if (!Number.isInteger(n)) throw new StateError(400, `bad LSP id ${v}`); return n; };
+    const guard = (fn: (req: Request, res: Response) => void) =>
+      (req: Request, res: Response): void => {
+        try { fn(req, res); } catch (e) {
+          if (e instanceof StateError) res.status(e.status).json({ error: e.status === 404 ? 'not found' : 'bad request', reason: e.message });
+          else if (e instanceof z.ZodError) res.status(400).json({ error: 'invalid body', reason: e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+          else throw e;
+        }
+      };
+    r.get('/stores', guard((_req, res) => { res.json(this.directory()); }));
+    r.get('/catalog/:lspId', guard((req, res) => {
+      const c = lspCatalog(this.state.options.seed, lsp(req.params.lspId as string));
+      const products = Object.fromEntries(this.state.stores.filter((s) => s.lspId === c.lspId).map((s) => [s.posLocId, locationProducts(this.state.options.seed, c, s.posLocId)]));
+      res.json({ ...c, products });
+    }));
+    r.get('/lsps/:lspId/deals', guard((req, res) => { const deals = this.state.deals(lsp(req.params.lspId as string)); res.json({ count: deals.length, deals }); }));
+    r.get('/lsps/:lspId/deals/:id', guard((req, res) => {
+      const d = this.state.deals(lsp(req.params.lspId as string)).find((x) => x.id === Number(req.params.id));
+      if (!d) throw new StateError(404, `no deal ${String(req.params.id)}`);
+      res.json(d);
+    }));
+    r.post('/lsps/:lspId/deals', guard((req, res) => {
+      const id = lsp(req.params.lspId as string);
+      const body = req.body as Record<string, unknown> | undefined;
+      const deal = body && Object.keys(body).length ? PosDiscount.parse({ ...this.newDeal(id), ...body }) : this.newDeal(id);
+      this.state.putDeal(id, deal);
+      res.status(201).json(deal);
+    }));
+    r.put('/lsps/:lspId/deals/:id', guard((req, res) => {
+      const deal = PosDiscount.parse({ ...(req.body as object), id: Number(req.params.id) });
+      this.state.putDeal(lsp(req.params.lspId as string), deal);
+      res.json(deal);
+    }));
+    r.patch('/lsps/:lspId/deals/:id', guard((req, res) => {
+      res.json(this.state.patchDeal(lsp(req.params.lspId as string), Number(req.params.id), z.record(z.string(), z.unknown()).parse(req.body)));
+    }));
+    r.delete('/lsps/:lspId/deals/:id', guard((req, res) => { this.state.removeDeal(lsp(req.params.lspId as string), Number(req.params.id)); res.json({ ok: true }); }));
+    r.put('/lsps/:lspId/deals', guard((req, res) => {
+      this.state.replaceDeals(lsp(req.params.lspId as string), z.array(PosDiscount).parse(req.body));
+      res.json({ ok: true });
+    }));
+    r.get('/faults', guard((_req, res) => { res.json({ faults: this.faults.list() }); }));
+    r.post('/faults', guard((req, res) => { res.status(201).json(this.faults.add(FaultInput.parse(req.body))); }));
+    r.delete('/faults', guard((_req, res) => { this.faults.remove(); res.json({ ok: true }); }));
+    r.delete('/faults/:id', guard((req, res) => { this.faults.remove(Number(req.params.id)); res.json({ ok: true }); }));
+    r.post('/backoffice/expire-sessions', guard((_req, res) => { res.json({ expired: this.sessions.expireAll() }); }));
+    r.post('/down', (req, res) => {
+      const body = z.object({ server: z.enum(['pos', 'backoffice', 'odoo']), seconds: z.number().positive().max(3600) }).strict().safeParse(req.body);
+      if (!body.success) { res.status(400).json({ error: 'invalid body', reason: body.error.message }); return; }
+      if (!this.running) { res.status(409).json({ error: 'not running' }); return; }
+      const server = this.running.servers[body.data.server];
+      // Answer first: the server being taken down may be the one carrying this request.
+      res.json({ ok: true, until: new Date(Date.now() + body.data.seconds * 1000).toISOString() });
+      res.on('finish', () => { void server.down(body.data.seconds * 1000); });
+    });
+    r.use('/odoo', odooAdminRouter(this.odoo, this.now));
+    return r;
+  }
+
+  apps(): Record<keyof SandboxPorts, Express> {
+    const make = (mount: (app: Express) => void): Express => {
+      const app = jsonApp();
+      app.use('/admin', this.adminRouter());
+      mount(app);
+      app.use((_req, res) => { res.status(404).json({ error: 'not found' }); });
+      app.use(jsonErrors);
+      return app;
+    };
+    return {
+      pos: make((a) => a.use(posRouter(this.state, this.faults, this.limiter))),
+      backoffice: make((a) => a.use(backofficeRouter(this.state, this.faults, this.sessions))),
+      odoo: make((a) => a.use(odooRpcRouter(this.odoo, this.odooAuth, this.faults))),
+    };
+  }
+
+  async start(ports: SandboxPorts = { pos: 0, backoffice: 0, odoo: 0 }): Promise<RunningSandbox> {
+    const apps = this.apps();
+    const [pos, backoffice, odoo] = await Promise.all([
+      listen(apps.pos, ports.pos, this.faults), listen(apps.backoffice, ports.backoffice, this.faults), listen(apps.odoo, ports.odoo, this.faults),
+    ]);
+    const running: RunningSandbox = {
+      urls: { pos: pos.url, backoffice: backoffice.url, odoo: odoo.url },
+      servers: { pos, backoffice, odoo },
+      close: async () => { await Promise.all([pos.close(), backoffice.close(), odoo.close()]); this.running = undefined; },
+    };
+    this.running = running;
+    return running;
+  }
+}

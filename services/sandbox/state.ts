@@ -1,0 +1,123 @@
+/**
+ * The sandbox's Dutchie state: the stores, one deal feed per LSP (a POS key or a Backoffice LspId
+ * reads its LSP's feed; `locationRestrictions` says which of its stores a deal applies to), the POS
+ * keys and the Backoffice account. The fixture LSP serves the recorded file byte for byte until
+ * someone changes one of its deals.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { PosDiscount } from './dutchie-record';
+import { generateDeals } from './generate';
+import { FIXTURE_STORE, MARKETS, generatedStores, type Market, type SandboxStore } from './stores';
+
+export const FIXTURE_PATH = path.join(__dirname, 'data', 'az-store-discounts.json');
+
+export interface StateOptions {
+  seed: number;
+  /** the day generated deals are built around */
+  nowMs: number;
+  includeFixture: boolean;
+  markets: readonly Market[];
+  lspsPerMarket: number;
+  storesPerLsp: number;
+  dealsPerLsp: number;
+}
+
+export const DEFAULT_STATE: Omit<StateOptions, 'nowMs'> = {
+  seed: 42, includeFixture: true, markets: MARKETS.map((m) => m.state), lspsPerMarket: 2, storesPerLsp: 3, dealsPerLsp: 300,
+};
+
+export interface Feed {
+  lspId: number;
+  api: 'pos' | 'backoffice';
+  deals: Map<number, PosDiscount>;
+  /** the recorded bytes, served while the fixture feed is unchanged */
+  verbatim?: string;
+}
+
+export class DutchieState {
+  readonly stores: SandboxStore[];
+  readonly feeds = new Map<number, Feed>();
+  readonly posKeys = new Map<number, string>();
+  private readonly keyToLsp = new Map<string, number>();
+  readonly backofficeUser: { username: string; password: string; userId: number };
+
+  constructor(readonly options: StateOptions) {
+    const base = [
+      ...(options.includeFixture ? [FIXTURE_STORE] : []),
+      ...generatedStores(options.seed, options.lspsPerMarket, options.storesPerLsp).filter((s) => options.markets.includes(s.state)),
+    ];
+    this.stores = base.map((s) => ({ ...s, odooStoreId: 0 }));
+    const secret = (what: string) => createHash('sha256').update(`${options.seed}:${what}`).digest('hex').slice(0, 24);
+    this.backofficeUser = { username: 'sandbox-backoffice@dealstream.test', password: secret('backoffice-password'), userId: 4242 };
+    for (const s of this.stores) {
+      if (s.api === 'pos' && !this.posKeys.has(s.lspId)) {
+        const key = `sbx_${s.lspId}_${secret(`pos-key-${s.lspId}`)}`;
+        this.posKeys.set(s.lspId, key);
+        this.keyToLsp.set(key, s.lspId);
+      }
+      if (this.feeds.has(s.lspId)) continue;
+      if (s.kind === 'fixture') {
+        const text = fs.readFileSync(FIXTURE_PATH, 'utf8');
+        const deals = z.array(PosDiscount).parse(JSON.parse(text));
+        this.feeds.set(s.lspId, { lspId: s.lspId, api: s.api, deals: new Map(deals.map((d) => [d.id, d])), verbatim: text });
+      } else {
+        const locIds = base.filter((x) => x.lspId === s.lspId).map((x) => x.posLocId);
+        const deals = generateDeals({ seed: options.seed, lspId: s.lspId, locIds, timeZone: s.timeZone, count: options.dealsPerLsp, nowMs: options.nowMs });
+        this.feeds.set(s.lspId, { lspId: s.lspId, api: s.api, deals: new Map(deals.map((d) => [d.id, d])) });
+      }
+    }
+  }
+
+  lspOfKey(key: string): number | undefined { return this.keyToLsp.get(key); }
+
+  feed(lspId: number): Feed | undefined { return this.feeds.get(lspId); }
+
+  private mustFeed(lspId: number): Feed {
+    const f = this.feeds.get(lspId);
+    if (!f) throw new StateError(404, `no LSP ${lspId} in the sandbox`);
+    return f;
+  }
+
+  deals(lspId: number): PosDiscount[] { return [...this.mustFeed(lspId).deals.values()]; }
+
+  /** Adds or replaces a deal (whole record). */
+  putDeal(lspId: number, deal: PosDiscount): void {
+    const f = this.mustFeed(lspId);
+    f.verbatim = undefined;
+    f.deals.set(deal.id, deal);
+  }
+
+  /** Changes some top-level fields of a deal (nested objects are replaced, not merged). */
+  patchDeal(lspId: number, id: number, patch: Record<string, unknown>): PosDiscount {
+    const f = this.mustFeed(lspId);
+    const current = f.deals.get(id);
+    if (!current) throw new StateError(404, `no deal ${id} in LSP ${lspId}`);
+    const next = PosDiscount.safeParse({ ...current, ...patch, id });
+    if (!next.success) throw new StateError(400, next.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    f.verbatim = undefined;
+    f.deals.set(id, next.data);
+    return next.data;
+  }
+
+  removeDeal(lspId: number, id: number): void {
+    const f = this.mustFeed(lspId);
+    if (!f.deals.delete(id)) throw new StateError(404, `no deal ${id} in LSP ${lspId}`);
+    f.verbatim = undefined;
+  }
+
+  replaceDeals(lspId: number, deals: PosDiscount[]): void {
+    const f = this.mustFeed(lspId);
+    f.verbatim = undefined;
+    f.deals = new Map(deals.map((d) => [d.id, d]));
+  }
+
+  /** The `locations` rows of the sandbox's stores (to seed the poller's table). */
+  locations(): SandboxStore[] { return this.stores.map((s) => ({ ...s })); }
+}
+
+export class StateError extends Error {
+  constructor(readonly status: 400 | 404, message: string) { super(message); }
+}

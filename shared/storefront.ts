@@ -1,0 +1,155 @@
+/**
+ * The ONE mapping from Postgres `discounts` rows to the storefront's JSON (external-apis.md §4),
+ * shared by the projector (which writes Redis) and the deals API (which rebuilds on a miss).
+ *
+ * The Redis value `discounts:{locationUUID}` is a JSON array of every non-removed deal of the
+ * location, ordered by id, laid out ONE DEAL PER LINE:
+ *
+ *     [\n{...deal 1...},\n{...deal 2...}\n]
+ *
+ * It is ordinary JSON, but because JSON.stringify never emits a raw newline inside a value, the
+ * API can cut it into per-deal byte fragments by splitting on "\n" and splice the live ones into
+ * `{"data":[...],"count":N}` without parsing or re-serialising anything per request.
+ *
+ * Every field is derived from the row only (synced_at is the deal's source fetch time, not the
+ * wall clock), so a replay rebuilds byte-identical values.
+ */
+import { createHash } from 'node:crypto';
+import { Decimal } from 'decimal.js';
+import { z } from 'zod';
+import { compileTiming, type CompiledTiming } from './deal-time';
+import type { Kysely } from './db/db';
+import type { Database, DiscountRow, RestrictionJson } from './db/schema';
+import { WEEKDAYS, type Weekday } from './events';
+
+export interface WeeklyRecurrenceInfo extends Record<Weekday, boolean> {
+  start_time: string | null;
+  end_time: string | null;
+  time_zone: string;
+}
+
+/** A Discount as the storefront reads it (snake_case). `discount_amount` is a JSON number. */
+export interface StorefrontDiscount {
+  id: string;
+  location_id: string;
+  discount_id: number;
+  source: 'dutchie' | 'ptl';
+  discount_name: string;
+  discount_code: string | null;
+  discount_type: string;
+  calculation_method_id: number | null;
+  discount_amount: string | null; // decimal text, written to JSON as a number token
+  is_active: boolean;
+  is_available_online: boolean;
+  valid_from: string | null;
+  valid_until: string | null;
+  products: RestrictionJson | null;
+  product_categories: RestrictionJson | null;
+  brands: RestrictionJson | null;
+  weekly_recurrence_info: WeeklyRecurrenceInfo;
+  first_time_customer_only: boolean;
+  minimum_items_required: number | null;
+  synced_at: string;
+}
+
+const toIso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+/** `ptl_12` -> 12; `4711` -> 4711 (the contract's discount_id is a number; `source` tells them apart). */
+export function numericDiscountId(discountId: string): number {
+  const m = /^(?:ptl_)?(\d+)$/.exec(discountId);
+  if (!m) throw new Error(`discount id is not numeric: ${discountId}`);
+  return Number(m[1]);
+}
+
+export function toStorefrontDiscount(row: DiscountRow): StorefrontDiscount {
+  const timeZone = (row.payload as { timeZone?: unknown }).timeZone;
+  if (typeof timeZone !== 'string') throw new Error(`discount ${row.id} has no time zone in its payload`);
+  return {
+    id: row.id,
+    location_id: row.location_id,
+    discount_id: numericDiscountId(row.discount_id),
+    source: row.source,
+    discount_name: row.name,
+    discount_code: row.discount_code,
+    discount_type: row.discount_type,
+    calculation_method_id: row.calculation_method_id,
+    discount_amount: row.discount_amount === null ? null : new Decimal(row.discount_amount).toFixed(),
+    is_active: row.is_active,
+    is_available_online: row.is_available_online,
+    valid_from: toIso(row.valid_from),
+    valid_until: toIso(row.valid_until),
+    products: row.products,
+    product_categories: row.product_categories,
+    brands: row.brands,
+    weekly_recurrence_info: {
+      monday: row.monday, tuesday: row.tuesday, wednesday: row.wednesday, thursday: row.thursday,
+      friday: row.friday, saturday: row.saturday, sunday: row.sunday,
+      start_time: row.start_time, end_time: row.end_time, time_zone: timeZone,
+    },
+    first_time_customer_only: row.first_time_customer_only,
+    minimum_items_required: row.minimum_items_required,
+    synced_at: new Date(Number(row.version)).toISOString(),
+  };
+}
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/** One deal's JSON text (single line). The decimal amount becomes a number token without a float. */
+export function discountFragment(d: StorefrontDiscount): string {
+  if (d.discount_amount !== null && !DECIMAL.test(d.discount_amount)) throw new Error(`bad decimal ${d.discount_amount}`);
+  const text = JSON.stringify({ ...d, discount_amount: d.discount_amount === null ? null : '\u0000AMOUNT\u0000' });
+  return d.discount_amount === null ? text : text.replace('"\\u0000AMOUNT\\u0000"', d.discount_amount);
+}
+
+/** The Redis value of a location: one fragment per line (see the header comment). */
+export function locationValue(fragments: readonly string[]): string {
+  return fragments.length === 0 ? '[]' : `[\n${fragments.join(',\n')}\n]`;
+}
+
+/** The per-deal fragments of a location value, exactly as stored. */
+export function splitLocationValue(value: string): string[] {
+  if (value === '[]') return [];
+  const lines = value.split('\n');
+  if (lines[0] !== '[' || lines[lines.length - 1] !== ']') throw new Error('not a location value');
+  return lines.slice(1, -1).map((l) => (l.endsWith(',') ? l.slice(0, -1) : l));
+}
+
+export function checksum(value: string | Buffer): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** Builds a location's value from Postgres (non-removed rows, ordered by id). */
+export async function buildLocationValue(db: Kysely<Database>, locationId: string): Promise<{ value: string; count: number }> {
+  const rows = await db.selectFrom('discounts').selectAll()
+    .where('location_id', '=', locationId).where('removed', '=', false)
+    .orderBy('id').execute();
+  return { value: locationValue(rows.map((r) => discountFragment(toStorefrontDiscount(r)))), count: rows.length };
+}
+
+/** What the API needs from a fragment to decide liveness (parsed once per stored value). */
+const fragmentTimingSchema = z.object({
+  valid_from: z.string().nullable(),
+  valid_until: z.string().nullable(),
+  weekly_recurrence_info: z.object({
+    ...Object.fromEntries(WEEKDAYS.map((d) => [d, z.boolean()])) as Record<Weekday, z.ZodBoolean>,
+    start_time: z.string().nullable(),
+    end_time: z.string().nullable(),
+    time_zone: z.string().min(1),
+  }),
+});
+
+export interface FragmentTiming { timeZone: string; timing: CompiledTiming }
+
+export function fragmentTiming(fragment: string): FragmentTiming {
+  const f = fragmentTimingSchema.parse(JSON.parse(fragment));
+  const w = f.weekly_recurrence_info;
+  const days = Object.fromEntries(WEEKDAYS.map((d) => [d, w[d]])) as Record<Weekday, boolean>;
+  return {
+    timeZone: w.time_zone,
+    timing: compileTiming({
+      validFrom: f.valid_from === null ? null : Date.parse(f.valid_from),
+      validUntil: f.valid_until === null ? null : Date.parse(f.valid_until),
+      startTime: w.start_time, endTime: w.end_time, days,
+    }),
+  };
+}
