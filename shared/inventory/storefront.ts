@@ -8,7 +8,7 @@
  * change it); `deal` is the best match (an offer when no unit-price deal applies); `deals` lists
  * every live match, most specific tier first.
  */
-import { isDealLive, pickBest, type DealMatch, type Offer } from '../matching';
+import { liveAt, pickBest, type DealMatch, type Offer } from '../matching';
 import type { InventorySnapshot, SnapshotItem } from './snapshot';
 
 export interface StorefrontDeal {
@@ -76,7 +76,8 @@ export class LiveSnapshot {
   private readonly live: boolean[];
 
   constructor(readonly snapshot: InventorySnapshot, now: number) {
-    this.live = snapshot.deals.map((d) => isDealLive(d.live, now));
+    const isLive = liveAt(now);
+    this.live = snapshot.deals.map((d) => isLive(d.live));
   }
 
   private matchesOf(item: SnapshotItem): DealMatch[] {

@@ -1,5 +1,5 @@
 import { aDeal } from '../../test/support/matching';
-import { isDealLive } from './live';
+import { isDealLive, liveAt } from './live';
 
 const at = (iso: string): number => Date.parse(iso);
 const ONLY = (day: string) => ({ monday: false, tuesday: false, wednesday: false, thursday: false, friday: false, saturday: false, sunday: false, [day]: true });
@@ -51,5 +51,26 @@ describe('day/time windows in the store time zone', () => {
     expect(isDealLive(late, at('2026-03-10T06:00:00Z'))).toBe(true); // 23:00 MST
     expect(isDealLive(late, at('2026-03-10T08:30:00Z'))).toBe(true); // 01:30 MST
     expect(isDealLive(late, at('2026-03-10T19:00:00Z'))).toBe(false); // 12:00 MST
+  });
+});
+
+describe('matching liveness is total', () => {
+  it('a deal with an unknown zone or a malformed time is simply not live (never throws)', () => {
+    expect(isDealLive(aDeal({ timeZone: 'Mars/Olympus' }), at('2026-03-10T19:00:00Z'))).toBe(false);
+    expect(isDealLive(aDeal({ startTime: '25:99' }), at('2026-03-10T19:00:00Z'))).toBe(false);
+    expect(liveAt(at('2026-03-10T19:00:00Z'))(aDeal({ timeZone: 'Mars/Olympus' }))).toBe(false);
+  });
+
+  it('liveAt (clock cached per zone) agrees with isDealLive', () => {
+    const instants = ['2026-03-01T21:30:00Z', '2026-03-08T21:30:00Z', '2026-03-09T02:00:00Z', '2026-11-01T22:30:00Z'].map(at);
+    const deals = [
+      aDeal({ timeZone: 'America/Chicago', days: ONLY('sunday'), startTime: '16:00:00', endTime: '20:00:00' }),
+      aDeal({ timeZone: 'America/Phoenix', days: ONLY('monday') }),
+      aDeal({ timeZone: 'America/Detroit', startTime: '22:00:00', endTime: '02:00:00' }),
+    ];
+    for (const t of instants) {
+      const live = liveAt(t);
+      for (const d of deals) expect(live(d)).toBe(isDealLive(d, t));
+    }
   });
 });

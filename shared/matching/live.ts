@@ -1,34 +1,42 @@
 /**
- * Deal liveness, as the contract of shared/deal-time.ts defines it: inside [validFrom, validUntil),
- * on an allowed weekday, inside startTime-endTime, all in deal.timeZone.
+ * Deal liveness for matching: `isDealLive` of shared/deal-time.ts (inside [validFrom, validUntil),
+ * allowed weekday, inside startTime-endTime, all in deal.timeZone), made total and fast:
  *
- * TEMPORARY local adapter: shared/deal-time.ts is written by the projector/deals-api engineer.
- * When it lands on main this file re-exports it and the implementation below goes.
+ * - a deal whose timing cannot be evaluated (unknown zone, malformed time) is not live, rather
+ *   than failing the whole location (the normaliser should never let one through);
+ * - `liveAt(atMs)` computes the local clock once per time zone, so checking 1,000 deals costs
+ *   one Luxon conversion per zone instead of one per deal.
  */
-import { DateTime } from 'luxon';
-import type { Deal, Weekday } from '../events';
+import { compileTiming, isDealLive as sharedIsDealLive, isLiveOnClock, localClock, type DealTiming, type LocalClock } from '../deal-time';
 
-export type LiveFields = Pick<Deal, 'validFrom' | 'validUntil' | 'startTime' | 'endTime' | 'days' | 'timeZone'>;
-
-// luxon weekday: 1 = Monday ... 7 = Sunday
-const LUXON_WEEKDAY: readonly Weekday[] = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
-
-function secondsOfDay(hms: string): number {
-  const [h = '0', m = '0', s = '0'] = hms.split(':');
-  return Number(h) * 3600 + Number(m) * 60 + Number(s);
-}
+export type LiveFields = DealTiming;
 
 export function isDealLive(deal: LiveFields, atMs: number): boolean {
-  if (deal.validFrom !== null && atMs < deal.validFrom) return false;
-  if (deal.validUntil !== null && atMs >= deal.validUntil) return false;
-  const local = DateTime.fromMillis(atMs, { zone: deal.timeZone });
-  if (!local.isValid) return false;
-  const day = LUXON_WEEKDAY[local.weekday - 1];
-  if (day === undefined || !deal.days[day]) return false;
-  const now = local.hour * 3600 + local.minute * 60 + local.second;
-  const start = deal.startTime === null ? 0 : secondsOfDay(deal.startTime);
-  const end = deal.endTime === null ? 86400 : secondsOfDay(deal.endTime);
-  if (start === end) return true; // 00:00-00:00: all day
-  // a window that crosses midnight (22:00-02:00) is live late and early on an allowed day
-  return start < end ? now >= start && now < end : now >= start || now < end;
+  try {
+    return sharedIsDealLive(deal, atMs);
+  } catch {
+    return false;
+  }
+}
+
+/** A liveness check for one instant, caching the local clock per zone. */
+export function liveAt(atMs: number): (deal: LiveFields) => boolean {
+  const clocks = new Map<string, LocalClock | null>();
+  return (deal) => {
+    let clock = clocks.get(deal.timeZone);
+    if (clock === undefined) {
+      try {
+        clock = localClock(atMs, deal.timeZone);
+      } catch {
+        clock = null;
+      }
+      clocks.set(deal.timeZone, clock);
+    }
+    if (clock === null) return false;
+    try {
+      return isLiveOnClock(compileTiming(deal), clock);
+    } catch {
+      return false;
+    }
+  };
 }

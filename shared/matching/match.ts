@@ -16,7 +16,7 @@
  */
 import type { Deal } from '../events';
 import { compileDeal, compileProduct, isEligible, isEligibleFromIndex, type CompiledDeal, type CompiledProduct } from './eligibility';
-import { isDealLive } from './live';
+import { liveAt } from './live';
 import { compilePricing, type Pricer } from './price';
 import type { DealMatch, MatchableProduct, PriceEffect, ProductMatch } from './types';
 
@@ -48,8 +48,8 @@ export interface DealIndex {
 export interface IndexOptions {
   /** evaluate liveness at this instant (epoch ms); null keeps every active deal */
   at: number | null;
-  /** liveness function (defaults to the shared one) */
-  isLive?: (deal: Deal, atMs: number) => boolean;
+  /** liveness at `at` (defaults to shared/deal-time via liveAt) */
+  isLive?: (deal: Deal) => boolean;
 }
 
 function push(map: Map<string, IndexedDeal[]>, key: string, d: IndexedDeal): void {
@@ -58,10 +58,12 @@ function push(map: Map<string, IndexedDeal[]>, key: string, d: IndexedDeal): voi
   else map.set(key, [d]);
 }
 
-/** Whether a deal takes part at all: enabled at the source and, when `at` is given, live then. */
-function takesPart(deal: Deal, opts: IndexOptions): boolean {
-  if (!deal.isActive) return false;
-  return opts.at === null || (opts.isLive ?? isDealLive)(deal, opts.at);
+/** Which deals take part: enabled at the source and, when `at` is given, live then. */
+function participants(deals: readonly Deal[], opts: IndexOptions): Deal[] {
+  const at = opts.at;
+  if (at === null) return deals.filter((d) => d.isActive);
+  const live = opts.isLive ?? liveAt(at);
+  return deals.filter((d) => d.isActive && live(d));
 }
 
 /** Everything priceEffect reads from a deal: deals equal on these price every product alike. */
@@ -84,8 +86,7 @@ export function buildDealIndex(deals: readonly Deal[], opts: IndexOptions): Deal
   const byBrand = new Map<string, IndexedDeal[]>();
   const storeWide: IndexedDeal[] = [];
   let size = 0;
-  for (const deal of deals) {
-    if (!takesPart(deal, opts)) continue;
+  for (const deal of participants(deals, opts)) {
     const d: IndexedDeal = Object.assign(compileDeal(deal), { pricing: slotFor(deal), byPrice: [] as (DealMatch | undefined)[] });
     if (d.unsatisfiable) continue;
     size += 1;
@@ -192,7 +193,7 @@ export function matchInventory(deals: readonly Deal[], products: readonly Matcha
  * per deal here too, so the comparison measures the index, not luxon.
  */
 export function matchInventoryNaive(deals: readonly Deal[], products: readonly MatchableProduct[], opts: IndexOptions): ProductMatch[] {
-  const compiled = deals.filter((d) => takesPart(d, opts)).map(compileDeal);
+  const compiled = participants(deals, opts).map(compileDeal);
   const pricers = compiled.map((d) => compilePricing(d.deal));
   return products.map((product) => {
     const p = compileProduct(product);
