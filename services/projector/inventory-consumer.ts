@@ -9,6 +9,7 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
 import type { Deal, InventoryItem } from '../../shared/events';
+import { ensureTopics } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import type { Redis } from '../../shared/redis';
 import type { AvroSerde } from '../../shared/serde';
@@ -25,7 +26,9 @@ export interface InventoryConsumerDeps {
   inventoryKey: (locationId: string) => string;
   loadDeals: (locationId: string) => Promise<Deal[]>;
   topicPrefix: string;
+  /** the full consumer group id (already prefixed) */
   groupId: string;
+  partitions?: number;
   logger: Logger;
   now: () => number;
 }
@@ -33,6 +36,13 @@ export interface InventoryConsumerDeps {
 export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promise<Consumer> {
   const topic = topicName(deps.topicPrefix, TOPICS.inventoryItems);
   const dlq = topicName(deps.topicPrefix, TOPICS.dlq);
+  const admin = deps.kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, deps.topicPrefix, [TOPICS.inventoryItems, TOPICS.dlq], deps.partitions ?? 3);
+  } finally {
+    await admin.disconnect();
+  }
   const consumer = deps.kafka.consumer({ groupId: deps.groupId });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

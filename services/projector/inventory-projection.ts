@@ -68,13 +68,20 @@ export interface SnapshotDeps {
 /** The canonical deals of a location from the discounts table's payload column. */
 export async function loadDealsFromDb(db: Kysely<Database>, locationId: string): Promise<Deal[]> {
   const rows = await db.selectFrom('discounts').select(['payload']).where('location_id', '=', locationId).where('removed', '=', false).execute();
-  // payload is the canonical deal as the projector stored it; anything without the fields
+  // payload is the canonical deal as the projector stored it (services/projector/handler.ts: the
+  // Avro record minus rawRecord, which matching never reads); anything without the fields
   // matching reads is skipped rather than guessed at
   return rows.map((r) => r.payload as unknown as Deal).filter((d) => typeof d === 'object' && d !== null && typeof d.kind === 'string' && typeof d.restrictions === 'object');
 }
 
-export async function rebuildInventorySnapshot(deps: SnapshotDeps, locationId: string): Promise<{ items: number; deals: number }> {
+/**
+ * Rebuilds the location's snapshot. With `onlyIfKnown` (after a deal change) a location that has
+ * never had inventory is left alone, so its inventory endpoints stay 404 (not synced) rather than
+ * an empty list.
+ */
+export async function rebuildInventorySnapshot(deps: SnapshotDeps, locationId: string, opts: { onlyIfKnown?: boolean } = {}): Promise<{ items: number; deals: number } | null> {
   const rows = await deps.db.selectFrom('inventory').select(['item']).where('location_id', '=', locationId).where('removed', '=', false).execute();
+  if (opts.onlyIfKnown && rows.length === 0 && (await deps.redis.exists(deps.inventoryKey(locationId))) === 0) return null;
   const items = rows.map((r) => r.item);
   const deals = await deps.loadDeals(locationId);
   const computedAt = deps.now();
