@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { generateInventory } from '../sandbox/inventory';
+import { storeInventory } from '../sandbox/inventory';
 import { sandboxInventoryRoutes } from '../sandbox/inventory-routes';
 import { diffInventory } from './inventory-diff';
 import { fetchPosInventory } from './inventory-fetch';
@@ -37,7 +37,7 @@ describe('fetchPosInventory against the sandbox', () => {
   const sleeps: number[] = [];
   beforeAll(async () => {
     const app = express().use(sandboxInventoryRoutes({
-      posKeys: new Map([['secret-key', 4201]]), inventory: (loc) => generateInventory({ posLocId: loc, count: 5 }), now: () => 0, reportingPerMinute: 2,
+      storesOfKey: (k) => (k === 'secret-key' ? [4201] : undefined), inventory: (loc) => storeInventory(42, { lspId: 7, posLocId: loc }, 5), now: () => 0, reportingPerMinute: 2,
     }));
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));

@@ -1,8 +1,10 @@
 /**
  * Sandbox Dutchie inventory endpoints:
- *  - POS `GET /reporting/inventory`: HTTP Basic (username = the location's API key, empty
- *    password), 60 requests/min per key like every `/reporting/*` call, 429 with Retry-After
- *    beyond it; replies with a bare camelCase array.
+ *  - POS `GET /reporting/inventory`: HTTP Basic (username = the API key, empty password), 60
+ *    requests/min per key like every `/reporting/*` call, 429 with Retry-After beyond it; replies
+ *    with a bare camelCase array. The sandbox issues one key per LSP (not per location as real
+ *    Dutchie does), so an LSP with several stores names the store with `?LocId=`; a key is never
+ *    allowed another LSP's store.
  *  - Backoffice `POST /api/v2/inventory/get-inventory`: body {SessionId, LspId, OrgId, UserId,
  *    LocId}; the session is checked by the sandbox's Backoffice login (a dependency here);
  *    replies `{Result: true, Data: [PascalCase records], Message: null}`.
@@ -14,8 +16,8 @@ import type { PosInventoryRecord } from '../normaliser/inventory-handler';
 import { toBackoffice } from './inventory';
 
 export interface SandboxInventoryDeps {
-  /** POS API key -> the POS LocId it belongs to */
-  posKeys: ReadonlyMap<string, number>;
+  /** the POS LocIds a POS API key may read (undefined: unknown key) */
+  storesOfKey: (key: string) => readonly number[] | undefined;
   /** the inventory of a store by POS LocId (undefined: unknown store) */
   inventory: (posLocId: number) => PosInventoryRecord[] | undefined;
   now: () => number;
@@ -24,6 +26,8 @@ export interface SandboxInventoryDeps {
   /** Backoffice: whether this session may read this LocId (the sandbox's login decides) */
   backofficeSession?: (body: BackofficeInventoryRequest, req: Request) => boolean;
 }
+
+const locIdQuery = z.coerce.number().int().optional();
 
 export const backofficeInventoryRequest = z.object({
   SessionId: z.string().min(1), LspId: z.number().int(), OrgId: z.number().int(), UserId: z.number().int(), LocId: z.number().int(),
@@ -60,10 +64,15 @@ export function sandboxInventoryRoutes(deps: SandboxInventoryDeps): Router {
 
   router.get('/reporting/inventory', (req, res) => {
     const key = basicUser(req.headers.authorization);
-    const locId = key === null ? undefined : deps.posKeys.get(key);
-    if (key === null || locId === undefined) return void res.status(401).json({ message: 'Authorization has been denied for this request.' });
+    const stores = key === null ? undefined : deps.storesOfKey(key);
+    if (key === null || stores === undefined) return void res.status(401).json({ message: 'Authorization has been denied for this request.' });
     const allowed = limit(key);
     if (!allowed.ok) return void res.status(429).set('Retry-After', String(allowed.retryAfterS)).json({ message: 'Too many requests' });
+    const asked = locIdQuery.safeParse(req.query.LocId);
+    if (!asked.success) return void res.status(400).json({ message: 'LocId must be an integer' });
+    const locId = asked.data ?? (stores.length === 1 ? stores[0] : undefined);
+    if (locId === undefined) return void res.status(400).json({ message: 'this key has several stores: name one with LocId' });
+    if (!stores.includes(locId)) return void res.status(403).json({ message: 'this key may not read that store' });
     const items = deps.inventory(locId);
     if (items === undefined) return void res.status(404).json({ message: 'Location not found' });
     res.json(items);
