@@ -13,6 +13,7 @@ import { createTestWorld, type TestWorld } from '../../test/support/integration'
 import { anItem } from '../../test/support/inventory';
 import { aDeal, include } from '../../test/support/matching';
 import { inventoryRoutes } from '../deals-api/inventory-routes';
+import { DLQ_HEADERS } from './dlq';
 import { startInventoryConsumer } from './inventory-consumer';
 
 async function eventually<T>(f: () => Promise<T>, ok: (t: T) => boolean, ms = 30_000): Promise<T> {
@@ -83,9 +84,9 @@ describe('inventory projector consumer', () => {
         },
       }));
     });
-    expect(headers).toMatchObject({ 'dlq.topic': topic });
-    expect(headers['dlq.reason']).toMatch(/undecodable/);
-    expect(headers['dlq.offset']).toMatch(/^\d+$/);
+    expect(headers).toMatchObject({ [DLQ_HEADERS.topic]: topic, [DLQ_HEADERS.service]: 'projector-inventory' });
+    expect(headers[DLQ_HEADERS.reason]).toMatch(/undecodable/);
+    expect(headers[DLQ_HEADERS.offset]).toMatch(/^\d+$/);
 
     // and the consumer went on: a tombstone removes item 1
     await producer.send({ topic, messages: [{ key: items[0]!.id, value: null }] });

@@ -14,6 +14,7 @@ import type { Logger } from '../../shared/logger';
 import type { Redis } from '../../shared/redis';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
+import { sendToDlq } from './dlq';
 import { applyInventoryBatch, rebuildInventorySnapshot, type InventoryChange } from './inventory-projection';
 
 export interface InventoryConsumerDeps {
@@ -64,10 +65,7 @@ export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promi
         } catch (e) {
           const reason = `undecodable inventory item: ${(e as Error).message}`.slice(0, 500);
           deps.logger.warn({ topic, partition: batch.partition, offset: m.offset, reason }, 'dead-lettering a message');
-          await deps.producer.send({ topic: dlq, messages: [{
-            key: m.key, value: m.value,
-            headers: { 'dlq.reason': reason, 'dlq.topic': topic, 'dlq.partition': String(batch.partition), 'dlq.offset': m.offset },
-          }] });
+          await sendToDlq(deps.producer, dlq, 'projector-inventory', [{ key: m.key, value: m.value, reason, origin: { topic, partition: batch.partition, offset: m.offset } }]);
         }
       }
       const touched = await applyInventoryBatch(deps.db, changes, new Date(deps.now()));
