@@ -9,6 +9,8 @@ import type { InventoryFetch } from './inventory-diff';
 export interface PosInventoryFetchDeps {
   baseUrl: string;
   apiKey: string;
+  /** the store's POS LocId, sent as `LocId` (the sandbox's keys are per LSP; real Dutchie ignores it) */
+  locId?: number;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   maxAttempts?: number;
@@ -25,7 +27,9 @@ export async function fetchPosInventory(deps: PosInventoryFetchDeps): Promise<In
   for (let attempt = 0; attempt < maxAttempts; attempt += 1) {
     let res: Response;
     try {
-      res = await doFetch(new URL('/reporting/inventory', deps.baseUrl), { headers: { authorization: auth, accept: 'application/json' } });
+      const url = new URL('/reporting/inventory', deps.baseUrl);
+      if (deps.locId !== undefined) url.searchParams.set('LocId', String(deps.locId));
+      res = await doFetch(url, { headers: { authorization: auth, accept: 'application/json' } });
     } catch (e) {
       return { ok: false, reason: `network error: ${(e as Error).name}` };
     }

@@ -91,6 +91,14 @@ export interface InventoryTable {
   synced_at: Timestamp;
 }
 
+/** Poller: the content hash last published per product (migration 0006). */
+export interface InventoryPublishedTable {
+  location_id: string;
+  product_id: string;
+  content_hash: string;
+  fetched_at: ColumnType<string, string | number | bigint, string | number | bigint>;
+}
+
 /** Projector: when a location's read model was last rebuilt (migration 0003). */
 export interface LocationSyncTable {
   location_id: string;
@@ -102,6 +110,7 @@ export interface Database {
   locations: LocationsTable;
   discounts: DiscountsTable;
   inventory: InventoryTable;
+  inventory_published: InventoryPublishedTable;
   poller_published: PollerPublishedTable;
   location_sync: LocationSyncTable;
 }
