@@ -1,18 +1,21 @@
 /**
- * `npm run bench`: runs every `bench:<name>` script of package.json, one after another (the
- * machine is shared: never in parallel), and exits non-zero when one fails to run.
+ * `npm run bench`: runs every `bench:*` script of package.json, one after the other (the machine
+ * is shared: never in parallel), and prints each benchmark's final JSON line again at the end.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import fs from 'node:fs';
 import path from 'node:path';
 
-const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
-const names = Object.keys(pkg.scripts ?? {}).filter((s) => s.startsWith('bench:')).sort();
-let failed = 0;
+const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+const names = Object.keys(pkg.scripts).filter((s) => s.startsWith('bench:')).sort();
+const results: string[] = [];
+let failed = false;
 for (const name of names) {
-  console.log(`\n=== ${name}`);
-  const r = spawnSync('npm', ['run', '--silent', name], { stdio: 'inherit' });
-  if (r.status !== 0) failed += 1;
+  console.error(`[bench] ${name}`);
+  const r = spawnSync('npm', ['run', '-s', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const last = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || !last) { failed = true; console.error(`[bench] ${name} failed (exit ${r.status})`); continue; }
+  results.push(last);
 }
-console.log(`\n${names.length - failed}/${names.length} benchmarks ran`);
-process.exit(failed === 0 ? 0 : 1);
+for (const line of results) console.log(line);
+process.exit(failed ? 1 : 0);

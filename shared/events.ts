@@ -110,3 +110,55 @@ export interface InventoryItem {
   contentHash: string;
   version: number;
 }
+
+/** dealstream.DiscountApplicationEvent (schemas/discount-application-event.avsc). */
+export interface DiscountApplicationEvent {
+  eventId: string;
+  applicationId: string;
+  businessId: string;
+  entityType: string;
+  entityId: string;
+  lineId: string | null;
+  scope: string;
+  type: string;
+  method: string;
+  value: string;
+  amountApplied: string;
+  ruleId: string | null;
+  promotionId: string | null;
+  reason: string | null;
+  createdBy: string | null;
+  approvedBy: string | null;
+  redemptionId: string | null;
+  createdAt: number;
+}
+
+/** dealstream.PromotionDiscountApplied (schemas/promotion-discount-applied.avsc). */
+export interface PromotionDiscountApplied {
+  eventId: string;
+  promotionId: string;
+  businessId: string;
+  applicationId: string;
+  entityType: string;
+  entityId: string;
+  lineId: string | null;
+  scope: string;
+  amountApplied: string;
+  employeeId: string | null;
+  occurredAt: number;
+}
+
+/** dealstream.LoyaltyRedemption (schemas/loyalty-redemption.avsc). */
+export interface LoyaltyRedemption {
+  redemptionId: string;
+  businessId: string;
+  customerId: string;
+  entityType: string;
+  entityId: string;
+  lineId: string | null;
+  points: number;
+  amount: string;
+  employeeId: string | null;
+  reason: string | null;
+  redeemedAt: number;
+}

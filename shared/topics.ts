@@ -9,6 +9,11 @@ export const TOPICS = {
   dlq: { name: 'deals.dlq.v1', compacted: false, schema: undefined },
   inventoryRaw: { name: 'inventory.raw.v1', compacted: false, schema: 'dealstream.InventoryRawEvent' },
   inventoryItems: { name: 'inventory.items.v1', compacted: true, schema: 'dealstream.InventoryItem' },
+  // discounts service (issue 4)
+  discountApplications: { name: 'discounts.applications.v1', compacted: false, schema: 'dealstream.DiscountApplicationEvent' },
+  promotionDiscountApplied: { name: 'promotions.discount-applied.v1', compacted: false, schema: 'dealstream.PromotionDiscountApplied' },
+  loyaltyRedemptions: { name: 'loyalty.redemptions.v1', compacted: false, schema: 'dealstream.LoyaltyRedemption' },
+  discountsDlq: { name: 'discounts.dlq.v1', compacted: false, schema: undefined },
 } as const satisfies Record<string, TopicSpec>;
 
 export interface TopicSpec {

@@ -5,7 +5,7 @@
  */
 import type { AvroSerde } from '../../shared/serde';
 
-interface AvroType { toBuffer(value: object): Buffer; fromBuffer(buffer: Buffer): unknown }
+interface AvroType { encode(value: unknown, buffer: Buffer, pos: number): number; fromBuffer(buffer: Buffer): unknown }
 
 export class UndecodableError extends Error {
   override readonly name = 'UndecodableError';
@@ -22,6 +22,7 @@ export function schemaIdOf(value: Buffer | null): number | null {
 export class BatchAvroCodec {
   private readonly types = new Map<number, AvroType>();
   private readonly unknown = new Set<number>();
+  private scratch = Buffer.allocUnsafe(64 * 1024);
 
   constructor(private readonly serde: AvroSerde) {}
 
@@ -34,7 +35,7 @@ export class BatchAvroCodec {
     }
     await Promise.all([...missing].map(async (id) => {
       try {
-        this.types.set(id, await this.serde.registry.getSchema(id));
+        this.types.set(id, await this.serde.registry.getSchema(id) as unknown as AvroType); // for AVRO the registry hands back an avsc Type
       } catch (e) {
         if ((e as { status?: number }).status === 404) this.unknown.add(id);
         else throw e;
@@ -55,17 +56,21 @@ export class BatchAvroCodec {
     }
   }
 
-  /** Encodes with schema `id` (its type must have been loaded with `load`). */
+  /** Encodes with schema `id` (load it first): header and body written into one scratch buffer, then copied once. */
   encode(id: number, value: object): Buffer {
     const type = this.types.get(id);
     if (!type) throw new Error(`schema ${id} not loaded`);
-    const header = Buffer.allocUnsafe(5);
-    header[0] = MAGIC;
-    header.writeInt32BE(id, 1);
-    return Buffer.concat([header, type.toBuffer(value)]);
+    for (;;) {
+      const scratch = this.scratch;
+      scratch[0] = MAGIC;
+      scratch.writeInt32BE(id, 1);
+      const end = type.encode(value, scratch, 5);
+      if (end > 0) return Buffer.from(scratch.subarray(0, end));
+      this.scratch = Buffer.allocUnsafe(scratch.length * 2 - end); // avsc returns minus the missing bytes
+    }
   }
 
   async load(id: number): Promise<void> {
-    if (!this.types.has(id)) this.types.set(id, await this.serde.registry.getSchema(id));
+    if (!this.types.has(id)) this.types.set(id, await this.serde.registry.getSchema(id) as unknown as AvroType); // for AVRO the registry hands back an avsc Type
   }
 }

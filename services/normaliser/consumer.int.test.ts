@@ -88,6 +88,7 @@ describe('normaliser against real Kafka and the registry', () => {
       { topic: raw.dutchie, key: dealKey(LOCATION, 341043), value: rawEvent(bundle) },
       { topic: raw.dutchie, key: dealKey(LOCATION, 'junk'), value: Buffer.from('definitely not avro') },
       { topic: raw.dutchie, key: dealKey(LOCATION, 360726), value: rawEvent(bogo) },
+      { topic: raw.dutchie, key: dealKey(LOCATION, 'ghost'), value: Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 2, 4, 6]) }, // framed, but no such schema
       { topic: raw.dutchie, key: dealKey(LOCATION, 1001), value: rawEvent(posRecord({}, { discountValue: 1.5 })) },
       { topic: raw.dutchie, key: dealKey(LOCATION, 341043), value: rawEvent(null, { discountId: '341043', fetchedAt: 1_760_000_100_000 }) },
       { topic: raw.ptl, key: dealKey(LOCATION, 'ptl_77'), value: ptlEvent(ptlRecord()) },
@@ -112,19 +113,20 @@ describe('normaliser against real Kafka and the registry', () => {
     const ptl = out.find((m) => m.key!.toString() === dealKey(LOCATION, 'ptl_77'))!;
     expect(await world.serde.decode(ptl.value!)).toMatchObject({ source: 'ptl', kind: 'percent', value: '0.25' });
 
-    const dead = await readTopic(world, raw.dlq, 2);
-    expect(dead.map((m) => m.key!.toString())).toEqual([dealKey(LOCATION, 'junk'), dealKey(LOCATION, 1001)]);
+    const dead = await readTopic(world, raw.dlq, 3);
+    expect(dead.map((m) => m.key!.toString())).toEqual([dealKey(LOCATION, 'junk'), dealKey(LOCATION, 'ghost'), dealKey(LOCATION, 1001)]);
     expect(dead[0]!.value!.toString()).toBe('definitely not avro'); // original bytes
     expect(header(dead[0]!.headers, DLQ_HEADERS.reason)).toMatch(/^undecodable/);
     expect(header(dead[0]!.headers, DLQ_HEADERS.topic)).toBe(raw.dutchie);
     expect(header(dead[0]!.headers, DLQ_HEADERS.offset)).toBe('1');
     expect(header(dead[0]!.headers, DLQ_HEADERS.partition)).toMatch(/^\d+$/);
-    expect(header(dead[1]!.headers, DLQ_HEADERS.reason)).toMatch(/above 100/);
-    expect(await world.serde.decode(dead[1]!.value!)).toMatchObject({ discountId: '1001' }); // the raw event, untouched
+    expect(header(dead[1]!.headers, DLQ_HEADERS.reason)).toMatch(/unknown schema id 2147483632/);
+    expect(header(dead[2]!.headers, DLQ_HEADERS.reason)).toMatch(/above 100/);
+    expect(await world.serde.decode(dead[2]!.value!)).toMatchObject({ discountId: '1001' }); // the raw event, untouched
 
     // The consumer went on: everything counted and its offsets committed past the poison message.
-    await until(() => live.counts.emit + live.counts.tombstone + live.counts.reject === 6);
-    expect(live.counts).toMatchObject({ emit: 3, tombstone: 1, reject: 2 });
+    await until(() => live.counts.emit + live.counts.tombstone + live.counts.reject === 7);
+    expect(live.counts).toMatchObject({ emit: 3, tombstone: 1, reject: 3 });
     const admin2 = world.kafka.admin();
     await admin2.connect();
     try {
@@ -144,7 +146,7 @@ describe('normaliser against real Kafka and the registry', () => {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([replay.caughtUp(), new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('replay did not catch up')), 30_000); })]);
     clearTimeout(timer);
-    expect(replay.counts).toMatchObject({ emit: 3, tombstone: 1, reject: 2 });
+    expect(replay.counts).toMatchObject({ emit: 3, tombstone: 1, reject: 3 });
     const out = await readTopic(world, raw.discounts, 8);
     expect(out).toHaveLength(8); // every deal published again
   });

@@ -59,12 +59,19 @@ describe('rules 2, 3, 5: instants', () => {
     expect(pos({ validDateTo: '2025-11-01T07:15:00' }).validUntil).toBe(Date.UTC(2025, 10, 1, 7, 15));
   });
 
+  it('withdraws a deal whose window is empty (tombstone: it can never be live)', () => {
+    expect(handle(rawEvent(posRecord({ validDateFrom: '2025-06-01T07:00:00Z', validDateTo: '2025-06-01T07:00:00Z' }))))
+      .toMatchObject({ kind: 'tombstone', reason: expect.stringMatching(/empty validity window/) });
+    expect(handle(ptlEvent(ptlRecord({ valid_from: '2025-06-02', valid_until: '2025-05-31' }))).kind).toBe('tombstone');
+  });
+
   it('reads year 4200 as no end', () => {
     expect(pos({ validDateTo: '4200-01-01T00:00:00Z' }).validUntil).toBeNull();
   });
 
   it('rejects an instant it cannot read', () => {
     expect(rejectOf(handle(rawEvent(posRecord({ validDateTo: 'next tuesday' }))))).toMatch(/validDateTo/);
+    expect(rejectOf(handle(rawEvent(posRecord({ validDateTo: '2025-02-30T07:00:00Z' }))))).toMatch(/validDateTo/);
   });
 
   it('keeps the store time zone and local times, and rejects an unknown zone', () => {
@@ -267,7 +274,9 @@ describe('rules 13-14: which stores', () => {
   });
   it('never maps a PTL deal of another market to this store', () => {
     expect(rejectOf(handle(ptlEvent(ptlRecord({ market_id: [5, 'NV'] }))))).toMatch(/market NV .* market AZ/);
-    expect(rejectOf(handle(ptlEvent(ptlRecord({ market_id: false }))))).toMatch(/market_id/);
+    expect(rejectOf(handle(ptlEvent(ptlRecord({ market_id: [9, 'Atlantis'] }))))).toMatch(/names no market/);
+    // The real mint.discount has no market: the poller matched its PTL deal's market to the store.
+    expect(handle(ptlEvent(ptlRecord({ market_id: undefined }))).kind).toBe('emit');
     expect(handle(ptlEvent(ptlRecord({ market_id: [3, 'Arizona'] }))).kind).toBe('emit');
   });
 });
@@ -280,7 +289,10 @@ describe('PTL record', () => {
     });
   });
   it('checks the ptl_{id} identity and withdraws a deal deleted in Odoo', () => {
-    expect(rejectOf(handle(ptlEvent(ptlRecord({ dutchie_discount_id: 'ptl_78' }))))).toMatch(/ptl_77/);
+    expect(rejectOf(handle(ptlEvent(ptlRecord({ dutchie_discount_id: '77' }))))).toMatch(/not ptl_\{id\}/);
+    expect(rejectOf(handle(ptlEvent(ptlRecord(), { discountId: 'ptl_5' })))).toMatch(/not the event's discountId/);
+    // mint.discount id 77 of PTL deal 12: the event may name either
+    expect(handle(ptlEvent(ptlRecord({ dutchie_discount_id: 'ptl_12' }))).kind).toBe('emit');
     expect(handle(ptlEvent(ptlRecord({ dutchie_is_deleted: true }))).kind).toBe('tombstone');
   });
   it('reads a PTL BOGO through the same encodings', () => {
@@ -310,26 +322,30 @@ describe('the real AZ fixture (691 deals)', () => {
   it('maps every deal without a reject, and the kinds are what the records encode', () => {
     expect(fixture).toHaveLength(691);
     const kinds: Record<string, number> = {};
+    const withdrawn: string[] = [];
     for (const record of fixture) {
       const o = handle(rawEvent(record, { posLocId: 1568 }));
-      expect(o.kind === 'reject' ? `${String(record.id)}: ${o.error}` : o.kind).toBe('emit');
+      expect(o.kind === 'reject' ? `${String(record.id)}: ${o.error}` : 'mapped').toBe('mapped');
       if (o.kind === 'emit') kinds[o.deal.kind] = (kinds[o.deal.kind] ?? 0) + 1;
+      if (o.kind === 'tombstone') withdrawn.push(`${String(record.id)}: ${o.reason}`);
     }
-    expect(kinds).toEqual({ bogo: 229, bundle: 232, percent: 140, price_to_amount: 85, amount_off_total: 5 });
+    expect(kinds).toEqual({ bogo: 228, bundle: 232, percent: 140, price_to_amount: 85, amount_off_total: 5 });
+    // 365034 "BOGO Indica Cannabis Co" runs from 2025-09-19T07:00Z to 2025-09-19T07:00Z: never live.
+    expect(withdrawn).toEqual(['365034: empty validity window (end at or before start)']);
   });
 
   it('every mapped deal (and a PTL one) fits the registered Avro Deal schema', () => {
     const type = avro.Type.forSchema(JSON.parse(loadSchemas().get('dealstream.Deal')!), { wrapUnions: false });
-    const deals = [...fixture.map((r) => emitted(handle(rawEvent(r, { posLocId: 1568 })))), emitted(handle(ptlEvent(ptlRecord())))];
+    const deals = [...fixture.filter((r) => r.id !== 365034).map((r) => emitted(handle(rawEvent(r, { posLocId: 1568 })))), emitted(handle(ptlEvent(ptlRecord())))];
     const invalid = deals.filter((d) => !type.isValid(d)).map((d) => d.id);
     expect(invalid).toEqual([]);
     const d = deals[0]!;
     expect(type.fromBuffer(type.toBuffer(d))).toEqual(d);
   });
 
-  it('a store outside the four location-restricted deals gets 687 deals and 4 tombstones', () => {
+  it('a store outside the four location-restricted deals gets tombstones for them', () => {
     const outcomes = fixture.map((r) => handle(rawEvent(r, { posLocId: 9999 })).kind);
-    expect(outcomes.filter((k) => k === 'emit')).toHaveLength(687);
-    expect(outcomes.filter((k) => k === 'tombstone')).toHaveLength(4);
+    expect(outcomes.filter((k) => k === 'emit')).toHaveLength(686);
+    expect(outcomes.filter((k) => k === 'tombstone')).toHaveLength(5); // 4 for other stores, 1 empty window
   });
 });

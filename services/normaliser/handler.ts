@@ -72,7 +72,12 @@ export function handle(input: unknown): Outcome {
   try {
     const result = mapRecord(event, event.record, json);
     switch (result.kind) {
-      case 'deal': return { kind: 'emit', key, deal: result.deal };
+      case 'deal': {
+        const { validFrom, validUntil } = result.deal;
+        // An empty window (end at or before the start) is never live: withdrawn, like a deal with no day.
+        if (validFrom !== null && validUntil !== null && validUntil <= validFrom) return { kind: 'tombstone', key, reason: 'empty validity window (end at or before start)' };
+        return { kind: 'emit', key, deal: result.deal };
+      }
       case 'absent': return { kind: 'tombstone', key, reason: result.reason };
       default: {
         const _exhaustive: never = result;

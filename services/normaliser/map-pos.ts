@@ -64,7 +64,7 @@ export const dutchieRecordSchema = z.object({
     menuDisplayDescription: z.string().nullish(),
     menuDisplayImageUrl: z.string().nullish(),
     menuDisplayName: z.string().nullish(),
-    menuDisplayRank: z.number().int().nullish(),
+    menuDisplayRank: z.number().nullish(),
   }).nullish(),
 });
 export type DutchieRecord = z.infer<typeof dutchieRecordSchema>;
@@ -161,7 +161,7 @@ export function mapDutchieRecord(event: DealRawEvent, recordText: string, record
       name: blankToNull(menu.menuDisplayName),
       description: blankToNull(menu.menuDisplayDescription),
       imageUrl: blankToNull(menu.menuDisplayImageUrl),
-      rank: menu.menuDisplayRank ?? null,
+      rank: menu.menuDisplayRank === null || menu.menuDisplayRank === undefined ? null : Math.round(menu.menuDisplayRank), // a sort rank: whole numbers in practice
     } : null,
   });
   return { kind: 'deal', deal };

@@ -105,14 +105,20 @@ function validity(r: PtlRecord, zone: string): Pick<Deal, 'validFrom' | 'validUn
 
 export function mapPtl(event: DealRawEvent, recordText: string, json: unknown): MapResult {
   const r = ptlRecordSchema.parse(json);
-  const expectedId = `ptl_${r.id}`;
-  if (r.dutchie_discount_id !== expectedId || event.discountId !== expectedId) {
-    fail(`PTL record ${r.id}: dutchie_discount_id ${JSON.stringify(r.dutchie_discount_id)} / event discountId ${JSON.stringify(event.discountId)} must both be ${expectedId}`);
+  // The event names the record by `ptl_{mint.discount id}` (the poller's key); `dutchie_discount_id`
+  // is `ptl_{PTL deal id}`, which the contracts also call the PTL id: either identifies the record.
+  if (!/^ptl_\d+$/.test(r.dutchie_discount_id)) fail(`PTL record ${r.id}: dutchie_discount_id ${JSON.stringify(r.dutchie_discount_id)} is not ptl_{id}`);
+  if (event.discountId !== `ptl_${r.id}` && event.discountId !== r.dutchie_discount_id) {
+    fail(`PTL record ${r.id} (${r.dutchie_discount_id}) is not the event's discountId ${event.discountId}`);
   }
-  // Rule 14: a deal of one market never reaches another market's store.
-  const market = marketCode(r.market_id);
-  if (market === null) fail(`PTL record ${r.id} has no readable market_id (${JSON.stringify(r.market_id)})`);
-  if (market !== event.market) fail(`PTL deal of market ${market} published for a store of market ${event.market}`);
+  // Rule 14: a deal of one market never reaches another market's store. `mint.discount` itself
+  // has no market (the poller matches the market of its PTL deal to the store's before publishing);
+  // when a record does carry one, it must be readable and the store's.
+  if (r.market_id !== undefined && r.market_id !== null && r.market_id !== false) {
+    const market = marketCode(r.market_id);
+    if (market === null) fail(`PTL record ${r.id} has a market_id that names no market (${JSON.stringify(r.market_id)})`);
+    if (market !== event.market) fail(`PTL deal of market ${market} published for a store of market ${event.market}`);
+  }
 
   if (r.dutchie_is_deleted === true) return { kind: 'absent', reason: 'deleted in Odoo (dutchie_is_deleted)' };
   // Rule 4: in Odoo all-false day flags mean the deal is inactive: it is withdrawn (tombstone),

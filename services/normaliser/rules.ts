@@ -79,14 +79,26 @@ const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?
  * epoch ms, kept exactly as sent: the exclusive end keeps its few minutes of slop (rule 2), and
  * no store date is ever derived from it (rule 5).
  */
+const PLAIN_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+/** Date.parse rolls "02-30" over into March: check the day exists in its month. */
+function dayExists(value: string): boolean {
+  const [y, m, d] = [Number(value.slice(0, 4)), Number(value.slice(5, 7)), Number(value.slice(8, 10))];
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
 export function parseInstant(value: string, what: string): number {
+  if (PLAIN_UTC.test(value) && dayExists(value)) { // the common case, which Date.parse reads exactly
+    const t = Date.parse(value);
+    if (!Number.isNaN(t)) return t;
+  }
   const m = INSTANT.exec(value.trim());
   if (!m) fail(`${what} is not an ISO instant: ${JSON.stringify(value)}`);
   const [, y, mo, d, h, mi, s = '00', frac = '', zone = 'Z'] = m;
   const ms = frac.padEnd(3, '0').slice(0, 3);
   const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`;
   const t = Date.parse(iso);
-  if (Number.isNaN(t)) fail(`${what} is not a valid instant: ${JSON.stringify(value)}`);
+  if (Number.isNaN(t) || !dayExists(iso)) fail(`${what} is not a valid instant: ${JSON.stringify(value)}`);
   return t;
 }
 
@@ -131,18 +143,25 @@ export function hoursToTime(hours: number, what: string): string | null {
 export type Days = Deal['days'];
 export type DayFlags = Partial<Record<Weekday, boolean | null | undefined>>;
 
-const allDays = (on: boolean): Days => Object.fromEntries(WEEKDAYS.map((d) => [d, on])) as Days; // every key set
+/** Only `true` selects a day (a literal, not built from WEEKDAYS: this runs for every message). */
+function trueDays(f: DayFlags): Days {
+  return {
+    monday: f.monday === true, tuesday: f.tuesday === true, wednesday: f.wednesday === true, thursday: f.thursday === true,
+    friday: f.friday === true, saturday: f.saturday === true, sunday: f.sunday === true,
+  };
+}
+const anyDay = (d: Days): boolean => WEEKDAYS.some((w) => d[w]);
 
 /** Dutchie: only `true` selects a day; all null/false means every day. */
 export function dutchieDays(flags: DayFlags): Days {
-  const days = Object.fromEntries(WEEKDAYS.map((d) => [d, flags[d] === true])) as Days; // every key set
-  return WEEKDAYS.some((d) => days[d]) ? days : allDays(true);
+  const days = trueDays(flags);
+  return anyDay(days) ? days : { monday: true, tuesday: true, wednesday: true, thursday: true, friday: true, saturday: true, sunday: true };
 }
 
 /** Odoo `mint.discount`: all false means the deal runs on no day (inactive): null, never "every day". */
 export function odooDays(flags: DayFlags): Days | null {
-  const days = Object.fromEntries(WEEKDAYS.map((d) => [d, flags[d] === true])) as Days; // every key set
-  return WEEKDAYS.some((d) => days[d]) ? days : null;
+  const days = trueDays(flags);
+  return anyDay(days) ? days : null;
 }
 
 // ---------------------------------------------------------------- kind and terms (rules 6-10)

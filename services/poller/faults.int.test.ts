@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
 import type { CycleResult, CycleSummary } from './poller';
-import { countMessages, givenSandboxAndPoller, type PollerWorld } from './testing';
+import { countMessages, givenSandboxAndPoller, readTopic, type PollerWorld } from './testing';
 import type { BuiltPoller } from './wiring';
 
 const done = (r: CycleResult): CycleSummary => {
@@ -38,6 +40,24 @@ describe('poller against failing sources (real Kafka, registry, Postgres + sandb
   });
   afterAll(async () => { await pw.close(); await world.close(); });
 
+  it('Backoffice stores publish the PascalCase record (api backoffice), each only the deals whose LocationRestrictions allow it', async () => {
+    const events = await readTopic(world.kafka, world.serde, `${world.topicPrefix}deals.raw.dutchie.v1`, `${world.topicPrefix}read-bo`);
+    const flStores = pw.sandbox.state.stores.filter((s) => s.state === 'FL');
+    for (const store of flStores) {
+      const mine = events.filter((e) => e.value.locationId === store.id);
+      const expected = pw.sandbox.state.deals(fl).filter((d) => d.locationRestrictions.length === 0 || d.locationRestrictions.includes(store.posLocId));
+      expect(mine.map((e) => Number(e.value.discountId)).sort()).toEqual(expected.map((d) => d.id).sort());
+      for (const e of mine) {
+        expect(e.value).toMatchObject({ api: 'backoffice', source: 'dutchie', market: 'FL', timeZone: 'America/New_York', posLocId: store.posLocId });
+        const rec = JSON.parse(e.value.record!) as Record<string, unknown>;
+        expect(rec).toHaveProperty('Id', Number(e.value.discountId));
+        expect(rec).toHaveProperty('Reward.CalculationMethodId');
+        expect(rec).toHaveProperty('DiscountMenuDisplayDetails');
+      }
+    }
+    expect(pw.sandbox.state.deals(fl).some((d) => d.locationRestrictions.length > 0)).toBe(true);
+  });
+
   it('a store whose fetch times out, returns 500 or truncated JSON publishes nothing (no removals), others go on within the timeout; the next good fetch catches up', async () => {
     const removed = pw.sandbox.state.deals(az).filter((d) => d.locationRestrictions.length === 0)[0]!.id;
     pw.sandbox.state.removeDeal(az, removed);
@@ -64,6 +84,16 @@ describe('poller against failing sources (real Kafka, registry, Postgres + sandb
     pw.sandbox.faults.add({ endpoint: 'pos.list', lspId: az, kind: 'status', status: 503, count: 1 });
     addDeal(az);
     expect(done(await retrying.poller.runLocked())).toMatchObject({ locationsFailed: 0, upserts: 2 });
+  });
+
+  it('a wrong POS key fails that LSP at once (401 is not retried) without the key in the reason; nothing removed', async () => {
+    const wrong = await pw.poller({ [`DUTCHIE_POS_API_KEY_${az}`]: 'wrong-key-123', FETCH_RETRIES: '3', RETRY_BASE_MS: '2000' }, 'poller-wrong-key');
+    const started = Date.now();
+    const s = done(await wrong.poller.runLocked());
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(s).toMatchObject({ locationsFailed: 2, removals: 0 });
+    expect(s.failures[0]!.reason).toMatch(/HTTP 401/);
+    expect(JSON.stringify(s.failures)).not.toContain('wrong-key-123');
   });
 
   it('429 with Retry-After is honoured (the wait is the server\'s, not the 20 ms backoff)', async () => {
@@ -98,5 +128,26 @@ describe('poller against failing sources (real Kafka, registry, Postgres + sandb
     await new Promise((r) => setTimeout(r, 1600));
     const after = done(await p.poller.runLocked());
     expect(after).toMatchObject({ ptl: 'ok', locationsFailed: 0, removals: 2 });
+  });
+
+  it('`poller --once` runs one cycle, logs a JSON summary, exits 0, and never logs a key or password (debug level)', async () => {
+    addDeal(fl);
+    const env = { ...process.env, ...world.env, ...pw.sandbox.pollerEnv(), LOG_LEVEL: 'debug', METRICS_PORT: '0' };
+    // Async: the sandbox answering it runs in this process.
+    const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'main.ts'), '--once'], { env, timeout: 60_000 });
+      let stdout = ''; let stderr = '';
+      child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+      child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+    expect(run.status).toBe(0);
+    const summary = run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; upserts?: number; locations?: number })
+      .find((l) => l.msg === 'poll cycle done');
+    expect(summary).toMatchObject({ locations: 4, upserts: 2, removals: 0, locationsFailed: 0 });
+    const dir = pw.sandbox.directory();
+    for (const secret of [dir.backoffice.password, dir.odoo.apiKey, ...Object.values(dir.posKeys)]) {
+      expect(run.stdout + run.stderr).not.toContain(secret);
+    }
   });
 });

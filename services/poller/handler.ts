@@ -21,8 +21,8 @@ export interface PollLocation {
   odooStoreId: number | null;
 }
 
-/** A record of a feed, with the id the raw event carries. */
-export interface SourceRecord { discountId: string; record: unknown }
+/** A record of a feed, with the id the raw event carries and, when known, its exact source text. */
+export interface SourceRecord { discountId: string; record: unknown; text?: string }
 
 export type FetchOutcome = { kind: 'ok'; records: SourceRecord[] } | { kind: 'failed'; reason: string };
 
@@ -30,17 +30,13 @@ export type Plan =
   | { kind: 'skip'; reason: string }
   | { kind: 'publish'; events: Array<{ key: string; value: DealRawEvent }>; upserts: number; removals: number; hashes: Map<string, string> };
 
-/** JSON with object keys sorted, so equal content hashes equally whatever the key order. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
-
-export const contentHash = (record: unknown): string => createHash('sha256').update(canonicalJson(record)).digest('hex');
+/**
+ * sha256 of the record's JSON text as published (the source's own bytes when known). The text is both
+ * the hashed content and the event's `record`; a source that re-spaced or reordered keys would cause
+ * one harmless upsert.
+ */
+export const hashText = (text: string): string => createHash('sha256').update(text).digest('hex');
+export const contentHash = (record: unknown): string => hashText(JSON.stringify(record));
 
 /** A stable event id for one change (the same change planned twice gets the same id). */
 export function eventId(key: string, op: string, hash: string | null, fetchedAt: number): string {
@@ -98,13 +94,14 @@ export function planChanges(input: {
   const events: Array<{ key: string; value: DealRawEvent }> = [];
   const base = { source, api, locationId: location.id, market: location.state, timeZone: location.timeZone, posLocId: location.posLocId, fetchedAt };
   let upserts = 0;
-  for (const { discountId, record } of fetch.records) {
+  for (const { discountId, record, text: sourceText } of fetch.records) {
     if (hashes.has(discountId)) continue; // a feed listing an id twice: the first wins
-    const hash = contentHash(record);
+    const text = sourceText ?? JSON.stringify(record);
+    const hash = hashText(text);
     hashes.set(discountId, hash);
     if (previous.get(discountId) === hash) continue;
     const key = dealKey(location.id, discountId);
-    events.push({ key, value: { ...base, eventId: eventId(key, 'upsert', hash, fetchedAt), discountId, op: 'upsert', contentHash: hash, record: JSON.stringify(record) } });
+    events.push({ key, value: { ...base, eventId: eventId(key, 'upsert', hash, fetchedAt), discountId, op: 'upsert', contentHash: hash, record: text } });
     upserts++;
   }
   let removals = 0;

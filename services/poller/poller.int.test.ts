@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { arrayElementTexts } from '../../shared/json-slices';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
 import { publishPtlDeal } from '../sandbox/odoo-ptl';
 import { FIXTURE_PATH } from '../sandbox/state';
@@ -30,7 +31,9 @@ describe('poller over the recorded fixture store (real Kafka, registry, Postgres
     expect(summary).toMatchObject({ locations: 1, locationsOk: 1, locationsFailed: 0, ptl: 'ok' });
     expect(await count()).toEqual({ dutchie: 691, ptl: 3 });
     expect(summary.upserts).toBe(691 + 3);
-    const fixture = JSON.parse(fs.readFileSync(FIXTURE_PATH, 'utf8')) as Array<{ id: number }>;
+    const fixtureText = fs.readFileSync(FIXTURE_PATH, 'utf8');
+    const fixture = JSON.parse(fixtureText) as Array<{ id: number }>;
+    const recordedTexts = arrayElementTexts(fixtureText);
     const events = await readTopic(world.kafka, world.serde, topics().dutchie, `${world.topicPrefix}read1`);
     expect(events).toHaveLength(691);
     expect(new Set(events.map((e) => e.partition)).size).toBe(1);
@@ -39,6 +42,7 @@ describe('poller over the recorded fixture store (real Kafka, registry, Postgres
       const e = byId.get(String(rec.id))!;
       expect(e.key).toBe(`${FIXTURE_STORE.id}_${rec.id}`);
       expect(JSON.parse(e.value.record!)).toEqual(rec);
+      expect(e.value.record).toBe(recordedTexts[fixture.indexOf(rec)]); // untouched: the source's own bytes
       expect(e.value).toMatchObject({ source: 'dutchie', api: 'pos', op: 'upsert', locationId: FIXTURE_STORE.id, market: 'AZ', timeZone: 'America/Phoenix', posLocId: 1568 });
       expect(e.value.contentHash).toMatch(/^[0-9a-f]{64}$/);
     }

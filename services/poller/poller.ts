@@ -101,13 +101,12 @@ export function createPoller(deps: PollerDeps) {
     // Remembered only after Kafka acknowledged: a crash in between republishes (at least once).
     await db.transaction().execute(async (trx) => {
       const upserted = plan.events.filter((e) => e.value.op === 'upsert');
-      for (let i = 0; i < upserted.length; i += 1000) {
-        await trx.insertInto('poller_published')
-          .values(upserted.slice(i, i + 1000).map((e) => ({ location_id: location.id, discount_id: e.value.discountId, source, content_hash: e.value.contentHash!, fetched_at: fetchedAt })))
-          .onConflict((oc) => oc.columns(['location_id', 'discount_id']).doUpdateSet((eb) => ({
-            content_hash: eb.ref('excluded.content_hash'), fetched_at: eb.ref('excluded.fetched_at'), source: eb.ref('excluded.source'),
-          })))
-          .execute();
+      // One statement with five array parameters (unnest) instead of thousands of bound values.
+      if (upserted.length) {
+        await sql`insert into poller_published (location_id, discount_id, source, content_hash, fetched_at)
+          select ${location.id}::uuid, d, ${source}, h, ${fetchedAt}::bigint
+          from unnest(${upserted.map((e) => e.value.discountId)}::text[], ${upserted.map((e) => e.value.contentHash!)}::text[]) as t(d, h)
+          on conflict (location_id, discount_id) do update set content_hash = excluded.content_hash, fetched_at = excluded.fetched_at, source = excluded.source`.execute(trx);
       }
       const removed = plan.events.filter((e) => e.value.op === 'remove').map((e) => e.value.discountId);
       if (removed.length) await trx.deleteFrom('poller_published').where('location_id', '=', location.id).where('discount_id', 'in', removed).execute();
@@ -166,6 +165,9 @@ export function createPoller(deps: PollerDeps) {
     // PTL: one read of Odoo per cycle, then each store's share (its market; its store or all stores).
     const ptl = limit(() => sources.fetchPtl()).then(async (fetched: Fetched<PtlRecordInfo>) => {
       const fetchedAt = now();
+      const orphans = fetched.kind === 'ok' ? fetched.records.filter((r) => r.market === undefined).map((r) => r.record.id) : [];
+      // Without a market a PTL deal could reach the wrong stores (rule 14): it reaches none.
+      if (orphans.length) logger.warn({ count: orphans.length, ids: orphans.slice(0, 20) }, 'PTL discounts without a known market are skipped');
       await Promise.all(locations.map((l) => limit(() => record(l, 'ptl', 'odoo', fetched.kind === 'ok' ? { kind: 'ok', records: ptlForStore(fetched.records, l) } : fetched, fetchedAt))));
       return fetched.kind;
     });

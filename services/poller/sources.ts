@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Logger } from '../../shared/logger';
 import type { PtlRecordInfo, SourceRecord } from './handler';
 import { dutchieId } from './handler';
+import { arrayElementTexts, memberArrayElementTexts } from '../../shared/json-slices';
 import { KeyRateLimiter, RetryableError, parseRetryAfter, withRetry, type RetryPolicy } from './retry';
 
 export type Fetched<T> = { kind: 'ok'; records: T[] } | { kind: 'failed'; reason: string };
@@ -61,7 +62,10 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
-const DutchieList = z.array(z.record(z.string(), z.unknown()));
+// A list of JSON objects; the records' fields are the normaliser's business (checked there), so
+// this edge only checks the shape it relies on, cheaply (100k records a cycle).
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const DutchieList = z.array(z.custom<Record<string, unknown>>(isObject, 'expected an object'));
 const BackofficeEnvelope = z.object({ Result: z.boolean(), Data: z.unknown(), Message: z.string().nullable().optional() });
 const LoginData = z.object({ SessionId: z.string().min(1), UserId: z.number().int() });
 const RpcReply = z.union([
@@ -99,11 +103,19 @@ export class Sources {
     }
   }
 
-  private toRecords(list: Array<Record<string, unknown>>, api: 'pos' | 'backoffice', what: string): SourceRecord[] {
-    return list.map((record) => {
+  /** Records with their ids and, when the element boundaries are found, their exact source text. */
+  private toRecords(list: Array<Record<string, unknown>>, api: 'pos' | 'backoffice', what: string, texts: () => string[]): SourceRecord[] {
+    let raw: string[] | undefined;
+    try {
+      raw = texts();
+      if (raw.length !== list.length) raw = undefined;
+    } catch {
+      raw = undefined; // fall back to re-serialising the parsed records
+    }
+    return list.map((record, i) => {
       const id = dutchieId(record, api);
       if (id === undefined) throw new RetryableError(`${what}: a record has no integer id`);
-      return { discountId: id, record };
+      return { discountId: id, record, text: raw?.[i] };
     });
   }
 
@@ -119,7 +131,7 @@ export class Sources {
       if (res.status !== 200) throw new RetryableError(`${what}: HTTP ${res.status}`);
       const list = DutchieList.safeParse(parseJson(text, what));
       if (!list.success) throw new RetryableError(`${what}: not a list of discounts`);
-      return this.toRecords(list.data, 'pos', what);
+      return this.toRecords(list.data, 'pos', what, () => arrayElementTexts(text));
     });
   }
 
@@ -140,8 +152,9 @@ export class Sources {
       return { sessionId: data.data.SessionId, userId: data.data.UserId, cookie };
     })();
     // A failed login is not cached: the next call tries again.
-    this.session.catch(() => { this.session = undefined; });
-    return this.session;
+    const attempt = this.session;
+    attempt.catch(() => { if (this.session === attempt) this.session = undefined; });
+    return attempt;
   }
 
   /** The discounts of one Backoffice LSP/org (every store of the LSP; filter with `appliesToStore`). */
@@ -164,10 +177,11 @@ export class Sources {
           if (this.session === current) this.session = undefined;
           continue;
         }
+        if (res.status >= 400 && res.status < 500) throw new FatalError(`${what}: HTTP ${res.status}${env.success ? ` ${env.data.Message ?? ''}` : ''}`);
         if (res.status !== 200 || !env.success || !env.data.Result) throw new RetryableError(`${what}: HTTP ${res.status}${env.success ? ` ${env.data.Message ?? ''}` : ''}`);
         const list = DutchieList.safeParse(env.data.Data);
         if (!list.success) throw new RetryableError(`${what}: Data is not a list of discounts`);
-        return this.toRecords(list.data, 'backoffice', what);
+        return this.toRecords(list.data, 'backoffice', what, () => memberArrayElementTexts(text, 'Data'));
       }
     });
   }
@@ -178,6 +192,7 @@ export class Sources {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params: { service, method, args } }),
     }, `odoo ${service}.${method}`);
+    if (res.status >= 400 && res.status < 500) throw new FatalError(`odoo: HTTP ${res.status}`);
     if (res.status !== 200) throw new RetryableError(`odoo: HTTP ${res.status}`);
     const reply = RpcReply.safeParse(parseJson(text, 'odoo'));
     if (!reply.success) throw new RetryableError('odoo: not a JSON-RPC reply');

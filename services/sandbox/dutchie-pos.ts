@@ -4,7 +4,7 @@
  * a bare camelCase array, and 120 requests/min per key (429 + Retry-After beyond).
  */
 import { Router } from 'express';
-import { sendJson, type FaultBox } from './faults';
+import type { FaultBox } from './faults';
 import { selectPosDeals, selectionIsIdentity } from './handler';
 import type { DutchieState } from './state';
 
@@ -64,8 +64,12 @@ export function posRouter(state: DutchieState, faults: FaultBox, limiter: RateLi
       res.status(200).type('application/json').send(feed.verbatim);
       return;
     }
-    const body = selectPosDeals(deals, flags);
-    sendJson(res, body, fault === 'truncate');
+    // Records never changed keep their recorded text (as the real API would keep its formatting).
+    const text = state.cachedBody(lspId, `pos|${JSON.stringify(flags)}`, () => `[${deals.filter((d) => flags.includeInactive || d.isActive).map((d) => {
+      const recorded = feed.recordedTexts?.get(d.id);
+      return recorded !== undefined && selectionIsIdentity([d], flags) ? recorded : JSON.stringify(selectPosDeals([d], flags)[0]);
+    }).join(',')}]`);
+    res.status(200).type('application/json').send(fault === 'truncate' ? text.slice(0, Math.floor(text.length / 2)) : text);
   });
   return r;
 }

@@ -9,7 +9,8 @@ async function main(): Promise<void> {
   const cfg = loadConfig('sandbox', sandboxEnv);
   const logger = createLogger('sandbox', cfg.LOG_LEVEL);
   const sandbox = new Sandbox({
-    seed: cfg.SANDBOX_SEED, lspsPerMarket: cfg.SANDBOX_LSPS_PER_MARKET, storesPerLsp: cfg.SANDBOX_STORES_PER_LSP,
+    seed: cfg.SANDBOX_SEED, markets: cfg.SANDBOX_MARKETS, includeFixture: cfg.SANDBOX_INCLUDE_FIXTURE, ptlDealsPerMarket: cfg.SANDBOX_PTL_DEALS_PER_MARKET,
+    lspsPerMarket: cfg.SANDBOX_LSPS_PER_MARKET, storesPerLsp: cfg.SANDBOX_STORES_PER_LSP,
     dealsPerLsp: cfg.SANDBOX_DEALS_PER_LSP, posRateLimitPerMinute: cfg.SANDBOX_POS_RATE_LIMIT_PER_MIN,
     ...(cfg.SANDBOX_ODOO_API_KEY ? { odoo: { apiKey: cfg.SANDBOX_ODOO_API_KEY } } : {}),
   });

@@ -45,6 +45,16 @@ export interface SandboxDirectory {
   odoo: OdooAuth;
 }
 
+/** Poller env for a sandbox (also usable from `GET /admin/stores` of a sandbox in another process). */
+export function pollerEnvFrom(d: SandboxDirectory, urls: RunningSandbox['urls']): NodeJS.ProcessEnv {
+  return {
+    DUTCHIE_POS_URL: urls.pos, DUTCHIE_BACKOFFICE_URL: urls.backoffice, ODOO_URL: urls.odoo,
+    DUTCHIE_BACKOFFICE_USERNAME: d.backoffice.username, DUTCHIE_BACKOFFICE_PASSWORD: d.backoffice.password,
+    ODOO_DB: d.odoo.db, ODOO_LOGIN: d.odoo.login, ODOO_API_KEY: d.odoo.apiKey,
+    ...Object.fromEntries(Object.entries(d.posKeys).map(([lsp, key]) => [`DUTCHIE_POS_API_KEY_${lsp}`, key])),
+  };
+}
+
 export class Sandbox {
   readonly state: DutchieState;
   readonly odoo = new OdooStore();
@@ -102,13 +112,7 @@ export class Sandbox {
   /** Env for a poller pointed at this running sandbox (URLs, POS keys, Backoffice and Odoo credentials). */
   pollerEnv(): NodeJS.ProcessEnv {
     if (!this.running) throw new Error('sandbox is not started');
-    const d = this.directory();
-    return {
-      DUTCHIE_POS_URL: this.running.urls.pos, DUTCHIE_BACKOFFICE_URL: this.running.urls.backoffice, ODOO_URL: this.running.urls.odoo,
-      DUTCHIE_BACKOFFICE_USERNAME: d.backoffice.username, DUTCHIE_BACKOFFICE_PASSWORD: d.backoffice.password,
-      ODOO_DB: d.odoo.db, ODOO_LOGIN: d.odoo.login, ODOO_API_KEY: d.odoo.apiKey,
-      ...Object.fromEntries(Object.entries(d.posKeys).map(([lsp, key]) => [`DUTCHIE_POS_API_KEY_${lsp}`, key])),
-    };
+    return pollerEnvFrom(this.directory(), this.running.urls);
   }
 
   /** A new generated deal for an LSP (next free id), not yet added. */

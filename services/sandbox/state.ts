@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { arrayElementTexts } from '../../shared/json-slices';
 import { PosDiscount } from './dutchie-record';
 import { generateDeals } from './generate';
 import { FIXTURE_STORE, MARKETS, generatedStores, type Market, type SandboxStore } from './stores';
@@ -35,6 +36,10 @@ export interface Feed {
   deals: Map<number, PosDiscount>;
   /** the recorded bytes, served while the fixture feed is unchanged */
   verbatim?: string;
+  /** bumped on every change; serialised answers are cached per version */
+  version: number;
+  /** recorded text of each fixture record not changed since (served as recorded, formatting included) */
+  recordedTexts?: Map<number, string>;
 }
 
 export class DutchieState {
@@ -62,13 +67,30 @@ export class DutchieState {
       if (s.kind === 'fixture') {
         const text = fs.readFileSync(FIXTURE_PATH, 'utf8');
         const deals = z.array(PosDiscount).parse(JSON.parse(text));
-        this.feeds.set(s.lspId, { lspId: s.lspId, api: s.api, deals: new Map(deals.map((d) => [d.id, d])), verbatim: text });
+        const texts = arrayElementTexts(text);
+        this.feeds.set(s.lspId, {
+          lspId: s.lspId, api: s.api, deals: new Map(deals.map((d) => [d.id, d])), verbatim: text, version: 0,
+          recordedTexts: new Map(deals.map((d, i) => [d.id, texts[i]!])),
+        });
       } else {
         const locIds = base.filter((x) => x.lspId === s.lspId).map((x) => x.posLocId);
         const deals = generateDeals({ seed: options.seed, lspId: s.lspId, locIds, timeZone: s.timeZone, count: options.dealsPerLsp, nowMs: options.nowMs });
-        this.feeds.set(s.lspId, { lspId: s.lspId, api: s.api, deals: new Map(deals.map((d) => [d.id, d])) });
+        this.feeds.set(s.lspId, { lspId: s.lspId, api: s.api, deals: new Map(deals.map((d) => [d.id, d])), version: 0 });
       }
     }
+  }
+
+  private readonly bodies = new Map<string, { version: number; body: string }>();
+
+  /** A serialised answer for a feed, rebuilt only when the feed changed (the demo and bench poll a lot). */
+  cachedBody(lspId: number, variant: string, build: () => string): string {
+    const version = this.mustFeed(lspId).version;
+    const key = `${lspId}|${variant}`;
+    const hit = this.bodies.get(key);
+    if (hit && hit.version === version) return hit.body;
+    const body = build();
+    this.bodies.set(key, { version, body });
+    return body;
   }
 
   lspOfKey(key: string): number | undefined { return this.keyToLsp.get(key); }
@@ -87,6 +109,8 @@ export class DutchieState {
   putDeal(lspId: number, deal: PosDiscount): void {
     const f = this.mustFeed(lspId);
     f.verbatim = undefined;
+    f.version++;
+    f.recordedTexts?.delete(deal.id);
     f.deals.set(deal.id, deal);
   }
 
@@ -98,6 +122,8 @@ export class DutchieState {
     const next = PosDiscount.safeParse({ ...current, ...patch, id });
     if (!next.success) throw new StateError(400, next.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     f.verbatim = undefined;
+    f.version++;
+    f.recordedTexts?.delete(id);
     f.deals.set(id, next.data);
     return next.data;
   }
@@ -106,11 +132,14 @@ export class DutchieState {
     const f = this.mustFeed(lspId);
     if (!f.deals.delete(id)) throw new StateError(404, `no deal ${id} in LSP ${lspId}`);
     f.verbatim = undefined;
+    f.version++;
   }
 
   replaceDeals(lspId: number, deals: PosDiscount[]): void {
     const f = this.mustFeed(lspId);
     f.verbatim = undefined;
+    f.version++;
+    f.recordedTexts = undefined;
     f.deals = new Map(deals.map((d) => [d.id, d]));
   }
 

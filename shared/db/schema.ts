@@ -113,6 +113,11 @@ export interface Database {
   inventory_published: InventoryPublishedTable;
   poller_published: PollerPublishedTable;
   location_sync: LocationSyncTable;
+  employee: EmployeeTable;
+  promotion: PromotionTable;
+  discount_rule: DiscountRuleTable;
+  discount_application: DiscountApplicationTable;
+  discount_outbox: DiscountOutboxTable;
 }
 
 export type Location = Selectable<LocationsTable>;
@@ -122,3 +127,106 @@ export type NewDiscountRow = Insertable<DiscountsTable>;
 export type DiscountUpdate = Updateable<DiscountsTable>;
 export type InventoryRow = Selectable<InventoryTable>;
 export type LocationSync = Selectable<LocationSyncTable>;
+
+// --- discounts service (migrations/0004_discounts.ts) ---
+export const DISCOUNT_SCOPES = ['line', 'cart'] as const;
+export type DiscountScope = (typeof DISCOUNT_SCOPES)[number];
+export const DISCOUNT_TYPES = ['manual', 'promotion', 'markdown', 'override', 'comp', 'loyalty'] as const;
+export type DiscountType = (typeof DISCOUNT_TYPES)[number];
+export const DISCOUNT_METHODS = ['percent', 'amount'] as const;
+export type DiscountMethod = (typeof DISCOUNT_METHODS)[number];
+/** In increasing order of authority: the index is the level. */
+export const EMPLOYEE_ROLES = ['cashier', 'manager', 'owner'] as const;
+export type EmployeeRole = (typeof EMPLOYEE_ROLES)[number];
+
+/** numeric(20,6): read as a decimal string (shared/db/db.ts), written as a decimal string. */
+type Numeric = string;
+/** timestamptz with a database default. */
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface EmployeeTable {
+  id: Generated<string>;
+  business_id: string;
+  name: string;
+  role: EmployeeRole;
+  can_approve_discounts: Generated<boolean>;
+  can_override_prices: Generated<boolean>;
+  is_active: Generated<boolean>;
+  created_at: DefaultTimestamp;
+}
+
+export interface PromotionTable {
+  id: Generated<string>;
+  business_id: string;
+  name: string;
+  method: DiscountMethod;
+  value: Numeric;
+  max_value: Numeric | null;
+  is_active: Generated<boolean>;
+  valid_from: Timestamp | null;
+  valid_to: Timestamp | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface DiscountRuleTable {
+  id: Generated<string>;
+  business_id: string;
+  name: string;
+  description: string | null;
+  scope: DiscountScope;
+  applies_to: Generated<string>;
+  type: DiscountType;
+  method: DiscountMethod;
+  value: Numeric;
+  max_value: Numeric | null;
+  requires_reason: Generated<boolean>;
+  requires_approval: Generated<boolean>;
+  min_role_level: EmployeeRole | null;
+  is_active: Generated<boolean>;
+  valid_from: Timestamp | null;
+  valid_to: Timestamp | null;
+  created_at: DefaultTimestamp;
+  created_by: string | null;
+  updated_at: DefaultTimestamp;
+  updated_by: string | null;
+}
+
+export interface DiscountApplicationTable {
+  id: string;
+  business_id: string;
+  entity_type: string;
+  entity_id: string;
+  line_id: string | null;
+  scope: DiscountScope;
+  type: DiscountType;
+  method: DiscountMethod;
+  value: Numeric;
+  amount_applied: Numeric;
+  rule_id: string | null;
+  promotion_id: string | null;
+  reason: string | null;
+  approved_by: string | null;
+  created_by: string | null;
+  redemption_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface DiscountOutboxTable {
+  seq: ColumnType<string, never, never>;
+  id: string; // event id
+  topic: string; // logical topic name (unprefixed), see shared/topics.ts
+  key: string;
+  payload: Json<Record<string, unknown>>;
+  created_at: DefaultTimestamp;
+  published_at: Timestamp | null;
+  attempts: Generated<number>;
+}
+
+export type EmployeeRow = Selectable<EmployeeTable>;
+export type PromotionRow = Selectable<PromotionTable>;
+export type DiscountRuleRow = Selectable<DiscountRuleTable>;
+export type NewDiscountRule = Insertable<DiscountRuleTable>;
+export type DiscountRuleUpdate = Updateable<DiscountRuleTable>;
+export type DiscountApplicationRow = Selectable<DiscountApplicationTable>;
+export type NewDiscountApplication = Insertable<DiscountApplicationTable>;
+export type DiscountOutboxRow = Selectable<DiscountOutboxTable>;

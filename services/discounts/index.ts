@@ -1,0 +1,10 @@
+/**
+ * In-process API of the discounts module for the sales, restaurant-order, quote and loyalty
+ * modules: the same functions the HTTP endpoints run.
+ */
+export { createDiscounts, type Discounts, type LineDiscountInput, type CartDiscountInput, type LoyaltyResult } from './service';
+export {
+  decideDiscount, decideLoyalty, STACK_LAYERS,
+  type CartDiscountDetail, type LineDiscountDetail, type DiscountLayer, type DiscountSource, type LoyaltyRequest,
+} from './handler';
+export { DiscountsError, ERROR_STATUS, type ErrorCode } from './errors';

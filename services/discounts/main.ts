@@ -1,0 +1,69 @@
+/**
+ * `npm run discounts`: the HTTP API, the outbox relay and the loyalty redemption consumer, in one
+ * process (each is safe to run as several instances). Wires the real clients; nothing else does.
+ */
+import type http from 'node:http';
+import { sql } from 'kysely';
+import { loadConfig } from '../../shared/config';
+import { createDb } from '../../shared/db/db';
+import { createKafka, ensureTopics } from '../../shared/kafka';
+import { createLogger, safeUrl } from '../../shared/logger';
+import { createMetricsRegistry } from '../../shared/ops';
+import { AvroSerde } from '../../shared/serde';
+import { createShutdown } from '../../shared/shutdown';
+import { TOPICS } from '../../shared/topics';
+import { createVerifier } from './auth';
+import { discountsEnv } from './config';
+import { createRedemptionConsumer } from './consumer';
+import { createApp } from './http';
+import { createOutboxProducer, createRelay } from './relay';
+import { createDiscounts } from './service';
+
+export const DISCOUNTS_TOPICS = [TOPICS.discountApplications, TOPICS.promotionDiscountApplied, TOPICS.loyaltyRedemptions, TOPICS.discountsDlq];
+
+async function main(): Promise<void> {
+  const cfg = loadConfig('discounts', discountsEnv(process.env));
+  const logger = createLogger('discounts', cfg.LOG_LEVEL);
+  const shutdown = createShutdown(logger);
+  shutdown.install();
+
+  const db = createDb(cfg.DATABASE_URL, cfg.DISCOUNTS_DB_POOL);
+  shutdown.add('postgres', () => db.destroy());
+  const kafka = createKafka({ brokers: cfg.KAFKA_BROKERS, clientId: 'discounts' }, logger);
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, cfg.TOPIC_PREFIX, DISCOUNTS_TOPICS, cfg.KAFKA_PARTITIONS);
+  await admin.disconnect();
+  const serde = AvroSerde.create(cfg.SCHEMA_REGISTRY_URL);
+
+  const producer = createOutboxProducer(kafka);
+  await producer.connect();
+  shutdown.add('producer', () => producer.disconnect());
+
+  const discounts = createDiscounts({ db });
+  const relay = createRelay({ db, producer, serde, topicPrefix: cfg.TOPIC_PREFIX, logger: logger.child({ component: 'relay' }), batchSize: cfg.DISCOUNTS_RELAY_BATCH, pollMs: cfg.DISCOUNTS_RELAY_POLL_MS });
+  await relay.registerSchemas();
+  relay.start();
+  shutdown.add('relay', () => relay.stop());
+
+  const consumer = createRedemptionConsumer({ kafka, serde, discounts, producer, topicPrefix: cfg.TOPIC_PREFIX, logger: logger.child({ component: 'loyalty-consumer' }) });
+  await consumer.start();
+  shutdown.add('loyalty-consumer', () => consumer.stop());
+
+  const metrics = createMetricsRegistry('discounts');
+  const app = createApp({
+    db, discounts, logger, metrics,
+    verify: createVerifier({ secret: cfg.DISCOUNTS_JWT_SECRET, issuer: cfg.DISCOUNTS_JWT_ISSUER, audience: cfg.DISCOUNTS_JWT_AUDIENCE }),
+    checks: { postgres: async () => { await sql`select 1`.execute(db); return true; } },
+  });
+  const server = await new Promise<http.Server>((resolve) => { const s = app.listen(cfg.DISCOUNTS_PORT, () => resolve(s)); });
+  shutdown.add('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  logger.info({ port: cfg.DISCOUNTS_PORT, database: safeUrl(cfg.DATABASE_URL), topicPrefix: cfg.TOPIC_PREFIX }, 'discounts service started');
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(JSON.stringify({ level: 'fatal', service: 'discounts', msg: 'failed to start', err: err instanceof Error ? err.message : String(err) }));
+    process.exit(1);
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * Transactional outbox relay: claims unpublished outbox rows (FOR UPDATE SKIP LOCKED, so several
+ * relays share the work without publishing a row twice), publishes them as registered Avro with
+ * the event id in a header, and marks them published in the same transaction. A crash after the
+ * publish but before the commit leaves the rows unmarked: they are published again with the SAME
+ * event id, and consumers dedupe on it (at-least-once, exactly-once per event id after dedupe).
+ */
+import { Partitioners, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
+import { sql, type Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../../shared/db/schema';
+import type { Logger } from '../../shared/logger';
+import type { AvroSerde } from '../../shared/serde';
+import { TOPICS, topicName } from '../../shared/topics';
+
+/** The topics the outbox may name (the `topic` column holds the key of TOPICS). */
+export const OUTBOX_TOPICS = ['discountApplications', 'promotionDiscountApplied'] as const;
+const outboxTopic = z.enum(OUTBOX_TOPICS);
+
+export const EVENT_ID_HEADER = 'event-id';
+
+/**
+ * Outbox keys are per entity (`sale:{uuid}`) or per promotion, not deal keys: the plain
+ * Java-compatible murmur2 partitioner keeps one key on one partition.
+ */
+export function createOutboxProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+}
+
+export interface RelayDeps {
+  db: Kysely<Database>;
+  producer: Producer;
+  serde: AvroSerde;
+  topicPrefix: string;
+  logger: Logger;
+  batchSize?: number;
+  pollMs?: number;
+  /** Test seam: runs once rows are claimed, before anything is published. */
+  beforePublish?: (eventIds: string[]) => Promise<void> | void;
+  /** Test seam: runs after the broker acknowledged the batch and before the rows are marked. */
+  afterPublish?: (eventIds: string[]) => Promise<void> | void;
+}
+
+export function createRelay(deps: RelayDeps) {
+  const { db, producer, serde, topicPrefix, logger } = deps;
+  const batchSize = deps.batchSize ?? 500;
+  const pollMs = deps.pollMs ?? 100;
+  const physical = (t: (typeof OUTBOX_TOPICS)[number]): string => topicName(topicPrefix, TOPICS[t]);
+  let running = false;
+  let loop: Promise<void> | undefined;
+
+  async function registerSchemas(): Promise<void> {
+    for (const t of OUTBOX_TOPICS) await serde.register(physical(t), TOPICS[t].schema);
+  }
+
+  /** Publishes one batch; returns how many rows it published. */
+  async function relayOnce(): Promise<number> {
+    return db.transaction().execute(async (trx) => {
+      const rows = await trx.selectFrom('discount_outbox').select(['seq', 'id', 'topic', 'key', 'payload'])
+        .where('published_at', 'is', null).orderBy('seq').limit(batchSize).forUpdate().skipLocked().execute();
+      if (rows.length === 0) return 0;
+      await deps.beforePublish?.(rows.map((r) => r.id));
+      const byTopic = new Map<string, TopicMessages>();
+      const sent: string[] = [];
+      const poison: string[] = [];
+      for (const r of rows) {
+        const t = outboxTopic.safeParse(r.topic);
+        const value = t.success ? await serde.encode(physical(t.data), r.payload).catch((err: unknown) => { logger.error({ err, eventId: r.id }, 'outbox row does not encode'); return null; }) : null;
+        if (!t.success || value === null) { poison.push(r.id); continue; }
+        const topic = physical(t.data);
+        const batch = byTopic.get(topic) ?? { topic, messages: [] };
+        batch.messages.push({ key: r.key, value, headers: { [EVENT_ID_HEADER]: r.id, 'event-type': TOPICS[t.data].schema } });
+        byTopic.set(topic, batch);
+        sent.push(r.id);
+      }
+      if (byTopic.size) await producer.sendBatch({ topicMessages: [...byTopic.values()] });
+      await deps.afterPublish?.(rows.map((r) => r.id));
+      if (sent.length) await trx.updateTable('discount_outbox').set({ published_at: sql<Date>`now()`, attempts: sql<number>`attempts + 1` }).where('id', 'in', sent).execute();
+      // A row that cannot be encoded is a bug: it stays unpublished (counted) rather than blocking the rest.
+      if (poison.length) await trx.updateTable('discount_outbox').set({ attempts: sql<number>`attempts + 1` }).where('id', 'in', poison).execute();
+      return sent.length;
+    });
+  }
+
+  return {
+    registerSchemas,
+    relayOnce,
+    /** Relays until stopped: immediately while there is work, every pollMs when idle, backing off on errors. */
+    start(): void {
+      if (running) return;
+      running = true;
+      loop = (async () => {
+        let backoff = pollMs;
+        while (running) {
+          try {
+            const n = await relayOnce();
+            backoff = pollMs;
+            if (n === 0) await sleep(pollMs);
+          } catch (err) {
+            logger.error({ err }, 'outbox relay failed; retrying');
+            await sleep(backoff);
+            backoff = Math.min(backoff * 2, 10_000);
+          }
+        }
+      })();
+    },
+    async stop(): Promise<void> {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export type Relay = ReturnType<typeof createRelay>;

@@ -1,0 +1,128 @@
+/**
+ * The use cases, wired to Postgres: load what the engine needs, decide (handler.ts), then apply
+ * (audit row + outbox events in ONE transaction). Exported for in-process use via index.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../shared/db/schema';
+import { DiscountsError } from './errors';
+import {
+  decideDiscount, decideLoyalty, type ApplicationRecord, type ApplyDiscountRequest, type CartDiscountDetail,
+  type DiscountLayer, type LineDiscountDetail, type LoyaltyRequest,
+} from './handler';
+import { findEmployee, loadContext, toEmployeeView, writeApplicationIfUnchanged, type Db, type Guard, type LoadedContext } from './store';
+
+export interface DiscountsDeps {
+  db: Kysely<Database>;
+  now?: () => Date;
+  newId?: () => string;
+  /** Contexts kept for version-guarded reuse (0 disables the cache). */
+  contextCacheSize?: number;
+}
+
+/** The stack already on the line / cart: only its layers matter, totals are recomputed. */
+export interface CurrentStack { discounts: DiscountLayer[] }
+export interface LineDiscountInput extends Omit<ApplyDiscountRequest, 'scope' | 'lineId' | 'current'> { lineId: string; current: CurrentStack | null }
+export interface CartDiscountInput extends Omit<ApplyDiscountRequest, 'scope' | 'lineId' | 'current'> { current: CurrentStack | null }
+
+export interface Applied<D> { application: ApplicationRecord; layer: DiscountLayer; detail: D }
+
+export type LoyaltyResult = { kind: 'recorded'; application: ApplicationRecord } | { kind: 'duplicate'; applicationId: string };
+
+export function createDiscounts(deps: DiscountsDeps) {
+  const now = deps.now ?? (() => new Date());
+  const newId = deps.newId ?? randomUUID;
+  const { db } = deps;
+
+  // Contexts (employee, approver, rule, promotion rows) seen recently, by the ids of the request.
+  // A cached context is only ever used to APPLY, and the write is guarded by the row versions it
+  // saw: a rule deactivated or an employee changed anywhere makes the write miss, and the request
+  // is decided again on fresh rows. A refusal is never based on a cached row.
+  const cache = new Map<string, LoadedContext>();
+  const cacheSize = deps.contextCacheSize ?? 10_000;
+  const remember = (key: string, ctx: LoadedContext): void => {
+    cache.delete(key);
+    cache.set(key, ctx);
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+  };
+
+  async function apply(req: ApplyDiscountRequest) {
+    const src = req.discount;
+    const ids = {
+      businessId: req.businessId, employeeId: req.employeeId, approverId: req.approvedBy,
+      ruleId: src.kind === 'rule' ? src.ruleId : null, promotionId: src.kind === 'promotion' ? src.promotionId : null,
+    };
+    const key = `${ids.businessId}|${ids.employeeId}|${ids.approverId}|${ids.ruleId}|${ids.promotionId}`;
+    const cached = cacheSize > 0 ? cache.get(key) : undefined;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const fromCache = attempt === 0 && cached !== undefined;
+      const loaded = fromCache ? cached : await loadContext(db, ids);
+      const decision = decideDiscount(req, { ...loaded, now: now(), applicationId: newId(), applicationEventId: newId(), promotionEventId: newId() });
+      if (decision.kind === 'reject') {
+        if (fromCache) continue;
+        throw DiscountsError.of(decision.error);
+      }
+      const guard: Guard = {
+        employee: { id: req.employeeId, version: loaded.versions.employee },
+        approver: { id: req.approvedBy, version: loaded.versions.approver },
+        rule: { id: loaded.rule?.id ?? null, version: loaded.versions.rule },
+        promotion: { id: loaded.promotion?.id ?? null, version: loaded.versions.promotion },
+      };
+      if (await writeApplicationIfUnchanged(db, decision.application, decision.events, guard)) {
+        if (cacheSize > 0) remember(key, loaded);
+        return decision;
+      }
+      cache.delete(key);
+    }
+    // Only when the rows change under every attempt: not the caller's fault, not a silent success.
+    throw new Error('the rule, promotion or employee kept changing while the discount was applied');
+  }
+
+  return {
+    /** Applies a discount to one line; returns the audit record and the updated LineDiscountDetail. */
+    async buildLineDiscount(input: LineDiscountInput): Promise<Applied<LineDiscountDetail>> {
+      const d = await apply({ ...input, scope: 'line', current: input.current?.discounts ?? [] });
+      return { application: d.application, layer: d.layer, detail: { lineId: input.lineId, ...d.detail } };
+    },
+
+    /** Applies a discount to the cart total (pre-computed by the caller); returns the updated CartDiscountDetail. */
+    async buildCartDiscount(input: CartDiscountInput): Promise<Applied<CartDiscountDetail>> {
+      const d = await apply({ ...input, scope: 'cart', lineId: null, current: input.current?.discounts ?? [] });
+      return { application: d.application, layer: d.layer, detail: d.detail };
+    },
+
+    /**
+     * Records a loyalty redemption as an application, idempotent by redemption id. Pass the
+     * loyalty module's transaction as `trx` to commit with it; otherwise one is opened here.
+     */
+    async applyLoyaltyDiscount(input: LoyaltyRequest, trx?: Db): Promise<LoyaltyResult> {
+      const run = async (t: Db): Promise<LoyaltyResult> => {
+        const seen = await t.selectFrom('discount_application').select('id').where('redemption_id', '=', input.redemptionId).executeTakeFirst();
+        if (seen) return { kind: 'duplicate', applicationId: seen.id };
+        const employee = input.employeeId === null ? undefined : await findEmployee(t, input.businessId, input.employeeId);
+        const decision = decideLoyalty(input, {
+          employee: employee ? toEmployeeView(employee) : null, now: now(), applicationId: newId(), applicationEventId: newId(),
+        });
+        if (decision.kind === 'reject') throw DiscountsError.of(decision.error);
+        // The unique redemption_id settles a race between two deliveries: the loser sees a conflict.
+        const inserted = await t.insertInto('discount_application').values({
+          id: decision.application.id, business_id: input.businessId, entity_type: input.entityType, entity_id: input.entityId,
+          line_id: input.lineId, scope: decision.application.scope, type: 'loyalty', method: 'amount', value: decision.application.value,
+          amount_applied: decision.application.amountApplied, reason: decision.application.reason, created_by: input.employeeId,
+          redemption_id: input.redemptionId, created_at: decision.application.createdAt,
+        }).onConflict((oc) => oc.column('redemption_id').where('redemption_id', 'is not', null).doNothing()).returning('id').executeTakeFirst();
+        if (!inserted) {
+          const winner = await t.selectFrom('discount_application').select('id').where('redemption_id', '=', input.redemptionId).executeTakeFirstOrThrow();
+          return { kind: 'duplicate', applicationId: winner.id };
+        }
+        await t.insertInto('discount_outbox')
+          .values(decision.events.map((e) => ({ id: e.id, topic: e.topic, key: e.key, payload: JSON.stringify(e.payload) })))
+          .execute();
+        return { kind: 'recorded', application: decision.application };
+      };
+      return trx ? run(trx) : db.transaction().execute(run);
+    },
+  };
+}
+
+export type Discounts = ReturnType<typeof createDiscounts>;

@@ -1,0 +1,61 @@
+/** `npm run odoo-sink`: deals.discounts.v1 → Odoo mint.discount. The only place real clients are wired. */
+import { loadConfig } from '../../shared/config';
+import { createKafka } from '../../shared/kafka';
+import { createLogger, safeUrl } from '../../shared/logger';
+import { createMetricsRegistry, startOpsServer } from '../../shared/ops';
+import { AvroSerde } from '../../shared/serde';
+import { createShutdown } from '../../shared/shutdown';
+import { odooSinkEnv, type OdooSinkConfig } from './config';
+import { createOdooSinkConsumer } from './consumer';
+import { createOdooClient } from './odoo-client';
+import { createSink } from './sink';
+import { createStoreDirectory, staticStoreDirectory } from './stores';
+import { createDb } from '../../shared/db/db';
+import { Counter } from 'prom-client';
+
+export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boolean } = {}) {
+  const logger = createLogger('odoo-sink', cfg.LOG_LEVEL);
+  const metrics = createMetricsRegistry('odoo-sink');
+  const odooCalls = new Counter({ name: 'odoo_calls_total', help: 'JSON-RPC calls sent to Odoo, by method', labelNames: ['method'], registers: [metrics] });
+  const odoo = createOdooClient({
+    settings: { url: cfg.ODOO_URL, db: cfg.ODOO_DB, login: cfg.ODOO_LOGIN, apiKey: cfg.ODOO_API_KEY, timeoutMs: cfg.ODOO_TIMEOUT_MS, retries: cfg.ODOO_RETRIES },
+    logger,
+    onCall: (method) => odooCalls.inc({ method }),
+  });
+  const db = createDb(cfg.DATABASE_URL, 2);
+  const stores = cfg.ODOO_STORES
+    ? staticStoreDirectory(cfg.ODOO_STORES)
+    : createStoreDirectory({ db, odoo, lookup: { model: cfg.ODOO_STORE_MODEL, locField: cfg.ODOO_STORE_LOC_FIELD }, now: Date.now });
+  const sink = createSink({ odoo, stores, logger, now: Date.now, batchSize: cfg.ODOO_BATCH_SIZE, concurrency: cfg.ODOO_CONCURRENCY });
+  const kafka = createKafka({ brokers: cfg.KAFKA_BROKERS, clientId: 'odoo-sink' }, logger);
+  const consumer = createOdooSinkConsumer({
+    kafka, serde: AvroSerde.create(cfg.SCHEMA_REGISTRY_URL), sink, logger, metrics,
+    settings: {
+      topicPrefix: cfg.TOPIC_PREFIX, groupId: cfg.SINK_GROUP_ID, partitions: cfg.KAFKA_PARTITIONS,
+      sliceSize: cfg.SINK_SLICE_SIZE, partitionsConcurrently: cfg.SINK_PARTITIONS_CONCURRENTLY, retryBaseMs: cfg.SINK_RETRY_BASE_MS, retryCapMs: cfg.SINK_RETRY_CAP_MS,
+    },
+  });
+  await consumer.start();
+  const ops = opts.withOps === false ? undefined : await startOpsServer(cfg.METRICS_PORT, metrics, consumer.health);
+  logger.info({ odoo: safeUrl(cfg.ODOO_URL), db: cfg.ODOO_DB, topic: consumer.topics.in, batchSize: cfg.ODOO_BATCH_SIZE }, 'odoo-sink started');
+  return {
+    logger, odoo, consumer, ops,
+    async stop(): Promise<void> {
+      await consumer.stop();
+      await db.destroy();
+      await new Promise<void>((r) => (ops ? ops.close(() => r()) : r()));
+    },
+  };
+}
+
+if (require.main === module) {
+  const cfg = loadConfig('odoo-sink', odooSinkEnv(process.env));
+  startOdooSink(cfg).then((running) => {
+    const shutdown = createShutdown(running.logger);
+    shutdown.add('odoo-sink', () => running.stop());
+    shutdown.install();
+  }).catch((e: unknown) => {
+    console.error(JSON.stringify({ level: 'fatal', service: 'odoo-sink', msg: 'failed to start', error: e instanceof Error ? e.message : String(e) }));
+    process.exit(1);
+  });
+}
