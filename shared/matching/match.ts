@@ -32,14 +32,27 @@ export interface IndexedDeal extends CompiledDeal {
   readonly byPrice: (DealMatch | undefined)[];
 }
 
+/**
+ * The deals of one index key (a product id, category, brand, or the store-wide list), in deal-id
+ * order, split into deals the lookup alone proves eligible (`free`) and deals with further checks.
+ * The `free` deals' matches depend only on the price, so their list is built once per price and
+ * copied into each product's result.
+ */
+export interface Bucket {
+  free: IndexedDeal[];
+  checked: IndexedDeal[];
+  /** matches of `free` per interned price, in deal-id order (memo) */
+  freeByPrice: (DealMatch[] | undefined)[];
+}
+
 export interface DealIndex {
   /** the instant liveness was evaluated at; null = every active deal (liveness left to the reader) */
   at: number | null;
-  byProduct: ReadonlyMap<string, readonly IndexedDeal[]>;
-  byCategory: ReadonlyMap<string, readonly IndexedDeal[]>;
-  byBrand: ReadonlyMap<string, readonly IndexedDeal[]>;
-  storeWide: readonly IndexedDeal[];
-  /** price text -> small integer, for the memo (grows as products are matched) */
+  byProduct: ReadonlyMap<string, Bucket>;
+  byCategory: ReadonlyMap<string, Bucket>;
+  byBrand: ReadonlyMap<string, Bucket>;
+  storeWide: Bucket;
+  /** price text -> small integer, for the memos (grows as products are matched) */
   priceIds: Map<string, number>;
   /** deals in the index (active, and live at `at` when given) */
   size: number;
@@ -52,10 +65,24 @@ export interface IndexOptions {
   isLive?: (deal: Deal) => boolean;
 }
 
-function push(map: Map<string, IndexedDeal[]>, key: string, d: IndexedDeal): void {
-  const list = map.get(key);
-  if (list) list.push(d);
-  else map.set(key, [d]);
+const newBucket = (): Bucket => ({ free: [], checked: [], freeByPrice: [] });
+
+function add(bucket: Bucket, d: IndexedDeal): void {
+  (d.rest.length === 0 ? bucket.free : bucket.checked).push(d);
+}
+
+function push(map: Map<string, Bucket>, key: string, d: IndexedDeal): void {
+  let bucket = map.get(key);
+  if (bucket === undefined) {
+    bucket = newBucket();
+    map.set(key, bucket);
+  }
+  add(bucket, d);
+}
+
+function sortBucket(b: Bucket): void {
+  b.free.sort(byDealId);
+  b.checked.sort(byDealId);
 }
 
 /** Which deals take part: enabled at the source and, when `at` is given, live then. */
@@ -81,10 +108,10 @@ export function buildDealIndex(deals: readonly Deal[], opts: IndexOptions): Deal
     }
     return slot;
   };
-  const byProduct = new Map<string, IndexedDeal[]>();
-  const byCategory = new Map<string, IndexedDeal[]>();
-  const byBrand = new Map<string, IndexedDeal[]>();
-  const storeWide: IndexedDeal[] = [];
+  const byProduct = new Map<string, Bucket>();
+  const byCategory = new Map<string, Bucket>();
+  const byBrand = new Map<string, Bucket>();
+  const storeWide = newBucket();
   let size = 0;
   for (const deal of participants(deals, opts)) {
     const d: IndexedDeal = Object.assign(compileDeal(deal), { pricing: slotFor(deal), byPrice: [] as (DealMatch | undefined)[] });
@@ -94,15 +121,15 @@ export function buildDealIndex(deals: readonly Deal[], opts: IndexOptions): Deal
       case 1: for (const id of d.tierIds) push(byProduct, id, d); break;
       case 2: for (const id of d.tierIds) push(byCategory, id, d); break;
       case 3: for (const id of d.tierIds) push(byBrand, id, d); break;
-      case 4: storeWide.push(d); break;
+      case 4: add(storeWide, d); break;
       default: {
         const _exhaustive: never = d.tier;
         return _exhaustive;
       }
     }
   }
-  for (const map of [byProduct, byCategory, byBrand]) for (const list of map.values()) list.sort(byDealId);
-  storeWide.sort(byDealId);
+  for (const map of [byProduct, byCategory, byBrand]) for (const b of map.values()) sortBucket(b);
+  sortBucket(storeWide);
   return { at: opts.at, byProduct, byCategory, byBrand, storeWide, priceIds: new Map(), size };
 }
 
@@ -154,9 +181,28 @@ export function pickBest(productId: string, matches: DealMatch[]): ProductMatch 
   return { productId, matches, best, discountedPrice };
 }
 
-function collect(p: CompiledProduct, priceId: number, out: DealMatch[], list: readonly IndexedDeal[] | undefined): void {
-  if (list === undefined) return;
-  for (const d of list) if (isEligibleFromIndex(d, p)) out.push(matchFor(d, priceId, p.product.price));
+/** Appends the bucket's matches for the product to `out`, in deal-id order. */
+function collect(p: CompiledProduct, priceId: number, out: DealMatch[], b: Bucket | undefined): void {
+  if (b === undefined) return;
+  const price = p.product.price;
+  let free = b.freeByPrice[priceId];
+  if (free === undefined) {
+    free = b.free.map((d) => matchFor(d, priceId, price));
+    b.freeByPrice[priceId] = free;
+  }
+  if (b.checked.length === 0) {
+    for (const m of free) out.push(m);
+    return;
+  }
+  // merge the free matches with the eligible checked deals, both in deal-id order
+  let i = 0;
+  for (const d of b.checked) {
+    if (!isEligibleFromIndex(d, p)) continue;
+    const id = d.deal.id;
+    while (i < free.length && free[i]!.dealId < id) out.push(free[i++]!);
+    out.push(matchFor(d, priceId, price));
+  }
+  while (i < free.length) out.push(free[i++]!);
 }
 
 function internPrice(index: DealIndex, price: string): number {
