@@ -2,8 +2,8 @@
  * The poller's inventory cycle (issue 6), on its own interval: for every POS store, fetch its
  * inventory, publish only what changed to inventory.raw.v1 (key {locationUUID}_{productId}), then
  * remember the published hashes. One cycle at a time across replicas (its own advisory lock).
- * A failed fetch publishes nothing for that store (never "everything was removed").
- * Backoffice stores are not polled for inventory yet (see the issue-6 report).
+ * Backoffice stores are read through the poller's Backoffice session (Sources). A failed fetch
+ * publishes nothing for that store (never "everything was removed").
  */
 import { sql } from 'kysely';
 import type { Producer } from 'kafkajs';
@@ -12,7 +12,7 @@ import type { Database } from '../../shared/db/schema';
 import type { Logger } from '../../shared/logger';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
-import { diffInventory } from './inventory-diff';
+import { diffInventory, type InventoryFetch } from './inventory-diff';
 import { fetchPosInventory, type PosInventoryFetchDeps } from './inventory-fetch';
 
 export interface InventoryPollerDeps {
@@ -26,21 +26,33 @@ export interface InventoryPollerDeps {
   /** LSP id -> POS API key */
   posKeys: ReadonlyMap<number, string>;
   lockKey: number;
+  /** Backoffice inventory (the poller's Sources, which hold the session); absent: Backoffice stores are skipped */
+  backoffice?: (lspId: number, orgId: number, locId: number) => Promise<InventoryFetch>;
   fetchOptions?: Pick<PosInventoryFetchDeps, 'fetch' | 'sleep' | 'maxAttempts'>;
 }
+
+type StoreRow = { id: string; lsp_id: number; pos_loc_id: number; dutchie_api: 'pos' | 'backoffice'; org_id: number | null };
 
 export interface InventoryCycle { locations: number; failed: number; upserts: number; removals: number }
 
 export function createInventoryPoller(deps: InventoryPollerDeps) {
   const topic = topicName(deps.topicPrefix, TOPICS.inventoryRaw);
 
-  async function pollLocation(loc: { id: string; lsp_id: number; pos_loc_id: number }): Promise<{ ok: boolean; upserts: number; removals: number }> {
+  async function fetchStore(loc: StoreRow): Promise<InventoryFetch> {
+    if (loc.dutchie_api === 'backoffice') {
+      if (deps.backoffice === undefined || loc.org_id === null) return { ok: false, reason: 'no Backoffice access for this store' };
+      return deps.backoffice(loc.lsp_id, loc.org_id, loc.pos_loc_id);
+    }
     const apiKey = deps.posKeys.get(loc.lsp_id);
-    if (apiKey === undefined) return { ok: false, upserts: 0, removals: 0 };
+    if (apiKey === undefined) return { ok: false, reason: `no POS key for LSP ${loc.lsp_id}` };
+    return fetchPosInventory({ baseUrl: deps.posUrl, apiKey, locId: loc.pos_loc_id, ...deps.fetchOptions });
+  }
+
+  async function pollLocation(loc: StoreRow): Promise<{ ok: boolean; upserts: number; removals: number }> {
     const fetchedAt = deps.now();
-    const fetch = await fetchPosInventory({ baseUrl: deps.posUrl, apiKey, locId: loc.pos_loc_id, ...deps.fetchOptions });
+    const fetch = await fetchStore(loc);
     const rows = await deps.db.selectFrom('inventory_published').select(['product_id', 'content_hash']).where('location_id', '=', loc.id).execute();
-    const diff = diffInventory({ api: 'pos', locationId: loc.id, fetchedAt, fetch, previous: new Map(rows.map((r) => [r.product_id, r.content_hash])) });
+    const diff = diffInventory({ api: loc.dutchie_api, locationId: loc.id, fetchedAt, fetch, previous: new Map(rows.map((r) => [r.product_id, r.content_hash])) });
     if (diff.kind === 'skip') {
       deps.logger.warn({ locationId: loc.id, reason: diff.reason }, 'inventory fetch failed: nothing published');
       return { ok: false, upserts: 0, removals: 0 };
@@ -72,7 +84,7 @@ export function createInventoryPoller(deps: InventoryPollerDeps) {
       const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${deps.lockKey}) as ok`.execute(conn);
       if (!got.rows[0]?.ok) return null;
       try {
-        const locations = await conn.selectFrom('locations').select(['id', 'lsp_id', 'pos_loc_id']).where('dutchie_api', '=', 'pos').execute();
+        const locations = await conn.selectFrom('locations').select(['id', 'lsp_id', 'pos_loc_id', 'dutchie_api', 'org_id']).execute();
         const cycle: InventoryCycle = { locations: locations.length, failed: 0, upserts: 0, removals: 0 };
         for (const loc of locations) {
           const r = await pollLocation(loc);

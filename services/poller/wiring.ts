@@ -42,6 +42,10 @@ export async function buildPoller(cfg: PollerConfig, logger: Logger, clientId = 
   });
   const inventory = createInventoryPoller({
     db, producer, serde, logger, now: Date.now, topicPrefix: cfg.TOPIC_PREFIX, posUrl: cfg.DUTCHIE_POS_URL, posKeys: cfg.posKeys, lockKey: cfg.INVENTORY_LOCK_KEY,
+    backoffice: async (lspId, orgId, locId) => {
+      const f = await sources.fetchBackofficeInventory(lspId, orgId, locId);
+      return f.kind === 'ok' ? { ok: true, records: f.records } : { ok: false, reason: f.reason };
+    },
   });
   return {
     poller, inventory, sources, db, producer, registry, metrics,
