@@ -85,7 +85,7 @@ describe('inventory projector consumer', () => {
       }));
     });
     expect(headers).toMatchObject({ [DLQ_HEADERS.topic]: topic, [DLQ_HEADERS.service]: 'projector-inventory' });
-    expect(headers[DLQ_HEADERS.reason]).toMatch(/undecodable/);
+    expect(headers[DLQ_HEADERS.reason]).toMatch(/not Confluent-framed Avro/);
     expect(headers[DLQ_HEADERS.offset]).toMatch(/^\d+$/);
 
     // and the consumer went on: a tombstone removes item 1

@@ -59,14 +59,23 @@ export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promi
           changes.push({ key, item: null, timestamp: Number(m.timestamp) });
           continue;
         }
-        try {
-          const item = (await deps.serde.decode(m.value)) as InventoryItem; // the registry schema is the validation
-          changes.push({ key, item, timestamp: Number(m.timestamp) });
-        } catch (e) {
-          const reason = `undecodable inventory item: ${(e as Error).message}`.slice(0, 500);
-          deps.logger.warn({ topic, partition: batch.partition, offset: m.offset, reason }, 'dead-lettering a message');
-          await sendToDlq(deps.producer, dlq, 'projector-inventory', [{ key: m.key, value: m.value, reason, origin: { topic, partition: batch.partition, offset: m.offset } }]);
+        let reason: string;
+        if (m.value.length < 5 || m.value[0] !== 0) {
+          reason = 'not Confluent-framed Avro (magic byte / length)';
+        } else {
+          try {
+            const item = (await deps.serde.decode(m.value)) as InventoryItem; // the registry schema is the validation
+            changes.push({ key, item, timestamp: Number(m.timestamp) });
+            continue;
+          } catch (e) {
+            const msg = e instanceof Error ? e.message : String(e);
+            // the registry or network failing is not the message's fault: retry the batch, never dead-letter it
+            if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket|fetch failed|5\d\d/i.test(msg)) throw e;
+            reason = `undecodable inventory item: ${msg}`;
+          }
         }
+        deps.logger.warn({ topic, partition: batch.partition, offset: m.offset, reason }, 'dead-lettering a message');
+        await sendToDlq(deps.producer, dlq, 'projector-inventory', [{ key: m.key, value: m.value, reason, origin: { topic, partition: batch.partition, offset: m.offset } }]);
       }
       const touched = await applyInventoryBatch(deps.db, changes, new Date(deps.now()));
       for (const locationId of touched) {
