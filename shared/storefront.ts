@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { compileTiming, type CompiledTiming } from './deal-time';
 import type { Kysely } from './db/db';
@@ -61,9 +62,24 @@ export function numericDiscountId(discountId: string): number {
   return Number(m[1]);
 }
 
-export function toStorefrontDiscount(row: DiscountRow): StorefrontDiscount {
-  const timeZone = (row.payload as { timeZone?: unknown }).timeZone;
-  if (typeof timeZone !== 'string') throw new Error(`discount ${row.id} has no time zone in its payload`);
+/** The columns the storefront JSON is made of (the zone comes out of the payload). */
+export const STOREFRONT_COLUMNS = [
+  'id', 'location_id', 'discount_id', 'source', 'name', 'discount_code', 'discount_type', 'calculation_method_id',
+  'discount_amount', 'is_active', 'is_available_online', 'valid_from', 'valid_until', 'start_time', 'end_time',
+  'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'products', 'brands',
+  'product_categories', 'first_time_customer_only', 'minimum_items_required', 'version',
+] as const;
+export type StorefrontRow = Pick<DiscountRow, (typeof STOREFRONT_COLUMNS)[number]> & { time_zone: string | null };
+
+/** A full row (tests) as the storefront mapping reads it. */
+export function storefrontRow(row: DiscountRow): StorefrontRow {
+  const tz = (row.payload as { timeZone?: unknown }).timeZone;
+  return { ...row, time_zone: typeof tz === 'string' ? tz : null };
+}
+
+export function toStorefrontDiscount(row: StorefrontRow): StorefrontDiscount {
+  const timeZone = row.time_zone;
+  if (timeZone === null) throw new Error(`discount ${row.id} has no time zone in its payload`);
   return {
     id: row.id,
     location_id: row.location_id,
@@ -114,13 +130,19 @@ export function splitLocationValue(value: string): string[] {
   return lines.slice(1, -1).map((l) => (l.endsWith(',') ? l.slice(0, -1) : l));
 }
 
+/** The version stored beside a location value (sha1, short): changes whenever the value does. */
+export function valueVersion(value: string | Buffer): string {
+  return createHash('sha1').update(value).digest('base64url');
+}
+
 export function checksum(value: string | Buffer): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
 /** Builds a location's value from Postgres (non-removed rows, ordered by id). */
 export async function buildLocationValue(db: Kysely<Database>, locationId: string): Promise<{ value: string; count: number }> {
-  const rows = await db.selectFrom('discounts').selectAll()
+  const rows = await db.selectFrom('discounts').select(STOREFRONT_COLUMNS)
+    .select(sql<string | null>`payload->>'timeZone'`.as('time_zone'))
     .where('location_id', '=', locationId).where('removed', '=', false)
     .orderBy('id').execute();
   return { value: locationValue(rows.map((r) => discountFragment(toStorefrontDiscount(r)))), count: rows.length };

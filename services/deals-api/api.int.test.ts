@@ -102,6 +102,13 @@ describe('deals API against real Postgres and Redis', () => {
     expect(await world.redis.get(key)).toBe(valueBefore);
   });
 
+  it('sees a new value as soon as the projector wrote it (the in-memory copy follows the version key)', async () => {
+    await request(app).get(`/api/locations/${synced}/discounts`).expect(200);
+    await project([makeDeal(synced, 1, { value: '0.2', name: 'renamed', version: 1_767_000_000_001 })]);
+    const res = await request(app).get(`/api/locations/${synced}/discounts`).expect(200);
+    expect(res.body.data[0].discount_name).toBe('renamed');
+  });
+
   it('reports sync status, with a Postgres fallback', async () => {
     const res = await request(app).get(`/api/locations/${synced}/sync-status`).expect(200);
     expect(res.body).toEqual({ locationId: synced, lastSync: new Date(Date.parse(TUESDAY_NOON_PHOENIX) - 60_000).toISOString(), ageSeconds: 60 });

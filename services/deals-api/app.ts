@@ -10,7 +10,7 @@ import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
 import type { Logger } from '../../shared/logger';
 import { redisKeys, type Redis } from '../../shared/redis';
-import { buildLocationValue } from '../../shared/storefront';
+import { buildLocationValue, valueVersion } from '../../shared/storefront';
 import { compileLocation, etagMatches, liveBody, type CompiledLocation } from './handler';
 import { inventoryRoutes } from './inventory-routes';
 import { openApiDocument } from './openapi';
@@ -82,10 +82,22 @@ export function createApp(deps: DealsApiDeps): express.Express {
     next();
   });
 
-  /** The stored value: Redis, else rebuilt from Postgres (404 unknown, 503 never synced). */
-  async function locationValue(locationId: string): Promise<Buffer> {
-    const hit = await redis.getBuffer(keys.discounts(locationId));
-    if (hit) { cacheReads.inc({ from: 'redis' }); return hit; }
+  /**
+   * The compiled value of a location. Per request only the small version key is read; the value
+   * itself (hundreds of KB) is fetched, with its version in one atomic MGET, only when the version
+   * changed. On a miss it is rebuilt from Postgres (404 unknown, 503 never synced) and written
+   * back with NX, so a newer value the projector wrote meanwhile is never overwritten.
+   */
+  async function locationValue(locationId: string): Promise<CompiledLocation> {
+    const versionKey = keys.discountsVersion(locationId);
+    const known = compiled.get(locationId);
+    const version = await redis.get(versionKey);
+    if (known && version !== null && known.version === version) { cacheReads.inc({ from: 'memory' }); return known; }
+    const [raw, rawVersion] = await redis.mgetBuffer(keys.discounts(locationId), versionKey);
+    if (raw) {
+      cacheReads.inc({ from: 'redis' });
+      return remember(locationId, compileLocation(raw, rawVersion?.toString() ?? null));
+    }
     const [location, sync] = await Promise.all([
       db.selectFrom('locations').select('id').where('id', '=', locationId).executeTakeFirst(),
       db.selectFrom('location_sync').select('location_id').where('location_id', '=', locationId).executeTakeFirst(),
@@ -94,17 +106,16 @@ export function createApp(deps: DealsApiDeps): express.Express {
     if (!sync) throw new ApiError('not_ready', 'deals for this location are not synced yet', { 'Retry-After': String(deps.retryAfterS) });
     const { value } = await buildLocationValue(db, locationId);
     cacheReads.inc({ from: 'postgres' });
-    await redis.set(keys.discounts(locationId), value, 'NX');
-    return Buffer.from(value, 'utf8');
+    const rebuiltVersion = valueVersion(value);
+    await redis.multi().set(keys.discounts(locationId), value, 'NX').set(versionKey, rebuiltVersion, 'NX').exec();
+    return remember(locationId, compileLocation(Buffer.from(value, 'utf8'), rebuiltVersion));
   }
 
-  function compiledFor(locationId: string, raw: Buffer): CompiledLocation {
-    const known = compiled.get(locationId);
-    if (known && known.raw.equals(raw)) return known;
-    const c = compileLocation(raw);
+  function remember(locationId: string, c: CompiledLocation): CompiledLocation {
     compiled.delete(locationId);
     if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
-    compiled.set(locationId, c);
+    // Without a version (a value written by something else) the next request fetches it again.
+    if (c.version !== null) compiled.set(locationId, c);
     return c;
   }
 
@@ -134,8 +145,7 @@ export function createApp(deps: DealsApiDeps): express.Express {
     const { id } = parse(locationParam, req.params);
     const { at } = parse(discountsQuery, req.query);
     const atMs = at === undefined ? now() : Date.parse(at);
-    const raw = await locationValue(id);
-    const live = liveBody(compiledFor(id, raw), atMs);
+    const live = liveBody(await locationValue(id), atMs);
     res.setHeader('ETag', live.etag);
     res.setHeader('Cache-Control', `public, max-age=${deps.cacheMaxAgeS}`);
     if (etagMatches(req.headers['if-none-match'], live.etag)) { res.status(304).end(); return; }

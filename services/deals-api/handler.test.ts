@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decideDeal } from '../projector/handler';
-import { discountFragment, locationValue, toStorefrontDiscount } from '../../shared/storefront';
+import { discountFragment, locationValue, storefrontRow, toStorefrontDiscount } from '../../shared/storefront';
 import type { DiscountRow } from '../../shared/db/schema';
 import { makeDeal } from '../../test/support/deals';
 import { compileLocation, etagMatches, liveBody } from './handler';
@@ -27,7 +27,7 @@ const deals = [
   makeDeal(loc, 2, { validUntil: Date.parse('2026-03-01T07:10:00Z') }), // expired on 2026-03-10
   makeDeal(loc, 3, { days: ONLY_TUESDAY, startTime: '09:00:00', endTime: '17:00:00' }),
 ];
-const fragments = deals.map((d) => discountFragment(toStorefrontDiscount(asRow(d))));
+const fragments = deals.map((d) => discountFragment(toStorefrontDiscount(storefrontRow(asRow(d)))));
 const raw = Buffer.from(locationValue(fragments));
 
 describe('liveBody', () => {
@@ -55,7 +55,7 @@ describe('liveBody', () => {
   });
 
   it('writes money as JSON numbers from decimal strings, without floats', () => {
-    const f = discountFragment(toStorefrontDiscount(asRow(makeDeal(loc, 9, { value: '12345678.123456', kind: 'flat', calculationMethodId: 1 }))));
+    const f = discountFragment(toStorefrontDiscount(storefrontRow(asRow(makeDeal(loc, 9, { value: '12345678.123456', kind: 'flat', calculationMethodId: 1 })))));
     expect(f).toContain('"discount_amount":12345678.123456,');
   });
 

@@ -13,7 +13,8 @@ import { isLiveOnClock, localClock, type LocalClock } from '../../shared/deal-ti
 import { fragmentTiming, splitLocationValue, type FragmentTiming } from '../../shared/storefront';
 
 export interface CompiledLocation {
-  raw: Buffer;
+  /** the version stored beside the value (null when it had none) */
+  version: string | null;
   fragments: Buffer[];
   timings: FragmentTiming[];
   zones: string[];
@@ -25,11 +26,11 @@ export interface LiveBody { body: Buffer; etag: string; count: number }
 
 const MAX_BODIES = 8;
 
-export function compileLocation(raw: Buffer): CompiledLocation {
+export function compileLocation(raw: Buffer, version: string | null = null): CompiledLocation {
   const fragments = splitLocationValue(raw.toString('utf8'));
   const timings = fragments.map(fragmentTiming);
   return {
-    raw,
+    version,
     fragments: fragments.map((f) => Buffer.from(f, 'utf8')),
     timings,
     zones: [...new Set(timings.map((t) => t.timeZone))],

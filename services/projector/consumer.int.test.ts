@@ -14,7 +14,7 @@ describe('projector against real Kafka, registry, Postgres and Redis', () => {
   let dlqConsumer: Consumer | undefined;
   const batches: number[] = [];
   beforeAll(async () => { world = await createTestWorld('projector'); });
-  afterAll(async () => { await projector?.stop(); await dlqConsumer?.disconnect(); await world.close(); });
+  afterAll(async () => { await projector?.stop(); await dlqConsumer?.disconnect(); await world.close(); }, 60_000);
 
   it('projects deals, ignores older versions, applies tombstones, dead-letters poison and goes on', async () => {
     const a = randomUUID();

@@ -16,6 +16,14 @@ export type DealOutcome =
   | { kind: 'remove'; id: string; locationId: string }
   | { kind: 'reject'; reason: string };
 
+// Luxon builds an Intl.DateTimeFormat per check: remember the answer per zone name.
+const zoneValidity = new Map<string, boolean>();
+function isValidZone(zone: string): boolean {
+  let ok = zoneValidity.get(zone);
+  if (ok === undefined) { ok = IANAZone.isValidZone(zone); if (zoneValidity.size < 1000) zoneValidity.set(zone, ok); }
+  return ok;
+}
+
 const restriction = z.object({ ids: z.array(z.string()), isExclusion: z.boolean() });
 const localTime = z.string().refine((t) => { try { parseLocalTime(t); return true; } catch { return false; } }, 'not a local HH:MM[:SS] time');
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'not a decimal string');
@@ -26,7 +34,7 @@ const dealSchema = z.object({
   locationId: z.string().uuid(),
   discountId: z.string().regex(/^(ptl_)?\d+$/, 'discount id must be numeric or ptl_{n}'),
   source: z.enum(['dutchie', 'ptl']),
-  timeZone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'unknown IANA time zone'),
+  timeZone: z.string().refine(isValidZone, 'unknown IANA time zone'),
   name: z.string(),
   code: z.string().nullable(),
   calculationMethodId: z.number().int().nullable(),
@@ -67,9 +75,7 @@ export function decideDeal(key: string | null, value: unknown): DealOutcome {
   if (deal.id !== key) return { kind: 'reject', reason: `key ${key} differs from deal id ${deal.id}` };
   if (deal.id !== `${deal.locationId}_${deal.discountId}`) return { kind: 'reject', reason: 'deal id is not {locationId}_{discountId}' };
   if (deal.value !== null && new Decimal(deal.value).abs().gte(NUMERIC_20_6_MAX)) return { kind: 'reject', reason: 'value out of range' };
-  if (deal.validFrom !== null && deal.validUntil !== null && deal.validUntil <= deal.validFrom) {
-    return { kind: 'reject', reason: 'validUntil is not after validFrom' };
-  }
+  // An empty window (validUntil <= validFrom) is stored as it is: it is simply never live.
   let products: RestrictionJson | null, brands: RestrictionJson | null, categories: RestrictionJson | null;
   try {
     products = numericRestriction(deal.restrictions.product, 'product');

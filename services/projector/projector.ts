@@ -7,7 +7,7 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
-import { ensureTopics } from '../../shared/kafka';
+import { createProducer, ensureTopics } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import type { Redis } from '../../shared/redis';
 import type { AvroSerde } from '../../shared/serde';
@@ -72,12 +72,13 @@ export function createProjector(deps: ProjectorDeps): Projector {
       const admin = kafka.admin();
       await admin.connect();
       try { await ensureTopics(admin, deps.topicPrefix, [TOPICS.discounts, TOPICS.dlq], deps.partitions ?? 3); } finally { await admin.disconnect(); }
-      producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      producer = createProducer(kafka);
       await producer.connect();
       const dlq = producer;
       const c = kafka.consumer({
         groupId: `${deps.topicPrefix}${deps.groupId}`, allowAutoTopicCreation: false,
-        maxBytesPerPartition: 16 * 1024 * 1024, maxBytes: 64 * 1024 * 1024, maxWaitTimeInMs: 50,
+        // Bounded batches keep memory flat; each still touches few locations (a store's deals arrive together).
+        maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 12 * 1024 * 1024, maxWaitTimeInMs: 50,
       });
       consumer = c;
       await c.connect();
@@ -93,7 +94,10 @@ export function createProjector(deps: ProjectorDeps): Projector {
           const end = batchSeconds.startTimer();
           const only = deps.onlyLocation;
           const messages = only === undefined ? batch.messages : batch.messages.filter((m) => m.key !== null && locationOfKey(m.key.toString()) === only);
-          const decoded = await Promise.all(messages.map((m) => decode(serde, m)));
+          // One at a time: after the first message the writer schema is cached and decoding is
+          // synchronous; in parallel, a cold cache would fire one registry request per message.
+          const decoded: Array<Awaited<ReturnType<typeof decode>>> = [];
+          for (const m of messages) decoded.push(await decode(serde, m));
           const letters: DeadLetter[] = [];
           const outcomes: DealOutcome[] = decoded.map((d, i) => {
             const m = messages[i]!;
@@ -118,7 +122,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
           events.inc({ outcome: 'projected' }, messages.length - plan.rejected);
           if (plan.rejected) {
             events.inc({ outcome: 'dead_lettered' }, plan.rejected);
-            logger.warn({ count: plan.rejected, partition: batch.partition }, 'dead-lettered poison messages');
+            logger.warn({ count: plan.rejected, partition: batch.partition, reason: letters[0]?.reason }, 'dead-lettered poison messages');
           }
           rebuilds.inc(plan.locations.length);
           end();

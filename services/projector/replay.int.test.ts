@@ -63,5 +63,5 @@ describe('replay from deals.discounts.v1', () => {
     expect(one.ok).toBe(true);
     expect(one.checks.map((c) => c.locationId)).toEqual([locations[2]]);
     expect((await projectedState(world)).redis).toEqual(before.redis);
-  });
+  }, 120_000);
 });

@@ -50,10 +50,11 @@ export async function runReplay(deps: ReplayDeps): Promise<ReplayResult> {
       await deps.db.deleteFrom('discounts').execute();
       await deleteRedisKeys(deps.redis, keys.discounts('*'));
       await deleteRedisKeys(deps.redis, keys.sync('*'));
+      await deleteRedisKeys(deps.redis, keys.discountsVersion('*'));
     } else {
       await deps.db.deleteFrom('location_sync').where('location_id', '=', deps.location).execute();
       await deps.db.deleteFrom('discounts').where('location_id', '=', deps.location).execute();
-      await deps.redis.unlink(keys.discounts(deps.location), keys.sync(deps.location));
+      await deps.redis.unlink(keys.discounts(deps.location), keys.sync(deps.location), keys.discountsVersion(deps.location));
     }
 
     const groupId = `replay-${Date.now().toString(36)}`;

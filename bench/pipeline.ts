@@ -1,0 +1,102 @@
+/**
+ * `npm run bench:pipeline`: 100,000 raw Dutchie events (200 locations x 500 deals, the real AZ
+ * fixture's records) through the normaliser and the projector (child processes) into Postgres +
+ * Redis, on the local stack. Baseline, same run: a bare kafkajs eachBatch consumer draining the
+ * same raw topic. The rate counts from the first projected row to the moment both groups have no
+ * lag; `events_per_s_wall` includes process start and group joins. Ends with one JSON line.
+ */
+import { createProducer, ensureTopics } from '../shared/kafka';
+import { TOPICS, dealKey, topicName } from '../shared/topics';
+import { verifyLocations } from '../services/projector/verify';
+import { benchWorld, groupLag, log, rawEvent, result, sleep, startService } from './support';
+import { randomUUID } from 'node:crypto';
+
+const LOCATIONS = Number(process.env.BENCH_LOCATIONS ?? 200);
+const DEALS = Number(process.env.BENCH_DEALS ?? 500);
+const PARTITIONS = 3;
+const say = (m: string) => log('pipeline', m);
+
+async function main(): Promise<void> {
+  const world = await benchWorld('pipeline');
+  const admin = world.kafka.admin();
+  await admin.connect();
+  const services: Array<ReturnType<typeof startService>> = [];
+  try {
+    await ensureTopics(admin, world.topicPrefix, [TOPICS.rawDutchie, TOPICS.rawPtl, TOPICS.discounts, TOPICS.dlq], PARTITIONS);
+    const raw = topicName(world.topicPrefix, TOPICS.rawDutchie);
+    await world.serde.register(raw, TOPICS.rawDutchie.schema);
+    const total = LOCATIONS * DEALS;
+    const producer = createProducer(world.kafka);
+    await producer.connect();
+    say(`producing ${total} raw events (${LOCATIONS} locations x ${DEALS} deals)`);
+    const locations = Array.from({ length: LOCATIONS }, () => randomUUID());
+    for (const [l, location] of locations.entries()) {
+      const messages = await Promise.all(Array.from({ length: DEALS }, async (_, d) => {
+        const e = rawEvent(location, d);
+        return { key: dealKey(location, e.discountId), value: await world.serde.encode(raw, e) };
+      }));
+      for (let i = 0; i < messages.length; i += 100) await producer.send({ topic: raw, messages: messages.slice(i, i + 100) });
+      if ((l + 1) % 50 === 0) say(`  ${(l + 1) * DEALS}/${total} produced`);
+    }
+    await producer.disconnect();
+
+    // Baseline: bare eachBatch, no decode, no work.
+    const bare = world.kafka.consumer({ groupId: `${world.topicPrefix}bare` });
+    let seen = 0; let firstAt = 0; let lastAt = 0;
+    await bare.connect();
+    await bare.subscribe({ topic: raw, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      void bare.run({ partitionsConsumedConcurrently: PARTITIONS, eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        firstAt ||= performance.now();
+        seen += batch.messages.length;
+        resolveOffset(batch.lastOffset());
+        await heartbeat();
+        lastAt = performance.now();
+        if (seen >= total) resolve();
+      } });
+    });
+    await bare.disconnect();
+    const baseline = Math.round(total / ((lastAt - firstAt) / 1000));
+    say(`baseline (bare eachBatch on the raw topic): ${baseline} events/s`);
+
+    // The pipeline: normaliser + projector as separate processes.
+    const env = { ...world.env, KAFKA_PARTITIONS: String(PARTITIONS) };
+    const t0 = performance.now();
+    services.push(startService('normaliser', env), startService('projector', env));
+    const discounts = topicName(world.topicPrefix, TOPICS.discounts);
+    let tFirst = 0;
+    for (;;) {
+      await sleep(250);
+      if (!tFirst) {
+        const row = await world.db.selectFrom('location_sync').select('location_id').limit(1).executeTakeFirst();
+        if (row) tFirst = performance.now();
+      }
+      const normLag = await groupLag(admin, `${world.topicPrefix}normaliser`, raw).catch(() => total);
+      const projLag = await groupLag(admin, `${world.topicPrefix}projector`, discounts).catch(() => total);
+      const { n } = await world.db.selectFrom('discounts').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+      say(`  normaliser lag ${normLag}, projector lag ${projLag}, rows ${n}, rss normaliser ${services[0]!.rssMb()} MB projector ${services[1]!.rssMb()} MB`);
+      if (normLag === 0 && projLag === 0 && Number(n) > 0) break;
+      if (performance.now() - t0 > 600_000) throw new Error('pipeline did not finish in 10 minutes');
+    }
+    const tDone = performance.now();
+    const rate = Math.round(total / ((tDone - (tFirst || t0)) / 1000));
+    const wall = Math.round(total / ((tDone - t0) / 1000));
+    const checks = await verifyLocations(world.db, world.redis, world.redisPrefix);
+    const rows = checks.reduce((n, c) => n + c.postgres.count, 0);
+    say(`pipeline: ${rate} events/s (${wall} wall); ${checks.length} locations, ${rows} live deals, Redis==Postgres: ${checks.every((c) => c.ok)}`);
+    const [norm, proj] = services.map((s) => s.peakRssMb);
+    result('pipeline', {
+      metrics: { events_per_s: rate, events_per_s_wall: wall, events: total, locations_verified: checks.length, rss_mb_normaliser: norm!, rss_mb_projector: proj! },
+      baseline: { events_per_s: baseline, what: 'bare kafkajs eachBatch draining the same raw topic' },
+      ratio: Math.round((rate / baseline) * 1000) / 1000,
+      target: { events_per_s: 20_000, rss_mb: 200 },
+      met: rate >= 20_000 && norm! <= 200 && proj! <= 200 && checks.length === LOCATIONS && checks.every((c) => c.ok),
+    });
+  } finally {
+    await Promise.all(services.map((s) => s.stop()));
+    await admin.disconnect();
+    await world.close();
+  }
+}
+
+main().then(() => process.exit(0), (e: unknown) => { console.error(e); process.exit(1); });

@@ -1,0 +1,88 @@
+/**
+ * Shared bench plumbing: an isolated world on the local stack (own topic prefix, database and
+ * Redis prefix, deleted afterwards), services as child processes (their resident memory sampled
+ * from /proc), raw Dutchie events built from the real AZ fixture, and the one-line JSON result.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Admin } from 'kafkajs';
+import { LOCAL_STACK } from '../shared/config';
+import type { DealRawEvent } from '../shared/events';
+import { createTestWorld, type TestWorld } from '../test/support/integration';
+
+export const ROOT = path.resolve(__dirname, '..');
+
+export function log(bench: string, msg: string): void { console.log(`[bench:${bench}] ${msg}`); }
+
+/** A world like the integration tests' (the local stack unless the env says otherwise). */
+export async function benchWorld(label: string): Promise<TestWorld> {
+  for (const [k, v] of Object.entries(LOCAL_STACK)) process.env[k] ??= k === 'DATABASE_URL' ? v.replace(/\/dealstream$/, '/postgres') : v;
+  process.env.TEST_LOG_LEVEL ??= 'warn';
+  return createTestWorld(label);
+}
+
+export interface Service { name: string; child: ChildProcess; rssMb(): number; peakRssMb: number; stop(): Promise<void> }
+
+/** Starts `services/<name>/main.ts` with node --import tsx (so the pid is the service itself). */
+export function startService(name: string, env: NodeJS.ProcessEnv, args: string[] = []): Service {
+  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/main.ts`, ...args], {
+    cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'warn', METRICS_PORT: '0' }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const rssMb = (): number => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return m ? Math.round(Number(m[1]) / 1024) : 0;
+    } catch { return 0; }
+  };
+  const svc: Service = {
+    name, child, rssMb, peakRssMb: 0,
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => { clearTimeout(t); resolve(); });
+      child.kill('SIGTERM');
+    }),
+  };
+  const sampler = setInterval(() => { svc.peakRssMb = Math.max(svc.peakRssMb, rssMb()); }, 250);
+  child.once('exit', () => clearInterval(sampler));
+  return svc;
+}
+
+let fixture: Array<Record<string, unknown>> | undefined;
+export function fixtureDeals(): Array<Record<string, unknown>> {
+  fixture ??= JSON.parse(fs.readFileSync(path.join(ROOT, 'services/sandbox/data/az-store-discounts.json'), 'utf8')) as Array<Record<string, unknown>>;
+  return fixture;
+}
+
+/** A raw Dutchie POS event for deal `d` of a location (fixture records cycled, ids unique per location). */
+export function rawEvent(location: string, d: number, over: Record<string, unknown> = {}, fetchedAt = Date.now()): DealRawEvent {
+  const all = fixtureDeals();
+  const base = all[d % all.length]!;
+  const id = d < all.length ? (base.id as number) : 10_000_000 + d;
+  return {
+    eventId: randomUUID(), source: 'dutchie', api: 'pos', locationId: location, discountId: String(id), op: 'upsert',
+    fetchedAt, contentHash: `bench-${id}-${fetchedAt}`, record: JSON.stringify({ ...base, id, ...over }), market: 'AZ', timeZone: 'America/Phoenix', posLocId: 1568,
+  };
+}
+
+/** Sum over partitions of (end offset - committed offset) for a group. */
+export async function groupLag(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  return ends.reduce((n, e) => {
+    const c = committed!.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1';
+    return n + Number(BigInt(e.high) - (c === '-1' ? BigInt(e.low) : BigInt(c)));
+  }, 0);
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export function result(bench: string, r: { metrics: Record<string, number>; baseline: Record<string, number | string>; ratio: number; target: Record<string, number>; met: boolean }): void {
+  console.log(JSON.stringify({ bench, ...r }));
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,186 @@
+/**
+ * `npm start`: the whole pipeline on this machine. Brings the local stack up, migrates, starts the
+ * sandbox when no real Dutchie/Odoo credentials are configured (and says so) and seeds its stores
+ * into `locations`, then runs every service as a child process with its JSON log lines prefixed by
+ * its name, prints the URL to try and a live summary; Ctrl-C stops everything (reverse order).
+ *
+ * A new service is one entry in SERVICES. An entry whose main.ts is not there yet is skipped with
+ * a message.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { z } from 'zod';
+import { LOCAL_STACK, devDefault, loadConfig, portVar } from '../shared/config';
+import { createDb, type Kysely } from '../shared/db/db';
+import { ensureDatabase, migrateToLatest } from '../shared/db/migrate';
+import type { Database } from '../shared/db/schema';
+
+const ROOT = path.resolve(__dirname, '..');
+const say = (msg: string) => console.log(`[start] ${msg}`);
+
+interface Context { env: NodeJS.ProcessEnv; sandbox: boolean; pollerEnv: NodeJS.ProcessEnv }
+interface ServiceSpec {
+  name: string;
+  entry: string;
+  /** Extra environment for this service. */
+  env?: (ctx: Context) => NodeJS.ProcessEnv;
+  /** false: not started in this configuration. */
+  enabled?: (ctx: Context) => boolean;
+}
+
+/** Start order; stopped in reverse. */
+const SERVICES: ServiceSpec[] = [
+  { name: 'poller', entry: 'services/poller/main.ts', env: (c) => ({ POLL_INTERVAL_MS: process.env.POLL_INTERVAL_MS ?? '15000', ...c.pollerEnv }) },
+  { name: 'normaliser', entry: 'services/normaliser/main.ts' },
+  { name: 'projector', entry: 'services/projector/main.ts' },
+  { name: 'deals-api', entry: 'services/deals-api/main.ts' },
+  { name: 'discounts', entry: 'services/discounts/main.ts' },
+  { name: 'odoo-sink', entry: 'services/odoo-sink/main.ts', env: (c) => c.pollerEnv },
+];
+
+const startEnv = z.object({
+  DATABASE_URL: devDefault(process.env, z.string().url(), LOCAL_STACK.DATABASE_URL),
+  PORT: portVar.default(3000),
+  SANDBOX_POS_PORT: portVar.default(7001),
+  SANDBOX_BACKOFFICE_PORT: portVar.default(7002),
+  SANDBOX_ODOO_PORT: portVar.default(7003),
+  SUMMARY_INTERVAL_MS: z.coerce.number().int().min(1000).default(10_000),
+});
+
+interface Running { spec: { name: string }; child: ChildProcess; exited: Promise<number | null> }
+
+function run(name: string, entry: string, env: NodeJS.ProcessEnv): Running {
+  // node --import tsx: the pid is the service itself, so signals reach it directly.
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const stream of [child.stdout, child.stderr]) {
+    readline.createInterface({ input: stream }).on('line', (line) => { process.stdout.write(`[${name}] ${line}\n`); });
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    if (!stopping) say(`${name} exited with ${code ?? 'a signal'}`);
+    resolve(code);
+  }));
+  return { spec: { name }, child, exited };
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return res;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const SandboxDirectory = z.object({
+  locations: z.array(z.object({
+    id: z.string().uuid(), name: z.string(), state: z.string(), timeZone: z.string(), lspId: z.number().int(), posLocId: z.number().int(),
+    api: z.enum(['pos', 'backoffice']), orgId: z.number().int().nullable(), odooStoreId: z.number().int(),
+  })),
+  posKeys: z.record(z.string(), z.string()),
+  backoffice: z.object({ username: z.string(), password: z.string() }),
+  odoo: z.object({ db: z.string(), login: z.string(), apiKey: z.string() }),
+});
+
+/** Upserts the sandbox's stores into `locations`; returns the poller's environment for it (never printed). */
+async function seedFromSandbox(db: Kysely<Database>, urls: { pos: string; backoffice: string; odoo: string }): Promise<NodeJS.ProcessEnv> {
+  const dir = SandboxDirectory.parse(await (await waitForHttp(`${urls.pos}/admin/stores`, 30_000)).json());
+  for (const s of dir.locations) {
+    const row = { name: s.name, state: s.state, time_zone: s.timeZone, lsp_id: s.lspId, pos_loc_id: s.posLocId, dutchie_api: s.api, org_id: s.orgId, odoo_store_id: s.odooStoreId };
+    await db.insertInto('locations').values({ id: s.id, ...row }).onConflict((oc) => oc.column('id').doUpdateSet(row)).execute();
+  }
+  say(`seeded ${dir.locations.length} sandbox stores into locations`);
+  return {
+    DUTCHIE_POS_URL: urls.pos, DUTCHIE_BACKOFFICE_URL: urls.backoffice, ODOO_URL: urls.odoo,
+    DUTCHIE_BACKOFFICE_USERNAME: dir.backoffice.username, DUTCHIE_BACKOFFICE_PASSWORD: dir.backoffice.password,
+    ODOO_DB: dir.odoo.db, ODOO_LOGIN: dir.odoo.login, ODOO_API_KEY: dir.odoo.apiKey,
+    ...Object.fromEntries(Object.entries(dir.posKeys).map(([lsp, key]) => [`DUTCHIE_POS_API_KEY_${lsp}`, key])),
+  };
+}
+
+function hasRealCredentials(env: NodeJS.ProcessEnv): boolean {
+  return Object.keys(env).some((k) => /^DUTCHIE_POS_API_KEY_\d+$/.test(k) && env[k]) || Boolean(env.DUTCHIE_BACKOFFICE_USERNAME) || Boolean(env.ODOO_API_KEY);
+}
+
+async function summary(db: Kysely<Database>, running: Running[], port: number): Promise<string> {
+  const [locs, synced, deals] = await Promise.all([
+    db.selectFrom('locations').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    db.selectFrom('location_sync').select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.max('last_sync').as('last')]).executeTakeFirstOrThrow(),
+    db.selectFrom('discounts').select((eb) => eb.fn.countAll<string>().as('n')).where('removed', '=', false).executeTakeFirstOrThrow(),
+  ]);
+  const last = synced.last ? `${Math.round((Date.now() - new Date(synced.last).getTime()) / 1000)} s ago` : 'never';
+  const up = running.map((r) => `${r.spec.name}:${r.child.exitCode === null && r.child.signalCode === null ? 'up' : 'down'}`).join(' ');
+  return `${synced.n}/${locs.n} locations synced, ${deals.n} deals in Postgres, last rebuild ${last} | ${up} | http://127.0.0.1:${port}`;
+}
+
+let stopping = false;
+const running: Running[] = [];
+
+async function main(): Promise<void> {
+  const cfg = loadConfig('start', startEnv);
+  say('bringing the local stack up (npm run stack:up)');
+  const stack = spawnSync(process.execPath, ['--import', 'tsx', 'stack/stack.ts', 'up'], { cwd: ROOT, stdio: 'inherit' });
+  if (stack.status !== 0) throw new Error('the local stack did not come up');
+
+  await ensureDatabase(cfg.DATABASE_URL);
+  const db = createDb(cfg.DATABASE_URL, 2);
+  const { results } = await migrateToLatest(db);
+  say(`database migrated (${results?.filter((r) => r.status === 'Success').length ?? 0} new migrations)`);
+
+  const baseEnvForChildren: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: cfg.DATABASE_URL, PORT: String(cfg.PORT) };
+  let pollerEnv: NodeJS.ProcessEnv = {};
+  const sandbox = !hasRealCredentials(process.env);
+  if (sandbox) {
+    say('no real Dutchie/Odoo credentials configured (DUTCHIE_POS_API_KEY_*, DUTCHIE_BACKOFFICE_*, ODOO_*): starting the SANDBOX (simulated Dutchie POS, Backoffice and Odoo)');
+    running.push(run('sandbox', 'services/sandbox/main.ts', baseEnvForChildren));
+    const host = 'http://127.0.0.1';
+    pollerEnv = await seedFromSandbox(db, { pos: `${host}:${cfg.SANDBOX_POS_PORT}`, backoffice: `${host}:${cfg.SANDBOX_BACKOFFICE_PORT}`, odoo: `${host}:${cfg.SANDBOX_ODOO_PORT}` });
+  } else {
+    say('real credentials configured: polling the real Dutchie/Odoo APIs (locations must already be in the database)');
+  }
+
+  const ctx: Context = { env: baseEnvForChildren, sandbox, pollerEnv };
+  for (const spec of SERVICES) {
+    if (spec.enabled && !spec.enabled(ctx)) continue;
+    if (!fs.existsSync(path.join(ROOT, spec.entry))) { say(`skipping ${spec.name}: ${spec.entry} is not there yet`); continue; }
+    running.push(run(spec.name, spec.entry, { ...baseEnvForChildren, ...spec.env?.(ctx) }));
+  }
+
+  const timers: { ticker?: NodeJS.Timeout } = {};
+  const stopAll = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(timers.ticker);
+    say(`${signal}: stopping ${running.length} processes`);
+    for (const r of [...running].reverse()) {
+      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
+      const timer = setTimeout(() => r.child.kill('SIGKILL'), 15_000);
+      await r.exited;
+      clearTimeout(timer);
+      say(`${r.spec.name} stopped`);
+    }
+    await db.destroy();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => { void stopAll('SIGINT'); });
+  process.on('SIGTERM', () => { void stopAll('SIGTERM'); });
+
+  const first = await db.selectFrom('locations').select('id').orderBy('name').limit(1).executeTakeFirst();
+  say(`deals API: http://127.0.0.1:${cfg.PORT}/api/locations`);
+  if (first) say(`try:  curl http://127.0.0.1:${cfg.PORT}/api/locations/${first.id}/discounts`);
+  say('Ctrl-C stops everything');
+  timers.ticker = setInterval(() => {
+    summary(db, running, cfg.PORT).then((s) => say(s), (e: unknown) => say(`summary unavailable: ${e instanceof Error ? e.message : String(e)}`));
+  }, cfg.SUMMARY_INTERVAL_MS);
+}
+
+main().catch((e: unknown) => {
+  console.error(`[start] ${e instanceof Error ? e.message : String(e)}`);
+  stopping = true;
+  for (const r of running) r.child.kill('SIGTERM'); // nothing is left behind
+  process.exit(1);
+});
