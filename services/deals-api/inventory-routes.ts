@@ -35,6 +35,9 @@ const listQuery = z.object({
 });
 const skuParam = z.string().min(1).max(100);
 
+/** parsed snapshots kept in memory (one per location; the oldest goes first) */
+const MAX_CACHED = 200;
+
 type Loaded = { kind: 'ok'; snapshot: InventorySnapshot } | { kind: 'bad'; reason: string } | { kind: 'missing' };
 
 export function inventoryRoutes(deps: InventoryRoutesDeps): Router {
@@ -52,6 +55,8 @@ export function inventoryRoutes(deps: InventoryRoutesDeps): Router {
     if (etagNow == null || text == null) return { kind: 'missing' };
     const snapshot = JSON.parse(text) as InventorySnapshot; // written by our own projector
     if (snapshot.format !== SNAPSHOT_FORMAT) return { kind: 'missing' };
+    cache.delete(id.data);
+    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!); // bounded: drop the oldest
     cache.set(id.data, { etag: etagNow, snapshot });
     return { kind: 'ok', snapshot };
   }
