@@ -54,7 +54,9 @@ if (require.main === module) {
   startOdooSink(cfg).then((running) => {
     const shutdown = createShutdown(running.logger);
     shutdown.add('odoo-sink', () => running.stop());
-    shutdown.install();
+    // Not shutdown.install(): it listens `once`, and under tsx/npm the same SIGTERM arrives twice (the
+    // process group's and the one tsx relays), the second killing the sink mid-shutdown. run() is idempotent.
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => { void shutdown.run(sig).then(() => process.exit(0)); });
   }).catch((e: unknown) => {
     console.error(JSON.stringify({ level: 'fatal', service: 'odoo-sink', msg: 'failed to start', error: e instanceof Error ? e.message : String(e) }));
     process.exit(1);
