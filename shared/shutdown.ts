@@ -30,7 +30,9 @@ export function createShutdown(logger: Logger, timeoutMs = 15_000) {
     /** Installs the signal handlers; the process exits 0 after a clean shutdown. */
     install(): void {
       for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-        process.once(sig, () => { void run(sig).then(() => process.exit(0)); });
+        // `on`, not `once`: under npm/tsx the same signal can arrive twice, and a second default handler
+        // would kill the process mid-shutdown. run() is memoised, so repeats only wait for it.
+        process.on(sig, () => { void run(sig).then(() => process.exit(0)); });
       }
     },
   };
