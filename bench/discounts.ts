@@ -1,31 +1,28 @@
 /**
- * `npm run bench:discounts`: POST /discounts/applications/line throughput and p99 with the audit
- * row and the outbox rows written in one transaction, the outbox relay publishing to Kafka at the
- * same time, JWT verification on every request. Baseline, same run and same settings: a bare
- * express handler doing one INSERT. Brings up the local stack when needed, uses its own database
- * and topic prefix, removes both at the end. Ends with one JSON line.
+ * `npm run bench:discounts`: POST /discounts/applications/line throughput and p99 against the real
+ * service process (services/discounts/main.ts: API + outbox relay publishing to Kafka + loyalty
+ * consumer), each request verifying a JWT and writing the audit row and its outbox row in one
+ * transaction. Baseline, same run, same settings, also its own process: a bare express handler
+ * doing one INSERT (bench/baseline-server.ts). The load generator (autocannon) runs here.
+ * Brings up the local stack when needed, uses its own database and topic prefix, removes both.
+ * Ends with one JSON line.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
 import autocannon from 'autocannon';
-import express from 'express';
 import { sql } from 'kysely';
 import { Client } from 'pg';
 import { LOCAL_STACK } from '../shared/config';
 import { createDb } from '../shared/db/db';
 import { ensureDatabase, migrateToLatest } from '../shared/db/migrate';
-import { createKafka, ensureTopics } from '../shared/kafka';
+import { createKafka } from '../shared/kafka';
 import { createLogger } from '../shared/logger';
-import { createMetricsRegistry } from '../shared/ops';
-import { AvroSerde } from '../shared/serde';
-import { TOPICS } from '../shared/topics';
 import * as stack from '../stack/stack';
-import { createVerifier, mintToken } from '../services/discounts/auth';
-import { createApp } from '../services/discounts/http';
-import { createOutboxProducer, createRelay } from '../services/discounts/relay';
+import { mintToken } from '../services/discounts/auth';
 import { DEMO, seedDemo } from '../services/discounts/seed';
-import { createDiscounts } from '../services/discounts/service';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const WARMUP_S = 3;
@@ -42,10 +39,6 @@ function withDatabase(url: string, name: string): string {
   const u = new URL(url);
   u.pathname = `/${name}`;
   return u.toString();
-}
-
-function listen(app: express.Express): Promise<http.Server> {
-  return new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
 }
 
 interface Run { rps: number; p50: number; p99: number; ok: number; errors: number }
@@ -83,6 +76,49 @@ async function interleaved(variants: Array<{ url: string; headers: Record<string
   });
 }
 
+const ROOT = path.resolve(__dirname, '..');
+
+function start(file: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.on('exit', (code, signal) => { if (code !== 0 && signal !== 'SIGTERM' && code !== null) log(`${file} exited ${code}`); });
+  return child;
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); }, 20_000);
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+async function ready(url: string): Promise<void> {
+  const end = Date.now() + 60_000;
+  while (Date.now() < end) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address() as AddressInfo; srv.close(() => resolve(port)); });
+  });
+}
+
+function rssMb(pid: number | undefined): number | null {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
 async function main(): Promise<void> {
   if (!process.env.DATABASE_URL) {
     log('bringing up the local stack (if needed)');
@@ -99,7 +135,6 @@ async function main(): Promise<void> {
   log(`database ${id}, topic prefix ${prefix}`);
   await ensureDatabase(databaseUrl);
   const db = createDb(databaseUrl, POOL);
-  const relayDb = createDb(databaseUrl, 2);
   await migrateToLatest(db);
   await seedDemo(db);
   await sql`create table bench_baseline (id uuid primary key default gen_random_uuid(), business_id uuid not null, payload jsonb not null, created_at timestamptz not null default now())`.execute(db);
@@ -107,40 +142,26 @@ async function main(): Promise<void> {
   const kafka = createKafka({ brokers, clientId: id }, logger);
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, prefix, [TOPICS.discountApplications, TOPICS.promotionDiscountApplied], 3);
-  const producer = createOutboxProducer(kafka);
-  await producer.connect();
-  const relay = createRelay({ db: relayDb, producer, serde: AvroSerde.create(registryUrl), topicPrefix: prefix, logger, pollMs: 20 });
-  await relay.registerSchemas();
-  relay.start();
 
-  const servers: http.Server[] = [];
+  const children: ChildProcess[] = [];
   try {
-    // Baseline: the least an HTTP write can cost here: parse JSON, one INSERT, reply.
-    const bare = express();
-    bare.use(express.json());
-    bare.post('/baseline', async (req, res) => {
-      await sql`insert into bench_baseline (business_id, payload) values (${DEMO.businessId}, ${JSON.stringify(req.body)})`.execute(db);
-      res.status(201).json({ ok: true });
+    const [servicePort, baselinePort] = [await freePort(), await freePort()];
+    const env = { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl };
+    const service = start('services/discounts/main.ts', {
+      ...env, TOPIC_PREFIX: prefix, DISCOUNTS_PORT: String(servicePort), DISCOUNTS_JWT_SECRET: AUTH.secret, DISCOUNTS_DB_POOL: String(POOL),
     });
-    const bareServer = await listen(bare);
-    servers.push(bareServer);
-
-    const app = createApp({
-      db, discounts: createDiscounts({ db }), verify: createVerifier(AUTH), logger, metrics: createMetricsRegistry('bench-discounts'),
-      checks: {},
-    });
-    const server = await listen(app);
-    servers.push(server);
+    const bareChild = start('bench/baseline-server.ts', { ...env, PORT: String(baselinePort), POOL: String(POOL), BUSINESS_ID: DEMO.businessId });
+    children.push(service, bareChild);
+    await Promise.all([ready(`http://127.0.0.1:${servicePort}/health`), ready(`http://127.0.0.1:${baselinePort}/health`)]);
+    log(`service (pid ${service.pid}) and baseline (pid ${bareChild.pid}) are up`);
     const token = await mintToken(AUTH, { userId: DEMO.employees.owner, businesses: [DEMO.businessId] }, 3600);
     const body = JSON.stringify({
       entityType: 'sale', entityId: ENTITY, lineId: 'line-1', baseAmount: '42.50',
       employeeId: DEMO.employees.cashier, current: { discounts: [{ layer: 'price_list', method: 'amount', value: '2.50', amount: '2.50' }] },
       discount: { kind: 'rule', ruleId: DEMO.rules.tenPercent },
     });
-    const port = (s: http.Server) => (s.address() as AddressInfo).port;
-    const bareUrl = `http://127.0.0.1:${port(bareServer)}/baseline`;
-    const lineUrl = `http://127.0.0.1:${port(server)}/discounts/applications/line?businessId=${DEMO.businessId}`;
+    const bareUrl = `http://127.0.0.1:${baselinePort}/baseline`;
+    const lineUrl = `http://127.0.0.1:${servicePort}/discounts/applications/line?businessId=${DEMO.businessId}`;
     const auth = { authorization: `Bearer ${token}` };
 
     log(`warm-up ${WARMUP_S}s each, then ${DURATION_S}s each in ${ROUNDS} alternating rounds, ${CONNECTIONS} connections`);
@@ -164,7 +185,7 @@ async function main(): Promise<void> {
 
     const metrics = {
       applications_per_s: Math.round(line.rps), p50_ms: line.p50, p99_ms: line.p99, applications_ok: line.ok, errors: line.errors, audit_rows: applications,
-      outbox_pending_after_drain: pending, outbox_drain_s: Number(drainS.toFixed(2)), rss_mb: Math.round(process.memoryUsage().rss / 1e6),
+      outbox_pending_after_drain: pending, outbox_drain_s: Number(drainS.toFixed(2)), service_rss_mb: rssMb(service.pid),
     };
     const result = {
       bench: 'discounts',
@@ -176,14 +197,11 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(result));
   } finally {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    await relay.stop();
-    await producer.disconnect();
+    await Promise.all(children.map(stop));
     const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
     if (mine.length) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
     await admin.disconnect();
     await db.destroy();
-    await relayDb.destroy();
     const pg = new Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
     await pg.connect();
     await pg.query(`drop database if exists "${id}" with (force)`).catch(() => undefined);

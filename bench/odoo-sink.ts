@@ -5,7 +5,8 @@
  * Reports deals/s and Odoo calls per deal. Ends with one JSON line.
  *
  * BENCH_DEALS (default 10000), BENCH_BASELINE_DEALS (default 2000: the baseline is slow by design),
- * BENCH_STORES (default 10).
+ * BENCH_STORES (default 10), BENCH_ODOO_LATENCY_MS (default 0: added to every JSON-RPC call through the
+ * sandbox's latency fault, to model a real Odoo's round trip; the in-process sandbox answers in ~1-5 ms).
  */
 import { LOCAL_STACK } from '../shared/config';
 import { givenDeal } from '../services/odoo-sink/fixtures';
@@ -21,6 +22,7 @@ import { createTestWorld } from '../test/support/integration';
 const DEALS = Number(process.env.BENCH_DEALS ?? 10_000);
 const BASELINE_DEALS = Number(process.env.BENCH_BASELINE_DEALS ?? 2_000);
 const STORES = Number(process.env.BENCH_STORES ?? 10);
+const LATENCY_MS = Number(process.env.BENCH_ODOO_LATENCY_MS ?? 0);
 
 interface Phase { deals: number; seconds: number; deals_per_s: number; odoo_calls: number; odoo_calls_per_deal: number }
 interface Run { create: Phase; update: Phase; deals_per_s: number; odoo_calls_per_deal: number }
@@ -30,6 +32,7 @@ const log = (msg: string) => console.error(`[bench:odoo-sink] ${msg}`);
 async function run(label: string, n: number, env: NodeJS.ProcessEnv): Promise<Run> {
   const world = await createTestWorld(`bench-odoo-${label}`);
   const odoo = await startSandboxOdoo();
+  if (LATENCY_MS > 0) odoo.faults.add({ endpoint: 'odoo.jsonrpc', kind: 'latency', latencyMs: LATENCY_MS });
   await givenAzLocation(world.db);
   const locations = [AZ_LOCATION, ...await givenMoreStores(world.db, odoo, STORES - 1)];
   const publisher = await dealPublisher(world.kafka, world.serde, world.topicPrefix, Math.max(3, Math.min(STORES, 6)));
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({
     bench: 'odoo-sink',
     metrics: {
-      deals: DEALS, deals_per_s: batched.deals_per_s, odoo_calls_per_deal: batched.odoo_calls_per_deal,
+      deals: DEALS, odoo_latency_ms: LATENCY_MS, deals_per_s: batched.deals_per_s, odoo_calls_per_deal: batched.odoo_calls_per_deal,
       create_deals_per_s: batched.create.deals_per_s, create_odoo_calls_per_deal: batched.create.odoo_calls_per_deal,
       update_deals_per_s: batched.update.deals_per_s, update_odoo_calls_per_deal: batched.update.odoo_calls_per_deal,
     },

@@ -108,9 +108,31 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
   await sql`create index discount_outbox_pending_idx on discount_outbox (seq) where published_at is null`.execute(db);
+
+  // The apply step of the engine, as one call: write the audit row and its outbox events only if
+  // the employee, approver, rule and promotion rows are still the versions (xmin) the decision
+  // saw. plpgsql keeps its statements prepared per connection, so the hot path is planned once.
+  await sql`
+    create function discount_apply_guarded(
+      p_application jsonb, p_events jsonb,
+      p_employee_id uuid, p_employee_v text, p_approver_id uuid, p_approver_v text,
+      p_rule_id uuid, p_rule_v text, p_promotion_id uuid, p_promotion_v text
+    ) returns boolean language plpgsql as $$
+    begin
+      if p_employee_id is not null and not exists (select 1 from employee where id = p_employee_id and xmin::text = p_employee_v) then return false; end if;
+      if p_approver_id is not null and not exists (select 1 from employee where id = p_approver_id and xmin::text = p_approver_v) then return false; end if;
+      if p_rule_id is not null and not exists (select 1 from discount_rule where id = p_rule_id and xmin::text = p_rule_v) then return false; end if;
+      if p_promotion_id is not null and not exists (select 1 from promotion where id = p_promotion_id and xmin::text = p_promotion_v) then return false; end if;
+      insert into discount_application select * from jsonb_populate_record(null::discount_application, p_application);
+      insert into discount_outbox (id, topic, key, payload)
+        select e.id, e.topic, e.key, e.payload from jsonb_to_recordset(p_events) as e(id uuid, topic text, key text, payload jsonb);
+      return true;
+    end
+    $$`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop function discount_apply_guarded`.execute(db);
   for (const t of ['discount_outbox', 'discount_application', 'discount_rule', 'promotion', 'employee']) await db.schema.dropTable(t).execute();
   for (const t of ['employee_role', 'discount_method', 'discount_type', 'discount_scope']) await sql`drop type ${sql.raw(t)}`.execute(db);
 }

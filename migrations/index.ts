@@ -7,10 +7,12 @@ import * as m0001 from './0001_locations_and_discounts';
 import * as m0002 from './0002_poller';
 import * as m0003 from './0003_location_sync';
 import * as m0004 from './0004_discounts';
+import * as m0005 from './0005_odoo_sink';
 
 export const migrations: Record<string, Migration> = {
   '0001_locations_and_discounts': m0001,
   '0002_poller': m0002,
   '0003_location_sync': m0003,
   '0004_discounts': m0004,
+  '0005_odoo_sink': m0005,
 };

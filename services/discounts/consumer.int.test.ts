@@ -85,6 +85,19 @@ describe('loyalty redemption consumer against real Kafka, registry and Postgres'
     expect(await rowsFor(input.redemptionId)).toHaveLength(1);
   });
 
+  it('applyLoyaltyDiscount joins the loyalty module\'s own transaction: a rollback there leaves no audit row and no event', async () => {
+    const discounts = createDiscounts({ db: world.db });
+    const input = { redemptionId: randomUUID(), businessId: business, entityType: 'sale', entityId: randomUUID(), lineId: null, amount: '1', points: 100, employeeId: null, reason: null };
+    await expect(world.db.transaction().execute(async (trx) => {
+      expect((await discounts.applyLoyaltyDiscount(input, trx)).kind).toBe('recorded');
+      throw new Error('loyalty module failed after recording');
+    })).rejects.toThrow('loyalty module failed');
+    expect(await rowsFor(input.redemptionId)).toHaveLength(0);
+    expect(await world.db.selectFrom('discount_outbox').select('id').where('key', '=', `sale:${input.entityId}`).execute()).toHaveLength(0);
+    await world.db.transaction().execute((trx) => discounts.applyLoyaltyDiscount(input, trx));
+    expect(await rowsFor(input.redemptionId)).toHaveLength(1);
+  });
+
   it('sends invalid messages to discounts.dlq.v1 with reason and origin headers, and goes on', async () => {
     const notAvro = Buffer.from('{"redemptionId":"x"}');
     const badAmount = redemption({ amount: '-3' });

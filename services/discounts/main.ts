@@ -4,6 +4,7 @@
  */
 import type http from 'node:http';
 import { sql } from 'kysely';
+import { Gauge } from 'prom-client';
 import { loadConfig } from '../../shared/config';
 import { createDb } from '../../shared/db/db';
 import { createKafka, ensureTopics } from '../../shared/kafka';
@@ -51,6 +52,13 @@ async function main(): Promise<void> {
   shutdown.add('loyalty-consumer', () => consumer.stop());
 
   const metrics = createMetricsRegistry('discounts');
+  new Gauge({
+    name: 'discounts_outbox_pending', help: 'outbox rows not yet published (relay lag)', registers: [metrics],
+    async collect() {
+      const r = await db.selectFrom('discount_outbox').select((eb) => eb.fn.countAll<string>().as('n')).where('published_at', 'is', null).executeTakeFirstOrThrow();
+      this.set(Number(r.n));
+    },
+  });
   const app = createApp({
     db, discounts, logger, metrics,
     verify: createVerifier({ secret: cfg.DISCOUNTS_JWT_SECRET, issuer: cfg.DISCOUNTS_JWT_ISSUER, audience: cfg.DISCOUNTS_JWT_AUDIENCE }),

@@ -6,7 +6,7 @@
  * event id, and consumers dedupe on it (at-least-once, exactly-once per event id after dedupe).
  */
 import { Partitioners, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../shared/db/schema';
 import type { Logger } from '../../shared/logger';
@@ -18,6 +18,9 @@ export const OUTBOX_TOPICS = ['discountApplications', 'promotionDiscountApplied'
 const outboxTopic = z.enum(OUTBOX_TOPICS);
 
 export const EVENT_ID_HEADER = 'event-id';
+
+/** A row that failed to encode this many times is left aside (logged) instead of being retried forever. */
+export const MAX_ATTEMPTS = 5;
 
 /**
  * Outbox keys are per entity (`sale:{uuid}`) or per promotion, not deal keys: the plain
@@ -53,11 +56,30 @@ export function createRelay(deps: RelayDeps) {
     for (const t of OUTBOX_TOPICS) await serde.register(physical(t), TOPICS[t].schema);
   }
 
+  /**
+   * Per-key order with several relays: SKIP LOCKED lets relay B claim later rows of a key whose
+   * earlier rows relay A holds. B leaves every key that still has an earlier unpublished row it
+   * did not claim; such rows wait for the next batch, by when A has published the earlier ones.
+   */
+  async function inKeyOrder<R extends { seq: string; key: string }>(trx: Transaction<Database>, claimed: R[]): Promise<R[]> {
+    const firstSeq = new Map<string, string>();
+    for (const r of claimed) if (!firstSeq.has(r.key)) firstSeq.set(r.key, r.seq); // claimed in seq order
+    const { rows } = await sql<{ key: string }>`
+      select distinct o.key from discount_outbox o
+      join (values ${sql.join([...firstSeq].map(([key, seq]) => sql`(${key}, ${seq}::bigint)`))}) as c(key, first_seq) on o.key = c.key
+      where o.published_at is null and o.attempts < ${MAX_ATTEMPTS} and o.seq < c.first_seq`.execute(trx);
+    if (rows.length === 0) return claimed;
+    const waiting = new Set(rows.map((r) => r.key));
+    return claimed.filter((r) => !waiting.has(r.key));
+  }
+
   /** Publishes one batch; returns how many rows it published. */
   async function relayOnce(): Promise<number> {
     return db.transaction().execute(async (trx) => {
-      const rows = await trx.selectFrom('discount_outbox').select(['seq', 'id', 'topic', 'key', 'payload'])
-        .where('published_at', 'is', null).orderBy('seq').limit(batchSize).forUpdate().skipLocked().execute();
+      const claimed = await trx.selectFrom('discount_outbox').select(['seq', 'id', 'topic', 'key', 'payload'])
+        .where('published_at', 'is', null).where('attempts', '<', MAX_ATTEMPTS).orderBy('seq').limit(batchSize).forUpdate().skipLocked().execute();
+      if (claimed.length === 0) return 0;
+      const rows = await inKeyOrder(trx, claimed);
       if (rows.length === 0) return 0;
       await deps.beforePublish?.(rows.map((r) => r.id));
       const byTopic = new Map<string, TopicMessages>();

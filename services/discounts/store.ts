@@ -110,7 +110,6 @@ const applicationRow = (a: ApplicationRecord) => ({
   type: a.type, method: a.method, value: a.value, amount_applied: a.amountApplied, rule_id: a.ruleId, promotion_id: a.promotionId,
   reason: a.reason, approved_by: a.approvedBy, created_by: a.createdBy, redemption_id: a.redemptionId, created_at: a.createdAt,
 });
-const outboxRows = (events: OutboxEvent[]) => events.map((e) => ({ id: e.id, topic: e.topic, key: e.key, payload: JSON.stringify(e.payload) }));
 
 interface ContextRow {
   e_id: string | null; e_business_id: string; e_role: EmployeeRow['role']; e_approve: boolean; e_override: boolean; e_active: boolean;
@@ -172,33 +171,21 @@ export interface Guard {
   promotion: { id: string | null; version: string | null };
 }
 
-const unchanged = (table: 'employee' | 'discount_rule' | 'promotion', g: { id: string | null; version: string | null }) =>
-  g.id === null ? sql`true` : sql`exists (select 1 from ${sql.table(table)} where id = ${g.id}::uuid and xmin::text = ${g.version})`;
-
 /**
  * The apply step for a decision made on possibly cached rows: the audit row and its outbox events
- * in ONE statement, written only if the employee, approver, rule and promotion are still exactly
- * the versions the decision saw. Returns false (nothing written) when one changed or vanished.
+ * in ONE call of discount_apply_guarded (migration 0004), hence one transaction, written only if
+ * the employee, approver, rule and promotion are still exactly the versions the decision saw.
+ * Returns false (nothing written) when one changed or vanished.
  */
 export async function writeApplicationIfUnchanged(db: Db, a: ApplicationRecord, events: OutboxEvent[], g: Guard): Promise<boolean> {
-  const r = applicationRow(a);
-  const outbox = sql.join(outboxRows(events).map((e) => sql`(${e.id}::uuid, ${e.topic}, ${e.key}, ${e.payload}::jsonb)`));
+  // Money stays text inside the JSON: jsonb_populate_record parses it with numeric's own input.
+  const application = JSON.stringify({ ...applicationRow(a), created_at: a.createdAt.toISOString() });
+  const outbox = JSON.stringify(events.map((e) => ({ id: e.id, topic: e.topic, key: e.key, payload: e.payload })));
   try {
-    const { rows } = await sql<{ id: string }>`
-      with audit as (
-        insert into discount_application (id, business_id, entity_type, entity_id, line_id, scope, type, method, value, amount_applied,
-          rule_id, promotion_id, reason, approved_by, created_by, redemption_id, created_at)
-        select ${r.id}::uuid, ${r.business_id}::uuid, ${r.entity_type}, ${r.entity_id}::uuid, ${r.line_id}, ${r.scope}::discount_scope,
-          ${r.type}::discount_type, ${r.method}::discount_method, ${r.value}::numeric, ${r.amount_applied}::numeric, ${r.rule_id}::uuid,
-          ${r.promotion_id}::uuid, ${r.reason}, ${r.approved_by}::uuid, ${r.created_by}::uuid, ${r.redemption_id}::uuid, ${r.created_at}::timestamptz
-        where ${unchanged('employee', g.employee)} and ${unchanged('employee', g.approver)}
-          and ${unchanged('discount_rule', g.rule)} and ${unchanged('promotion', g.promotion)}
-        returning id
-      )
-      insert into discount_outbox (id, topic, key, payload)
-      select v.id, v.topic, v.key, v.payload from (values ${outbox}) as v(id, topic, key, payload) cross join audit
-      returning id`.execute(db);
-    return rows.length > 0;
+    const { rows } = await sql<{ ok: boolean }>`select discount_apply_guarded(${application}::jsonb, ${outbox}::jsonb,
+      ${g.employee.id}::uuid, ${g.employee.version}, ${g.approver.id}::uuid, ${g.approver.version},
+      ${g.rule.id}::uuid, ${g.rule.version}, ${g.promotion.id}::uuid, ${g.promotion.version}) as ok`.execute(db);
+    return rows[0]?.ok === true;
   } catch (e) {
     // A referenced rule/employee deleted between the guard and the insert: the decision is stale.
     if ((e as { code?: string }).code === '23503') return false;

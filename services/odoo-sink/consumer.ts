@@ -59,7 +59,7 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
   const deals = new Counter({ name: 'odoo_sink_deals_total', help: 'deals handled, by outcome', labelNames: ['outcome'], registers });
   const retries = new Counter({ name: 'odoo_sink_batch_retries_total', help: 'slices retried because Odoo failed', registers });
   const odooUp = new Gauge({ name: 'odoo_sink_odoo_up', help: '1 when the last Odoo call of the sink succeeded', registers });
-  for (const o of [...OUTCOMES, 'ptl', 'superseded']) deals.inc({ outcome: o }, 0);
+  for (const o of [...OUTCOMES, 'ptl', 'superseded', 'bad_key']) deals.inc({ outcome: o }, 0);
 
   let consumer: Consumer | undefined;
   let running = false;
@@ -119,6 +119,8 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
     await c.subscribe({ topic: inTopic, fromBeginning: true });
     c.on(c.events.CRASH, () => { running = false; });
     c.on(c.events.STOP, () => { running = false; });
+    // After a rebalance the partitions may be someone else's: their failures are no longer ours to report.
+    c.on(c.events.GROUP_JOIN, () => { failing.clear(); });
     await c.run({
       autoCommit: false,
       partitionsConsumedConcurrently: settings.partitionsConcurrently,
@@ -143,7 +145,7 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
                 odooUp.set(1);
                 failing.delete(batch.partition);
                 for (const [outcome, n] of Object.entries(result.counts)) deals.inc({ outcome }, n);
-                for (const s of selected) if (s.kind === 'skip') deals.inc({ outcome: s.reason === 'ptl' ? 'ptl' : 'superseded' });
+                for (const s of selected) if (s.kind === 'skip') deals.inc({ outcome: s.reason });
                 break;
               } catch (e) {
                 odooUp.set(0);

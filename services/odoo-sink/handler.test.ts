@@ -1,6 +1,7 @@
 import { dealKey } from '../../shared/topics';
 import { AZ_LOCATION, givenDeal } from './fixtures';
-import { planTarget, selectTargets, toCalls, type Action, type SinkMessage, type Target } from './handler';
+import { isStale, planTarget, selectTargets, toCalls, type Action, type SinkMessage, type Target } from './handler';
+import { memoryAppliedStore } from './applied';
 import { toOdooValues, type OdooRecord } from './mapping';
 
 const NOW = Date.parse('2026-11-21T18:00:00Z');
@@ -91,5 +92,29 @@ describe('toCalls', () => {
     const calls = toCalls([...removals, changed], 50);
     expect(calls.map((c) => (c.kind === 'write' ? c.ids.length : -1))).toEqual([50, 10, 1]);
     for (const c of calls) expect(c.kind === 'write' && c.ids.length).toBeLessThanOrEqual(50);
+  });
+});
+
+describe('stale deals (replay of an uncompacted log)', () => {
+  const v = (version: number) => givenDeal({ version });
+
+  it('skips a deal older than the applied one, and one no newer than an applied removal', () => {
+    expect(isStale(v(5), undefined)).toBe(false);
+    expect(isStale(v(5), { version: 5, removed: false })).toBe(false); // same state again: planned, and found unchanged
+    expect(isStale(v(4), { version: 5, removed: false })).toBe(true);
+    expect(isStale(v(5), { version: 5, removed: true })).toBe(true);
+    expect(isStale(v(6), { version: 5, removed: true })).toBe(false); // the deal came back
+    expect(isStale(null, { version: 5, removed: false })).toBe(false); // removals are idempotent
+  });
+
+  it('remembers the newest version and removals', async () => {
+    const applied = memoryAppliedStore();
+    await applied.save([{ key: 'a', version: 5 }]);
+    await applied.save([{ key: 'a', version: 3 }]);
+    expect((await applied.load(['a'])).get('a')).toEqual({ version: 5, removed: false });
+    await applied.save([{ key: 'a', version: null }]);
+    expect((await applied.load(['a', 'b'])).get('a')).toEqual({ version: 5, removed: true });
+    await applied.save([{ key: 'a', version: 6 }]);
+    expect((await applied.load(['a'])).get('a')).toEqual({ version: 6, removed: false });
   });
 });

@@ -43,6 +43,19 @@ export function selectTargets(messages: readonly SinkMessage[]): Selection[] {
   });
 }
 
+/** What the sink last applied for a key (odoo_sink_applied). */
+export interface Applied { version: number; removed: boolean }
+
+/**
+ * A deal older than what Odoo already holds (a replay of an uncompacted log) is stale and skipped,
+ * and so is a deal no newer than a removal already applied. Tombstones are never stale: a removal
+ * is idempotent.
+ */
+export function isStale(deal: Deal | null, applied: Applied | undefined): boolean {
+  if (!applied || deal === null) return false;
+  return applied.removed ? deal.version <= applied.version : deal.version < applied.version;
+}
+
 export type Action =
   | { kind: 'create'; target: Target; values: OdooDiscountValues }
   | { kind: 'write'; target: Target; ids: number[]; values: Partial<OdooDiscountValues>; why: 'changed' | 'removed' | 'duplicate' }

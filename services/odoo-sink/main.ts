@@ -9,6 +9,7 @@ import { odooSinkEnv, type OdooSinkConfig } from './config';
 import { createOdooSinkConsumer } from './consumer';
 import { createOdooClient } from './odoo-client';
 import { createSink } from './sink';
+import { createAppliedStore } from './applied';
 import { createStoreDirectory, staticStoreDirectory } from './stores';
 import { createDb } from '../../shared/db/db';
 import { Counter } from 'prom-client';
@@ -26,7 +27,7 @@ export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boole
   const stores = cfg.ODOO_STORES
     ? staticStoreDirectory(cfg.ODOO_STORES)
     : createStoreDirectory({ db, odoo, lookup: { model: cfg.ODOO_STORE_MODEL, locField: cfg.ODOO_STORE_LOC_FIELD }, now: Date.now });
-  const sink = createSink({ odoo, stores, logger, now: Date.now, batchSize: cfg.ODOO_BATCH_SIZE, concurrency: cfg.ODOO_CONCURRENCY });
+  const sink = createSink({ odoo, stores, applied: createAppliedStore(db), logger, now: Date.now, batchSize: cfg.ODOO_BATCH_SIZE, concurrency: cfg.ODOO_CONCURRENCY });
   const kafka = createKafka({ brokers: cfg.KAFKA_BROKERS, clientId: 'odoo-sink' }, logger);
   const consumer = createOdooSinkConsumer({
     kafka, serde: AvroSerde.create(cfg.SCHEMA_REGISTRY_URL), sink, logger, metrics,

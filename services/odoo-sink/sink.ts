@@ -7,7 +7,8 @@
  */
 import pLimit from 'p-limit';
 import type { Logger } from '../../shared/logger';
-import { planTarget, toCalls, type Action, type Call, type Target } from './handler';
+import type { AppliedStore } from './applied';
+import { isStale, planTarget, toCalls, type Action, type Call, type Target } from './handler';
 import { DECIMAL_FIELDS, ODOO_FIELDS, type OdooDiscountValues, type OdooRecord } from './mapping';
 import { OdooError, type OdooClient } from './odoo-client';
 import type { StoreDirectory } from './stores';
@@ -17,6 +18,7 @@ export const MODEL = 'mint.discount';
 export interface SinkDeps {
   odoo: OdooClient;
   stores: StoreDirectory;
+  applied: AppliedStore;
   logger: Logger;
   now: () => number;
   batchSize: number;
@@ -24,7 +26,7 @@ export interface SinkDeps {
 }
 
 export interface DeadDeal { target: Target; error: string; odooName?: string }
-export const OUTCOMES = ['created', 'written', 'removed', 'unchanged', 'skipped', 'dead'] as const;
+export const OUTCOMES = ['created', 'written', 'removed', 'unchanged', 'skipped', 'stale', 'dead'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 export interface ApplyResult { dead: DeadDeal[]; counts: Record<Outcome, number> }
 
@@ -43,7 +45,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 export function createSink(deps: SinkDeps) {
-  const { odoo, stores, now, batchSize } = deps;
+  const { odoo, stores, applied, now, batchSize } = deps;
   const limit = pLimit(deps.concurrency);
 
   async function existing(targets: readonly Target[], storeIds: readonly number[]): Promise<OdooRecord[]> {
@@ -82,21 +84,27 @@ export function createSink(deps: SinkDeps) {
   }
 
   /** Brings Odoo in line with the targets (distinct keys). Throws when Odoo could not be reached or failed otherwise. */
-  async function apply(targets: readonly Target[]): Promise<ApplyResult> {
-    const counts: Record<Outcome, number> = { created: 0, written: 0, removed: 0, unchanged: 0, skipped: 0, dead: 0 };
-    if (targets.length === 0) return { dead: [], counts };
+  async function apply(all: readonly Target[]): Promise<ApplyResult> {
+    const counts: Record<Outcome, number> = { created: 0, written: 0, removed: 0, unchanged: 0, skipped: 0, stale: 0, dead: 0 };
+    if (all.length === 0) return { dead: [], counts };
+    const seen = await applied.load(all.map((t) => t.key));
+    const targets = all.filter((t) => !isStale(t.deal, seen.get(t.key)));
+    counts.stale = all.length - targets.length;
     const storeOf = await stores.resolve([...new Set(targets.map((t) => t.locationId))]);
     const results = await Promise.all(chunks(targets, batchSize).map((c) => applyChunk(c, storeOf)));
     const dead = results.flatMap((r) => r.dead);
     const deadKeys = new Set(dead.map((d) => d.target.key));
+    const done = new Map<string, Target>();
     for (const a of results.flatMap((r) => r.actions)) {
       if (deadKeys.has(a.target.key) || a.kind === 'reject') continue;
       if (a.kind === 'create') counts.created++;
       else if (a.kind === 'write') { if (a.why === 'changed') counts.written++; else if (a.why === 'removed') counts.removed++; }
       else if (a.kind === 'unchanged') counts.unchanged++;
       else counts.skipped++;
+      if (a.kind !== 'skip') done.set(a.target.key, a.target);
     }
     counts.dead = deadKeys.size;
+    await applied.save([...done.values()].map((t) => ({ key: t.key, version: t.deal?.version ?? null })));
     return { dead, counts };
   }
 

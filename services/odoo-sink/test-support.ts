@@ -10,13 +10,14 @@ import type { Deal } from '../../shared/events';
 import { createProducer, ensureTopics } from '../../shared/kafka';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, dealKey, topicName } from '../../shared/topics';
-import { FaultBox } from '../sandbox/faults';
-import { jsonApp, jsonErrors, listen, type RunningServer } from '../sandbox/http';
+import type { FaultBox } from '../sandbox/faults';
+import type { RunningServer } from '../sandbox/http';
 import type { OdooAuth } from '../sandbox/odoo-rpc';
-import { odooAdminRouter, odooRpcRouter } from '../sandbox/odoo-server';
-import { OdooStore } from '../sandbox/odoo-store';
+import type { OdooStore } from '../sandbox/odoo-store';
+import { Sandbox } from '../sandbox/sandbox';
 import { AZ_LOCATION } from './fixtures';
 
+/** The LocId of the sandbox's recorded AZ store (FIXTURE_STORE). */
 export const AZ_POS_LOC_ID = 1568;
 
 export interface SandboxOdoo {
@@ -32,23 +33,23 @@ export interface SandboxOdoo {
   close(): Promise<void>;
 }
 
+/**
+ * The project's sandbox (services/sandbox) with only what the sink needs: the recorded AZ store
+ * (LocId 1568, a `mint.store` in the sandbox Odoo), its seeded PTL discounts, ephemeral ports.
+ */
 export async function startSandboxOdoo(): Promise<SandboxOdoo> {
-  const store = new OdooStore();
-  const faults = new FaultBox();
-  const auth: OdooAuth = { db: 'mint', login: 'dealstream@mint.test', apiKey: `odoo_test_${Date.now()}_key`, uid: 2 };
-  const app = jsonApp();
-  app.use(odooRpcRouter(store, auth, faults));
-  app.use('/admin/odoo', odooAdminRouter(store, () => new Date()));
-  app.use(jsonErrors);
-  const server = await listen(app, 0, faults);
-  const market = store.create('mint.market', { name: 'Arizona', code: 'AZ' }) as number;
-  const storeId = store.create('mint.store', { name: 'Mint Tempe', market_id: market, dutchie_loc_id: AZ_POS_LOC_ID }) as number;
+  const sandbox = new Sandbox({ markets: ['AZ'], lspsPerMarket: 1, storesPerLsp: 1, dealsPerLsp: 1, includeFixture: true, ptlDealsPerMarket: 3 });
+  const running = await sandbox.start();
+  const store = sandbox.odoo;
+  const storeId = sandbox.state.stores.find((s) => s.posLocId === AZ_POS_LOC_ID)?.odooStoreId;
+  if (!storeId) throw new Error(`the sandbox has no store with LocId ${AZ_POS_LOC_ID}`);
+  const auth = sandbox.odooAuth;
   return {
-    store, faults, server, auth, storeId,
-    env: { ODOO_URL: server.url, ODOO_DB: auth.db, ODOO_LOGIN: auth.login, ODOO_API_KEY: auth.apiKey, ODOO_TIMEOUT_MS: '5000' },
+    store, faults: sandbox.faults, server: running.servers.odoo, auth, storeId,
+    env: { ODOO_URL: running.urls.odoo, ODOO_DB: auth.db, ODOO_LOGIN: auth.login, ODOO_API_KEY: auth.apiKey, ODOO_TIMEOUT_MS: '5000' },
     calls: () => store.callCounts(),
     dutchieRecords: () => store.records('mint.discount', [['source', '=', 'dutchie']]),
-    close: () => server.close(),
+    close: () => running.close(),
   };
 }
 

@@ -77,6 +77,14 @@ export interface LocationSyncTable {
   deal_count: number;
 }
 
+/** odoo-sink: newest deal version applied to Odoo, per deal key (migration 0005). */
+export interface OdooSinkAppliedTable {
+  deal_key: string;
+  version: ColumnType<string, string | number, string | number>;
+  removed: boolean;
+  applied_at: Generated<Timestamp>;
+}
+
 export interface Database {
   locations: LocationsTable;
   discounts: DiscountsTable;
@@ -87,6 +95,7 @@ export interface Database {
   discount_rule: DiscountRuleTable;
   discount_application: DiscountApplicationTable;
   discount_outbox: DiscountOutboxTable;
+  odoo_sink_applied: OdooSinkAppliedTable;
 }
 
 export type Location = Selectable<LocationsTable>;
