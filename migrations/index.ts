@@ -8,6 +8,7 @@ import * as m0002 from './0002_poller';
 import * as m0003 from './0003_location_sync';
 import * as m0004 from './0004_discounts';
 import * as m0005 from './0005_odoo_sink';
+import * as m0006 from './0006_inventory';
 
 export const migrations: Record<string, Migration> = {
   '0001_locations_and_discounts': m0001,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003_location_sync': m0003,
   '0004_discounts': m0004,
   '0005_odoo_sink': m0005,
+  '0006_inventory': m0006,
 };

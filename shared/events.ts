@@ -72,6 +72,45 @@ export interface Deal {
   version: number;
 }
 
+export interface InventoryRawEvent {
+  eventId: string;
+  api: 'pos' | 'backoffice';
+  locationId: string;
+  productId: string;
+  op: 'upsert' | 'remove';
+  fetchedAt: number;
+  contentHash: string | null;
+  record: string | null;
+}
+
+export interface InventoryItem {
+  id: string;
+  locationId: string;
+  productId: string;
+  sku: string;
+  name: string;
+  description: string | null;
+  categoryId: string | null;
+  category: string | null;
+  masterCategory: string | null;
+  brandId: string | null;
+  brand: string | null;
+  strainId: string | null;
+  strain: string | null;
+  strainType: string | null;
+  vendorId: string | null;
+  vendor: string | null;
+  pricingTierId: string | null;
+  tagIds: string[];
+  weightGrams: string | null;
+  price: string;
+  quantity: string;
+  imageUrl: string | null;
+  sourceApi: string;
+  contentHash: string;
+  version: number;
+}
+
 /** dealstream.DiscountApplicationEvent (schemas/discount-application-event.avsc). */
 export interface DiscountApplicationEvent {
   eventId: string;

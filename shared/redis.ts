@@ -11,6 +11,8 @@ export const redisKeys = (prefix: string) => ({
   discountsVersion: (locationId: string) => `${prefix}discounts-version:${locationId}`,
   /** ISO instant of the projector's last rebuild of the location (written with the value). */
   sync: (locationId: string) => `${prefix}sync:${locationId}`,
+  /** hash {computedAt, snapshot}: the precomputed inventory of a location (shared/inventory) */
+  inventory: (locationId: string) => `${prefix}inventory:${locationId}`,
 });
 
 export type { Redis };

@@ -7,6 +7,8 @@ export const TOPICS = {
   rawPtl: { name: 'deals.raw.ptl.v1', compacted: false, schema: 'dealstream.DealRawEvent' },
   discounts: { name: 'deals.discounts.v1', compacted: true, schema: 'dealstream.Deal' },
   dlq: { name: 'deals.dlq.v1', compacted: false, schema: undefined },
+  inventoryRaw: { name: 'inventory.raw.v1', compacted: false, schema: 'dealstream.InventoryRawEvent' },
+  inventoryItems: { name: 'inventory.items.v1', compacted: true, schema: 'dealstream.InventoryItem' },
   // discounts service (issue 4)
   discountApplications: { name: 'discounts.applications.v1', compacted: false, schema: 'dealstream.DiscountApplicationEvent' },
   promotionDiscountApplied: { name: 'promotions.discount-applied.v1', compacted: false, schema: 'dealstream.PromotionDiscountApplied' },

@@ -12,6 +12,7 @@ import type { Logger } from '../../shared/logger';
 import { redisKeys, type Redis } from '../../shared/redis';
 import { buildLocationValue, valueVersion } from '../../shared/storefront';
 import { compileLocation, etagMatches, liveBody, type CompiledLocation } from './handler';
+import { inventoryRoutes } from './inventory-routes';
 import { openApiDocument } from './openapi';
 
 export interface DealsApiDeps {
@@ -166,6 +167,9 @@ export function createApp(deps: DealsApiDeps): express.Express {
     res.setHeader('Cache-Control', 'no-cache');
     res.json({ locationId: id, lastSync, ageSeconds: lastSync === null ? null : Math.max(0, Math.floor((now() - Date.parse(lastSync)) / 1000)) });
   });
+
+  // inventory with server-computed deal prices (issue 6): read from the projector's snapshot
+  app.use(inventoryRoutes({ redis, inventoryKey: keys.inventory, now }));
 
   app.use((req, _res, next) => { next(new ApiError('not_found', `no route ${req.method} ${req.path}`)); });
 

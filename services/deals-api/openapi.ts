@@ -23,10 +23,55 @@ export const openApiDocument = {
         },
       },
     },
+    // inventory with server-computed deal prices (issue 6)
+    '/api/locations/{id}/inventory': {
+      get: {
+        parameters: [idParam,
+          { name: 'category', in: 'query', required: false, description: 'category name (case-insensitive) or id', schema: { type: 'string' } },
+          { name: 'brand', in: 'query', required: false, description: 'brand name (case-insensitive) or id', schema: { type: 'string' } },
+          { name: 'search', in: 'query', required: false, description: 'in name, brand, strain, SKU, category', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+          { name: 'offset', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } }],
+        responses: {
+          200: { description: 'items with their live deals', ...json({ type: 'object', properties: { data: { type: 'array', items: { $ref: '#/components/schemas/InventoryItem' } }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } } }) },
+          400: { description: 'bad filter', ...json(error) }, 404: { description: 'unknown location or inventory not ready', ...json(error) },
+        },
+      },
+    },
+    '/api/locations/{id}/inventory/{sku}': {
+      get: {
+        parameters: [idParam, { name: 'sku', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          200: { description: 'one item and its live deals', ...json({ type: 'object', properties: { data: { $ref: '#/components/schemas/InventoryItem' }, discounts: { type: 'array', items: { $ref: '#/components/schemas/ItemDeal' } } } }) },
+          404: { description: 'unknown location, not ready, or no such SKU', ...json(error) },
+        },
+      },
+    },
+    '/api/locations/{id}/categories': { get: { parameters: [idParam], responses: { 200: { description: 'category names', ...json({ type: 'object', properties: { categories: { type: 'array', items: { type: 'string' } }, masterCategories: { type: 'array', items: { type: 'string' } } } }) }, 404: { description: 'unknown location or inventory not ready', ...json(error) } } } },
+    '/api/locations/{id}/brands': { get: { parameters: [idParam], responses: { 200: { description: 'brand names', ...json({ type: 'object', properties: { brands: { type: 'array', items: { type: 'string' } } } }) }, 404: { description: 'unknown location or inventory not ready', ...json(error) } } } },
     '/api/locations/{id}/sync-status': { get: { parameters: [idParam], responses: { 200: { description: 'last rebuild', ...json({ type: 'object', properties: { locationId: { type: 'string' }, lastSync: { type: ['string', 'null'] }, ageSeconds: { type: ['integer', 'null'] } } }) }, 400: { description: 'malformed id', ...json(error) }, 404: { description: 'unknown location', ...json(error) } } } },
   },
   components: {
     schemas: {
+      ItemDeal: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' }, discount_id: { type: 'string' }, name: { type: 'string' }, kind: { type: 'string' },
+          tier: { type: 'integer', enum: [1, 2, 3, 4], description: '1 product, 2 category, 3 brand, 4 store-wide' }, tier_name: { type: 'string' },
+          unit_price: { type: ['string', 'null'], description: 'decimal string; null for offers' }, savings: { type: ['string', 'null'] },
+          offer: { type: ['object', 'null'], description: 'bundle / bogo / amount_off_total / loyalty terms' },
+        },
+      },
+      InventoryItem: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' }, location_id: { type: 'string' }, product_id: { type: 'string' }, sku: { type: 'string' }, name: { type: 'string' },
+          category: { type: ['string', 'null'] }, brand: { type: ['string', 'null'] }, weight_grams: { type: ['string', 'null'] },
+          price: { type: 'string', description: 'decimal string' }, quantity: { type: 'string' },
+          discounted_price: { type: ['string', 'null'], description: 'best live unit price, null when no percent/flat/price-to deal applies' },
+          deal: { oneOf: [{ $ref: '#/components/schemas/ItemDeal' }, { type: 'null' }] }, deals: { type: 'array', items: { $ref: '#/components/schemas/ItemDeal' } },
+        },
+      },
       Discount: {
         type: 'object',
         properties: {

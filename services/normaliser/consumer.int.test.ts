@@ -127,6 +127,7 @@ describe('normaliser against real Kafka and the registry', () => {
     // The consumer went on: everything counted and its offsets committed past the poison message.
     await until(() => live.counts.emit + live.counts.tombstone + live.counts.reject === 7);
     expect(live.counts).toMatchObject({ emit: 3, tombstone: 1, reject: 3 });
+    expect(live.healthy()).toBe(true); // what /health reports: the consumer is in its group
     const admin2 = world.kafka.admin();
     await admin2.connect();
     try {
@@ -138,7 +139,7 @@ describe('normaliser against real Kafka and the registry', () => {
     } finally {
       await admin2.disconnect();
     }
-  });
+  }, 60_000);
 
   it('replays the raw topics in a fresh group from the beginning (rebuilds the canonical topic)', async () => {
     await expect(start('normaliser', true)).rejects.toThrow(/already has committed offsets/);
@@ -149,5 +150,7 @@ describe('normaliser against real Kafka and the registry', () => {
     expect(replay.counts).toMatchObject({ emit: 3, tombstone: 1, reject: 3 });
     const out = await readTopic(world, raw.discounts, 8);
     expect(out).toHaveLength(8); // every deal published again
-  });
+    await replay.stop();
+    expect(replay.healthy()).toBe(false);
+  }, 60_000);
 });

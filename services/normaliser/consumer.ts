@@ -34,6 +34,8 @@ export interface NormaliserOptions {
   /** Bytes fetched per partition per batch: keeps one output batch under the broker's 1 MB. */
   maxBytesPerPartition?: number;
   partitionsConsumedConcurrently?: number;
+  /** Called when the consumer crashed for good (kafkajs will not restart it): main exits so the process is restarted. */
+  onFatal?: (err: Error) => void;
 }
 
 /**
@@ -202,6 +204,7 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         running = false;
         logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+        if (!payload.restart) opts.onFatal?.(payload.error);
       });
       consumer.on(consumer.events.STOP, () => { running = false; });
       await consumer.connect();

@@ -186,6 +186,11 @@ describe('rule 9: BOGO encodings', () => {
     expect(b3g1).toMatchObject({ kind: 'bogo', bogo: { buyQuantity: 3, getQuantity: 1 }, thresholdType: 'items', thresholdMin: '3', minimumItemsRequired: 4 });
   });
 
+  it('reads N from the first constraint when the reward has no threshold (the sandbox\'s encoding)', () => {
+    const d = pos({ constraints: [constraint(1, 2)] }, { discountValue: 1, applyToOnlyOneItem: true });
+    expect(d).toMatchObject({ kind: 'bogo', bogo: { buyQuantity: 1, getQuantity: 1, getPercentOff: '1' }, minimumItemsRequired: 2 });
+  });
+
   it('PRICE_TO_AMOUNT 0.01 with threshold 2 -> bogo (penny = free)', () => {
     expect(pos({}, { calculationMethodId: 3, discountValue: 0.01, ...items(2, false) })).toMatchObject({ kind: 'bogo', value: '0.01', bogo: { buyQuantity: 1, getQuantity: 1, getPercentOff: '1' } });
   });
@@ -210,8 +215,9 @@ describe('rule 10: bundle N from either place', () => {
   it('adds up one item from each of two constraints', () => {
     expect(pos({ constraints: [constraint(1, 1), constraint(1, 1)] }, bundle).bundleQuantity).toBe(2);
   });
-  it('leaves N unknown (null) rather than inventing one', () => {
+  it('leaves N unknown (null) rather than inventing one, and never reads a spend threshold as N', () => {
     expect(pos({}, bundle)).toMatchObject({ kind: 'bundle', bundleQuantity: null });
+    expect(pos({}, { ...bundle, thresholdTypeId: 2, hasThreshold: true, thresholdMin: 100 })).toMatchObject({ bundleQuantity: null, thresholdType: 'spend', thresholdMin: '100' });
   });
 });
 
@@ -296,8 +302,11 @@ describe('PTL record', () => {
     expect(handle(ptlEvent(ptlRecord({ dutchie_is_deleted: true }))).kind).toBe('tombstone');
   });
   it('reads a PTL BOGO through the same encodings', () => {
-    const bogo = ptlRecord({ discount_value: 100, threshold_type: 'items', threshold_min: 2, apply_to_only_one_item: true });
+    const bogo = ptlRecord({ discount_type: 'bogo', discount_value: 100, threshold_type: 'items', threshold_min: 2, apply_to_only_one_item: true });
     expect(emitted(handle(ptlEvent(bogo)))).toMatchObject({ kind: 'bogo', bogo: { buyQuantity: 1, getQuantity: 1, getPercentOff: '1' } });
+  });
+  it('rejects a PTL "bogo" whose encoding is not one (it would be 100 % off everything)', () => {
+    expect(rejectOf(handle(ptlEvent(ptlRecord({ discount_type: 'bogo', discount_value: 100 }))))).toMatch(/discount_type bogo but the record encodes a percent deal/);
   });
 });
 

@@ -16,6 +16,7 @@ import { AvroSerde } from '../../shared/serde';
 import { createShutdown } from '../../shared/shutdown';
 import { cliSchema, normaliserEnv } from './config';
 import { SERVICE, createNormaliser } from './consumer';
+import { createInventoryNormaliser } from './inventory-consumer';
 
 async function main(): Promise<void> {
   const config = loadConfig(SERVICE, normaliserEnv(process.env));
@@ -33,13 +34,16 @@ async function main(): Promise<void> {
   const logger = createLogger(SERVICE, config.LOG_LEVEL);
   const registry = createMetricsRegistry(SERVICE);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: SERVICE }, logger);
+  const shutdown = createShutdown(logger);
+
+  const serde = AvroSerde.create(config.SCHEMA_REGISTRY_URL);
   const normaliser = createNormaliser({
-    kafka, serde: AvroSerde.create(config.SCHEMA_REGISTRY_URL), logger, registry,
+    kafka, serde, logger, registry,
     topicPrefix: config.TOPIC_PREFIX, groupId: `${config.TOPIC_PREFIX}${group}`, fromBeginning: true, requireFreshGroup: replay,
     partitions: config.KAFKA_PARTITIONS, maxBytesPerPartition: config.NORMALISER_MAX_BYTES_PER_PARTITION,
+    onFatal: () => { void shutdown.run('consumer crashed for good').then(() => process.exit(1)); },
   });
 
-  const shutdown = createShutdown(logger);
   shutdown.install();
   const ops = await startOpsServer(config.METRICS_PORT, registry, { kafka: () => Promise.resolve(normaliser.healthy()) });
   shutdown.add('ops server', () => new Promise((resolve) => ops.close(resolve)));
@@ -48,10 +52,15 @@ async function main(): Promise<void> {
   logger.info({ port: typeof address === 'object' && address ? address.port : config.METRICS_PORT, group, replay }, 'health and metrics listening');
 
   await normaliser.start();
+  // inventory (issue 6): inventory.raw.v1 -> inventory.items.v1, in its own group beside the deals
+  const inventory = createInventoryNormaliser({ kafka, serde, logger, topicPrefix: config.TOPIC_PREFIX, groupId: `${config.TOPIC_PREFIX}${group}-inventory`, partitions: config.KAFKA_PARTITIONS });
+  shutdown.add('inventory normaliser', () => inventory.stop());
+  await inventory.start();
   if (replay) {
     const progress = setInterval(() => logger.info({ ...normaliser.counts }, 'replay progress'), 2000);
     progress.unref();
     await normaliser.caughtUp();
+    clearInterval(progress);
     logger.info({ ...normaliser.counts, group }, 'replay caught up with the raw topics');
     if (cli.data.exitWhenCaughtUp) {
       await shutdown.run('replay complete');

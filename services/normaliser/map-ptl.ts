@@ -150,6 +150,12 @@ export function mapPtl(event: DealRawEvent, recordText: string, json: unknown): 
     applyToOnlyOneItem: isTrue(r.apply_to_only_one_item),
     minimumItems: nonZero(r.minimum_items_required),
   });
+  // The kind comes from the numeric id and the thresholds (rule 6), never from `discount_type`; but a
+  // record whose type says BOGO/bundle and whose encoding does not is inconsistent: a "bogo" with
+  // discount_value 100 and no item threshold would otherwise go out as 100 % off everything.
+  for (const [type, kind] of [['bogo', 'bogo'], ['bundle', 'bundle']] as const) {
+    if (r.discount_type === type && terms.kind !== kind) fail(`discount_type ${type} but the record encodes a ${terms.kind} deal (calculation_method_id ${methodId}, threshold ${r.threshold_type || 'none'})`);
+  }
   const { validFrom, validUntil } = validity(r, base.timeZone);
   const deal = assembleDeal(base, terms, {
     name: blankToNull(r.online_name) ?? blankToNull(r.name) ?? `PTL deal ${r.id}`,

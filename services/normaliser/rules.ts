@@ -193,7 +193,7 @@ const itemsMin = (t: Threshold | null | undefined): Decimal | null => (t?.type =
  * (one constraint: constraints[0].thresholdMin; "buy 1 of A and 1 of B for $X": 2).
  */
 export function bundleQuantity(input: TermsInput): number | null {
-  const fromReward = input.rewardThreshold?.min;
+  const fromReward = itemsMin(input.rewardThreshold); // a spend threshold ($100) is not an item count
   if (isWholeAtLeast(fromReward, 1)) return fromReward.toNumber();
   const mins = input.constraintThresholds.map(itemsMin).filter((d): d is Decimal => isWholeAtLeast(d, 1));
   if (mins.length) return mins.reduce((a, b) => a.plus(b), new Decimal(0)).toNumber();
@@ -206,11 +206,11 @@ export function bundleQuantity(input: TermsInput): number | null {
  * 0.01 with an item threshold of 2.
  */
 export function bogoTerms(input: TermsInput): Deal['bogo'] {
+  // Like a bundle's N, the item count sits in the reward in some records and in the first
+  // constraint in others (the reward wins): N items in the cart, one of them discounted.
   const n = itemsMin(input.rewardThreshold) ?? itemsMin(input.constraintThresholds[0]);
-  if (input.methodId === 2 && (input.value.eq(1) || input.value.eq(0.5)) && input.applyToOnlyOneItem
-    && isWholeAtLeast(itemsMin(input.rewardThreshold), 2)) {
-    const total = itemsMin(input.rewardThreshold)!.toNumber(); // checked by isWholeAtLeast above
-    return { buyQuantity: total - 1, getQuantity: 1, getPercentOff: text(input.value) };
+  if (input.methodId === 2 && (input.value.eq(1) || input.value.eq(0.5)) && input.applyToOnlyOneItem && isWholeAtLeast(n, 2)) {
+    return { buyQuantity: n.toNumber() - 1, getQuantity: 1, getPercentOff: text(input.value) };
   }
   if (input.methodId === 3 && input.value.eq('0.01') && n?.eq(2)) {
     return { buyQuantity: 1, getQuantity: 1, getPercentOff: '1' };

@@ -28,6 +28,9 @@ export function pollerEnv(env: NodeJS.ProcessEnv) {
     POS_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(120),
     /** the Postgres advisory lock that makes one cycle active across pollers */
     POLLER_LOCK_KEY: z.coerce.number().int().default(7_000_701),
+    /** inventory (issue 6): its own interval (Dutchie allows 60 /reporting calls per minute) and lock */
+    INVENTORY_POLL_INTERVAL_MS: z.coerce.number().int().min(1000).default(300_000),
+    INVENTORY_LOCK_KEY: z.coerce.number().int().default(7_000_706),
   });
 }
 

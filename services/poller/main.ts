@@ -38,9 +38,11 @@ async function main(): Promise<void> {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<unknown> = Promise.resolve();
+  let inventoryTimer: NodeJS.Timeout | undefined;
+  let inventoryCurrent: Promise<unknown> = Promise.resolve();
   shutdown.add('clients', () => built.close());
   shutdown.add('ops', () => new Promise((r) => ops.close(r)));
-  shutdown.add('loop', async () => { stopped = true; clearTimeout(timer); await current; });
+  shutdown.add('loop', async () => { stopped = true; clearTimeout(timer); clearTimeout(inventoryTimer); await current; await inventoryCurrent; });
   shutdown.install();
   const tick = (): void => {
     current = built.poller.runLocked()
@@ -48,6 +50,12 @@ async function main(): Promise<void> {
       .finally(() => { if (!stopped) timer = setTimeout(tick, cfg.POLL_INTERVAL_MS); });
   };
   tick();
+  const inventoryTick = (): void => {
+    inventoryCurrent = built.inventory.runLocked()
+      .catch((err: unknown) => logger.error({ err }, 'inventory cycle failed'))
+      .finally(() => { if (!stopped) inventoryTimer = setTimeout(inventoryTick, cfg.INVENTORY_POLL_INTERVAL_MS); });
+  };
+  inventoryTick();
 }
 
 main().catch((e: unknown) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });

@@ -186,6 +186,32 @@ export class Sources {
     });
   }
 
+  /** Issue 6: the inventory of one Backoffice store (PascalCase records, untouched), same session rules. */
+  fetchBackofficeInventory(lspId: number, orgId: number, locId: number): Promise<Fetched<Record<string, unknown>>> {
+    const what = `backoffice inventory loc ${locId}`;
+    return this.outcome(what, async () => {
+      for (let relogin = 0; ; relogin++) {
+        const current = this.login();
+        const session = await current;
+        const { res, text } = await exchange(this.deps, this.s.timeoutMs, `${this.s.backofficeUrl}/api/v2/inventory/get-inventory`, {
+          method: 'POST', headers: { 'content-type': 'application/json', appname: 'Backoffice', cookie: `LLSession=${session.cookie}` },
+          body: JSON.stringify({ SessionId: session.sessionId, LspId: lspId, OrgId: orgId, UserId: session.userId, LocId: locId }),
+        }, what);
+        const env = BackofficeEnvelope.safeParse(res.status === 401 ? undefined : parseJson(text, what));
+        if (res.status === 401 || (env.success && !env.data.Result && /session/i.test(env.data.Message ?? ''))) {
+          if (relogin >= 1) throw new RetryableError(`${what}: session rejected after a re-login`);
+          if (this.session === current) this.session = undefined;
+          continue;
+        }
+        if (res.status >= 400 && res.status < 500) throw new FatalError(`${what}: HTTP ${res.status}`);
+        if (res.status !== 200 || !env.success || !env.data.Result) throw new RetryableError(`${what}: HTTP ${res.status}`);
+        const list = z.array(z.record(z.string(), z.unknown())).safeParse(env.data.Data);
+        if (!list.success) throw new RetryableError(`${what}: Data is not a list of records`);
+        return list.data;
+      }
+    });
+  }
+
   private async rpc(service: string, method: string, args: unknown[]): Promise<unknown> {
     const odoo = this.s.odoo!;
     const { res, text } = await exchange(this.deps, this.s.timeoutMs, `${odoo.url}/jsonrpc`, {

@@ -9,6 +9,7 @@ import { createMetricsRegistry } from '../../shared/ops';
 import { AvroSerde } from '../../shared/serde';
 import { TOPICS } from '../../shared/topics';
 import type { PollerConfig } from './config';
+import { createInventoryPoller } from './inventory-poller';
 import { createPoller, pollerMetrics } from './poller';
 import { sleep } from './retry';
 import { Sources } from './sources';
@@ -18,7 +19,7 @@ export async function buildPoller(cfg: PollerConfig, logger: Logger, clientId = 
   const kafka = createKafka({ brokers: cfg.KAFKA_BROKERS, clientId }, logger);
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, cfg.TOPIC_PREFIX, [TOPICS.rawDutchie, TOPICS.rawPtl], cfg.KAFKA_PARTITIONS);
+  await ensureTopics(admin, cfg.TOPIC_PREFIX, [TOPICS.rawDutchie, TOPICS.rawPtl, TOPICS.inventoryRaw], cfg.KAFKA_PARTITIONS);
   await admin.disconnect();
   const serde = AvroSerde.create(cfg.SCHEMA_REGISTRY_URL);
   const producer = createProducer(kafka);
@@ -34,13 +35,20 @@ export async function buildPoller(cfg: PollerConfig, logger: Logger, clientId = 
     timeoutMs: cfg.FETCH_TIMEOUT_MS, posRatePerMinute: cfg.POS_RATE_LIMIT_PER_MIN,
     retry: { retries: cfg.FETCH_RETRIES, baseMs: cfg.RETRY_BASE_MS, maxMs: cfg.RETRY_MAX_MS, maxRetryAfterMs: cfg.RETRY_AFTER_MAX_MS },
   }, { fetch: globalThis.fetch, now: Date.now, sleep, random: Math.random, logger });
-  for (const t of [TOPICS.rawDutchie, TOPICS.rawPtl]) await serde.register(`${cfg.TOPIC_PREFIX}${t.name}`, t.schema);
+  for (const t of [TOPICS.rawDutchie, TOPICS.rawPtl, TOPICS.inventoryRaw]) await serde.register(`${cfg.TOPIC_PREFIX}${t.name}`, t.schema);
   const poller = createPoller({
     db, producer, serde, sources, logger, metrics, now: Date.now,
     settings: { topicPrefix: cfg.TOPIC_PREFIX, concurrency: cfg.POLL_CONCURRENCY, lockKey: cfg.POLLER_LOCK_KEY, posKeys: cfg.posKeys },
   });
+  const inventory = createInventoryPoller({
+    db, producer, serde, logger, now: Date.now, topicPrefix: cfg.TOPIC_PREFIX, posUrl: cfg.DUTCHIE_POS_URL, posKeys: cfg.posKeys, lockKey: cfg.INVENTORY_LOCK_KEY,
+    backoffice: async (lspId, orgId, locId) => {
+      const f = await sources.fetchBackofficeInventory(lspId, orgId, locId);
+      return f.kind === 'ok' ? { ok: true, records: f.records } : { ok: false, reason: f.reason };
+    },
+  });
   return {
-    poller, sources, db, producer, registry, metrics,
+    poller, inventory, sources, db, producer, registry, metrics,
     async close(): Promise<void> { await producer.disconnect(); await db.destroy(); },
   };
 }

@@ -1,13 +1,15 @@
 /** Projector process: deals.discounts.v1 -> Postgres `discounts` + Redis `discounts:{locationUUID}`. */
 import { createDb } from '../../shared/db/db';
 import { loadConfig } from '../../shared/config';
-import { createKafka } from '../../shared/kafka';
+import { createKafka, createProducer } from '../../shared/kafka';
 import { createLogger } from '../../shared/logger';
 import { createMetricsRegistry, startOpsServer } from '../../shared/ops';
-import { createRedis } from '../../shared/redis';
+import { createRedis, redisKeys } from '../../shared/redis';
 import { AvroSerde } from '../../shared/serde';
 import { createShutdown } from '../../shared/shutdown';
 import { projectorEnv } from './config';
+import { startInventoryConsumer } from './inventory-consumer';
+import { loadDealsFromDb, rebuildInventorySnapshot } from './inventory-projection';
 import { createProjector } from './projector';
 
 async function main(): Promise<void> {
@@ -21,10 +23,15 @@ async function main(): Promise<void> {
   shutdown.add('redis', () => redis.quit());
   const metrics = createMetricsRegistry('projector');
   const kafka = createKafka({ brokers: cfg.KAFKA_BROKERS, clientId: 'projector' }, logger);
+  const serde = AvroSerde.create(cfg.SCHEMA_REGISTRY_URL);
+  // inventory (issue 6): a location's snapshot is recomputed when its deals or its inventory change
+  const inventoryKey = redisKeys(cfg.REDIS_KEY_PREFIX).inventory;
+  const snapshotDeps = { db, redis, inventoryKey, loadDeals: (id: string) => loadDealsFromDb(db, id), now: Date.now };
   const projector = createProjector({
-    kafka, serde: AvroSerde.create(cfg.SCHEMA_REGISTRY_URL), db, redis, logger, metrics,
+    kafka, serde, db, redis, logger, metrics,
     topicPrefix: cfg.TOPIC_PREFIX, redisPrefix: cfg.REDIS_KEY_PREFIX, groupId: cfg.PROJECTOR_GROUP_ID,
     concurrency: cfg.PROJECTOR_CONCURRENCY, partitions: cfg.KAFKA_PARTITIONS,
+    onLocationRebuilt: async (id) => { await rebuildInventorySnapshot(snapshotDeps, id, { onlyIfKnown: true }); },
   });
   const ops = await startOpsServer(cfg.METRICS_PORT, metrics, {
     postgres: async () => { await db.selectFrom('location_sync').select('location_id').limit(1).execute(); return true; },
@@ -33,6 +40,14 @@ async function main(): Promise<void> {
   shutdown.add('ops', () => new Promise((r) => ops.close(r)));
   await projector.start();
   shutdown.add('consumer', () => projector.stop());
+  const dlqProducer = createProducer(kafka);
+  await dlqProducer.connect();
+  shutdown.add('inventory-dlq-producer', () => dlqProducer.disconnect());
+  const inventory = await startInventoryConsumer({
+    kafka, serde, db, redis, producer: dlqProducer, inventoryKey, loadDeals: snapshotDeps.loadDeals, logger,
+    topicPrefix: cfg.TOPIC_PREFIX, groupId: `${cfg.TOPIC_PREFIX}${cfg.PROJECTOR_GROUP_ID}-inventory`, partitions: cfg.KAFKA_PARTITIONS, now: Date.now,
+  });
+  shutdown.add('inventory-consumer', () => inventory.disconnect());
   const addr = ops.address();
   logger.info({ metricsPort: typeof addr === 'object' && addr ? addr.port : cfg.METRICS_PORT }, 'projector running');
 }

@@ -33,6 +33,8 @@ export interface ProjectorDeps {
   onlyLocation?: string;
   /** false in replays: poison messages were dead-lettered by the live projector already. */
   deadLetter?: boolean;
+  /** Called after a location's deals were rebuilt, before the commit (the inventory snapshot's recompute). */
+  onLocationRebuilt?: (locationId: string) => Promise<void>;
   /** Called after each committed batch (replay's progress bar, tests). */
   onBatch?: (info: { topic: string; partition: number; nextOffset: string; highWatermark: string; events: number; locations: number }) => void;
 }
@@ -112,6 +114,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
           const at = now();
           for (const location of plan.locations) {
             await rebuildLocation(db, redis, deps.redisPrefix, location, at);
+            await deps.onLocationRebuilt?.(location);
           }
           const nextOffset = (BigInt(last) + 1n).toString();
           payload.resolveOffset(last); // kafkajs's fetch position

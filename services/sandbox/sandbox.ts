@@ -10,6 +10,8 @@ import { backofficeRouter, Sessions } from './dutchie-backoffice';
 import { posRouter, RateLimiter } from './dutchie-pos';
 import { PosDiscount } from './dutchie-record';
 import { FaultBox, FaultInput } from './faults';
+import { storeInventory } from './inventory';
+import { sandboxInventoryRoutes } from './inventory-routes';
 import { generateDeal } from './generate';
 import { jsonApp, jsonErrors, listen, type RunningServer } from './http';
 import type { OdooAuth } from './odoo-rpc';
@@ -124,6 +126,23 @@ export class Sandbox {
     return generateDeal(prng(subSeed(this.state.options.seed, 'new', id)), input, lspCatalog(input.seed, lspId), id);
   }
 
+  /** Inventory (issue 6): POS /reporting/inventory and Backoffice get-inventory over the catalog's products. */
+  private inventoryRouter(): Router {
+    const seed = this.state.options.seed;
+    return sandboxInventoryRoutes({
+      storesOfKey: (key) => {
+        const lspId = this.state.lspOfKey(key);
+        return lspId === undefined ? undefined : this.state.stores.filter((s) => s.lspId === lspId).map((s) => s.posLocId);
+      },
+      inventory: (posLocId) => {
+        const store = this.state.stores.find((s) => s.posLocId === posLocId);
+        return store === undefined ? undefined : storeInventory(seed, store);
+      },
+      now: () => this.now().getTime(),
+      backofficeSession: (body) => this.sessions.valid(body.SessionId) && this.state.stores.some((s) => s.posLocId === body.LocId && s.lspId === body.LspId),
+    });
+  }
+
   adminRouter(): Router {
     const r = Router();
     const lsp = (v: string): number => { const n = Number(v); if (!Number.isInteger(n)) throw new StateError(400, `bad LSP id ${v}`); return n; };
@@ -195,8 +214,8 @@ export class Sandbox {
       return app;
     };
     return {
-      pos: make((a) => a.use(posRouter(this.state, this.faults, this.limiter))),
-      backoffice: make((a) => a.use(backofficeRouter(this.state, this.faults, this.sessions))),
+      pos: make((a) => a.use(posRouter(this.state, this.faults, this.limiter)).use(this.inventoryRouter())),
+      backoffice: make((a) => a.use(backofficeRouter(this.state, this.faults, this.sessions)).use(this.inventoryRouter())),
       odoo: make((a) => a.use(odooRpcRouter(this.odoo, this.odooAuth, this.faults))),
     };
   }

@@ -3,6 +3,7 @@
  * Selectable / Insertable / Updateable.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { InventoryItem } from '../events';
 
 export const DUTCHIE_APIS = ['pos', 'backoffice'] as const;
 export type DutchieApi = (typeof DUTCHIE_APIS)[number];
@@ -70,6 +71,34 @@ export interface DiscountsTable {
   synced_at: Timestamp;
 }
 
+export interface InventoryTable {
+  id: string; // {locationUUID}_{productId}
+  location_id: string;
+  product_id: string;
+  sku: string;
+  name: string;
+  category: string | null;
+  brand_id: string | null;
+  brand: string | null;
+  /** decimal string */
+  price: string;
+  /** decimal string */
+  quantity: string;
+  /** the canonical InventoryItem */
+  item: Json<InventoryItem>;
+  version: ColumnType<string, string | number | bigint, string | number | bigint>;
+  removed: Generated<boolean>;
+  synced_at: Timestamp;
+}
+
+/** Poller: the content hash last published per product (migration 0006). */
+export interface InventoryPublishedTable {
+  location_id: string;
+  product_id: string;
+  content_hash: string;
+  fetched_at: ColumnType<string, string | number | bigint, string | number | bigint>;
+}
+
 /** Projector: when a location's read model was last rebuilt (migration 0003). */
 export interface LocationSyncTable {
   location_id: string;
@@ -88,6 +117,8 @@ export interface OdooSinkAppliedTable {
 export interface Database {
   locations: LocationsTable;
   discounts: DiscountsTable;
+  inventory: InventoryTable;
+  inventory_published: InventoryPublishedTable;
   poller_published: PollerPublishedTable;
   location_sync: LocationSyncTable;
   employee: EmployeeTable;
@@ -103,6 +134,7 @@ export type NewLocation = Insertable<LocationsTable>;
 export type DiscountRow = Selectable<DiscountsTable>;
 export type NewDiscountRow = Insertable<DiscountsTable>;
 export type DiscountUpdate = Updateable<DiscountsTable>;
+export type InventoryRow = Selectable<InventoryTable>;
 export type LocationSync = Selectable<LocationSyncTable>;
 
 // --- discounts service (migrations/0004_discounts.ts) ---

@@ -1,0 +1,104 @@
+/**
+ * The poller's inventory cycle (issue 6), on its own interval: for every POS store, fetch its
+ * inventory, publish only what changed to inventory.raw.v1 (key {locationUUID}_{productId}), then
+ * remember the published hashes. One cycle at a time across replicas (its own advisory lock).
+ * Backoffice stores are read through the poller's Backoffice session (Sources). A failed fetch
+ * publishes nothing for that store (never "everything was removed").
+ */
+import { sql } from 'kysely';
+import type { Producer } from 'kafkajs';
+import type { Kysely } from '../../shared/db/db';
+import type { Database } from '../../shared/db/schema';
+import type { Logger } from '../../shared/logger';
+import type { AvroSerde } from '../../shared/serde';
+import { TOPICS, topicName } from '../../shared/topics';
+import { diffInventory, type InventoryFetch } from './inventory-diff';
+import { fetchPosInventory, type PosInventoryFetchDeps } from './inventory-fetch';
+
+export interface InventoryPollerDeps {
+  db: Kysely<Database>;
+  producer: Producer;
+  serde: AvroSerde;
+  logger: Logger;
+  now: () => number;
+  topicPrefix: string;
+  posUrl: string;
+  /** LSP id -> POS API key */
+  posKeys: ReadonlyMap<number, string>;
+  lockKey: number;
+  /** Backoffice inventory (the poller's Sources, which hold the session); absent: Backoffice stores are skipped */
+  backoffice?: (lspId: number, orgId: number, locId: number) => Promise<InventoryFetch>;
+  fetchOptions?: Pick<PosInventoryFetchDeps, 'fetch' | 'sleep' | 'maxAttempts'>;
+}
+
+type StoreRow = { id: string; lsp_id: number; pos_loc_id: number; dutchie_api: 'pos' | 'backoffice'; org_id: number | null };
+
+export interface InventoryCycle { locations: number; failed: number; upserts: number; removals: number }
+
+export function createInventoryPoller(deps: InventoryPollerDeps) {
+  const topic = topicName(deps.topicPrefix, TOPICS.inventoryRaw);
+
+  async function fetchStore(loc: StoreRow): Promise<InventoryFetch> {
+    if (loc.dutchie_api === 'backoffice') {
+      if (deps.backoffice === undefined || loc.org_id === null) return { ok: false, reason: 'no Backoffice access for this store' };
+      return deps.backoffice(loc.lsp_id, loc.org_id, loc.pos_loc_id);
+    }
+    const apiKey = deps.posKeys.get(loc.lsp_id);
+    if (apiKey === undefined) return { ok: false, reason: `no POS key for LSP ${loc.lsp_id}` };
+    return fetchPosInventory({ baseUrl: deps.posUrl, apiKey, locId: loc.pos_loc_id, ...deps.fetchOptions });
+  }
+
+  async function pollLocation(loc: StoreRow): Promise<{ ok: boolean; upserts: number; removals: number }> {
+    const fetchedAt = deps.now();
+    const fetch = await fetchStore(loc);
+    const rows = await deps.db.selectFrom('inventory_published').select(['product_id', 'content_hash']).where('location_id', '=', loc.id).execute();
+    const diff = diffInventory({ api: loc.dutchie_api, locationId: loc.id, fetchedAt, fetch, previous: new Map(rows.map((r) => [r.product_id, r.content_hash])) });
+    if (diff.kind === 'skip') {
+      deps.logger.warn({ locationId: loc.id, reason: diff.reason }, 'inventory fetch failed: nothing published');
+      return { ok: false, upserts: 0, removals: 0 };
+    }
+    if (diff.events.length > 0) {
+      const messages = await Promise.all(diff.events.map(async (e) => ({ key: `${e.locationId}_${e.productId}`, value: await deps.serde.encode(topic, e) })));
+      // bounded batches: a big first inventory does not become one huge request
+      for (let i = 0; i < messages.length; i += 500) await deps.producer.send({ topic, messages: messages.slice(i, i + 500) });
+      // remember only after Kafka acknowledged: a crash in between republishes, never loses
+      await deps.db.transaction().execute(async (tx) => {
+        const removed = diff.events.filter((e) => e.op === 'remove').map((e) => e.productId);
+        if (removed.length) await tx.deleteFrom('inventory_published').where('location_id', '=', loc.id).where('product_id', 'in', removed).execute();
+        const upserts = diff.events.filter((e) => e.op === 'upsert');
+        for (let i = 0; i < upserts.length; i += 1000) {
+          await tx.insertInto('inventory_published')
+            .values(upserts.slice(i, i + 1000).map((e) => ({ location_id: loc.id, product_id: e.productId, content_hash: e.contentHash!, fetched_at: e.fetchedAt })))
+            .onConflict((oc) => oc.columns(['location_id', 'product_id']).doUpdateSet({ content_hash: (eb) => eb.ref('excluded.content_hash'), fetched_at: (eb) => eb.ref('excluded.fetched_at') }))
+            .execute();
+        }
+      });
+    }
+    const removals = diff.events.filter((e) => e.op === 'remove').length;
+    return { ok: true, upserts: diff.events.length - removals, removals };
+  }
+
+  /** One cycle if no other poller is in one; null when the lock is taken. */
+  async function runLocked(): Promise<InventoryCycle | null> {
+    return deps.db.connection().execute(async (conn) => {
+      const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${deps.lockKey}) as ok`.execute(conn);
+      if (!got.rows[0]?.ok) return null;
+      try {
+        const locations = await conn.selectFrom('locations').select(['id', 'lsp_id', 'pos_loc_id', 'dutchie_api', 'org_id']).execute();
+        const cycle: InventoryCycle = { locations: locations.length, failed: 0, upserts: 0, removals: 0 };
+        for (const loc of locations) {
+          const r = await pollLocation(loc);
+          if (!r.ok) cycle.failed += 1;
+          cycle.upserts += r.upserts;
+          cycle.removals += r.removals;
+        }
+        deps.logger.info(cycle, 'inventory cycle done');
+        return cycle;
+      } finally {
+        await sql`select pg_advisory_unlock(${deps.lockKey})`.execute(conn);
+      }
+    });
+  }
+
+  return { runLocked, pollLocation };
+}

@@ -1,0 +1,92 @@
+/**
+ * The inventory projector's consumer: inventory.items.v1 -> Postgres `inventory` -> Redis
+ * snapshot per touched location. Offsets are committed only after Postgres and Redis both
+ * succeeded (a failure throws, kafkajs retries the batch: no loss, and the upserts are
+ * idempotent). A message that cannot be decoded goes to the DLQ with its reason and origin in
+ * headers, and the consumer goes on.
+ */
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Kysely } from '../../shared/db/db';
+import type { Database } from '../../shared/db/schema';
+import type { Deal, InventoryItem } from '../../shared/events';
+import { ensureTopics } from '../../shared/kafka';
+import type { Logger } from '../../shared/logger';
+import type { Redis } from '../../shared/redis';
+import type { AvroSerde } from '../../shared/serde';
+import { TOPICS, topicName } from '../../shared/topics';
+import { sendToDlq } from './dlq';
+import { applyInventoryBatch, rebuildInventorySnapshot, type InventoryChange } from './inventory-projection';
+
+export interface InventoryConsumerDeps {
+  kafka: Kafka;
+  serde: AvroSerde;
+  db: Kysely<Database>;
+  redis: Redis;
+  /** an idempotent producer for the DLQ */
+  producer: Producer;
+  inventoryKey: (locationId: string) => string;
+  loadDeals: (locationId: string) => Promise<Deal[]>;
+  topicPrefix: string;
+  /** the full consumer group id (already prefixed) */
+  groupId: string;
+  partitions?: number;
+  logger: Logger;
+  now: () => number;
+}
+
+export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promise<Consumer> {
+  const topic = topicName(deps.topicPrefix, TOPICS.inventoryItems);
+  const dlq = topicName(deps.topicPrefix, TOPICS.dlq);
+  const admin = deps.kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, deps.topicPrefix, [TOPICS.inventoryItems, TOPICS.dlq], deps.partitions ?? 3);
+  } finally {
+    await admin.disconnect();
+  }
+  const consumer = deps.kafka.consumer({ groupId: deps.groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    // offsets are resolved by hand after Postgres and Redis succeeded; kafkajs commits resolved ones
+    eachBatchAutoResolve: false,
+    eachBatch: async (payload) => {
+      const { batch } = payload;
+      const changes: InventoryChange[] = [];
+      for (const m of batch.messages) {
+        const key = m.key?.toString() ?? '';
+        if (m.value === null) {
+          changes.push({ key, item: null, timestamp: Number(m.timestamp) });
+          continue;
+        }
+        let reason: string;
+        if (m.value.length < 5 || m.value[0] !== 0) {
+          reason = 'not Confluent-framed Avro (magic byte / length)';
+        } else {
+          try {
+            const item = (await deps.serde.decode(m.value)) as InventoryItem; // the registry schema is the validation
+            changes.push({ key, item, timestamp: Number(m.timestamp) });
+            continue;
+          } catch (e) {
+            const msg = e instanceof Error ? e.message : String(e);
+            // the registry or network failing is not the message's fault: retry the batch, never dead-letter it
+            if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket|fetch failed|5\d\d/i.test(msg)) throw e;
+            reason = `undecodable inventory item: ${msg}`;
+          }
+        }
+        deps.logger.warn({ topic, partition: batch.partition, offset: m.offset, reason }, 'dead-lettering a message');
+        await sendToDlq(deps.producer, dlq, 'projector-inventory', [{ key: m.key, value: m.value, reason, origin: { topic, partition: batch.partition, offset: m.offset } }]);
+      }
+      const touched = await applyInventoryBatch(deps.db, changes, new Date(deps.now()));
+      for (const locationId of touched) {
+        const r = await rebuildInventorySnapshot({ db: deps.db, redis: deps.redis, inventoryKey: deps.inventoryKey, loadDeals: deps.loadDeals, now: deps.now }, locationId);
+        deps.logger.info({ locationId, ...r }, 'inventory snapshot rebuilt');
+        await payload.heartbeat();
+      }
+      const last = batch.messages.at(-1);
+      if (last) payload.resolveOffset(last.offset);
+      await payload.commitOffsetsIfNecessary();
+    },
+  });
+  return consumer;
+}

@@ -1,0 +1,92 @@
+/**
+ * Inventory projection (a projector: idempotent, rebuildable by replaying inventory.items.v1).
+ *
+ * 1. applyInventoryBatch: upserts the batch's items into Postgres `inventory`, ignoring versions
+ *    older than the stored one; a tombstone marks the row removed. Returns the locations touched.
+ * 2. rebuildInventorySnapshot: for one location, reads its live rows and its deals, precomputes
+ *    the matches (shared/inventory) and writes the Redis hash `inventory:{locationUUID}`
+ *    ({etag, computedAt, snapshot}) in one HSET (atomic). Call it after a batch for every touched location, and after the deals of a
+ *    location change.
+ *
+ * A separate module until the projector service lands; its consumer wires these in.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Kysely } from '../../shared/db/db';
+import type { Database } from '../../shared/db/schema';
+import type { Deal, InventoryItem } from '../../shared/events';
+import { buildSnapshot } from '../../shared/inventory/snapshot';
+import { locationOfKey } from '../../shared/topics';
+import type { Redis } from '../../shared/redis';
+
+export interface InventoryChange {
+  key: string;
+  /** null = tombstone (the product left the store's inventory) */
+  item: InventoryItem | null;
+  /** the message timestamp (ms): the version of a tombstone */
+  timestamp: number;
+}
+
+export async function applyInventoryBatch(db: Kysely<Database>, changes: readonly InventoryChange[], now: Date): Promise<Set<string>> {
+  const touched = new Set<string>();
+  // last change per key wins within a batch (the topic is ordered per key)
+  const last = new Map<string, InventoryChange>();
+  for (const c of changes) last.set(c.key, c);
+  for (const c of last.values()) {
+    touched.add(c.item?.locationId ?? locationOfKey(c.key));
+    if (c.item === null) {
+      await db.updateTable('inventory').set({ removed: true, synced_at: now }).where('id', '=', c.key).execute();
+      continue;
+    }
+    const i = c.item;
+    const row = {
+      id: c.key, location_id: i.locationId, product_id: i.productId, sku: i.sku, name: i.name, category: i.category,
+      brand_id: i.brandId, brand: i.brand, price: i.price, quantity: i.quantity, item: JSON.stringify(i), version: i.version, removed: false, synced_at: now,
+    };
+    await db.insertInto('inventory').values(row)
+      .onConflict((oc) => oc.column('id').doUpdateSet({
+        location_id: (eb) => eb.ref('excluded.location_id'), product_id: (eb) => eb.ref('excluded.product_id'), sku: (eb) => eb.ref('excluded.sku'),
+        name: (eb) => eb.ref('excluded.name'), category: (eb) => eb.ref('excluded.category'), brand_id: (eb) => eb.ref('excluded.brand_id'),
+        brand: (eb) => eb.ref('excluded.brand'), price: (eb) => eb.ref('excluded.price'), quantity: (eb) => eb.ref('excluded.quantity'),
+        item: (eb) => eb.ref('excluded.item'), version: (eb) => eb.ref('excluded.version'), removed: false, synced_at: (eb) => eb.ref('excluded.synced_at'),
+      }).where(sql<boolean>`inventory.version <= excluded.version`))
+      .execute();
+  }
+  return touched;
+}
+
+export interface SnapshotDeps {
+  db: Kysely<Database>;
+  redis: Redis;
+  /** redisKeys(prefix).inventory */
+  inventoryKey: (locationId: string) => string;
+  /** the location's current canonical deals (see loadDealsFromDb) */
+  loadDeals: (locationId: string) => Promise<Deal[]>;
+  now: () => number;
+}
+
+/** The canonical deals of a location from the discounts table's payload column. */
+export async function loadDealsFromDb(db: Kysely<Database>, locationId: string): Promise<Deal[]> {
+  const rows = await db.selectFrom('discounts').select(['payload']).where('location_id', '=', locationId).where('removed', '=', false).execute();
+  // payload is the canonical deal as the projector stored it (services/projector/handler.ts: the
+  // Avro record minus rawRecord, which matching never reads); anything without the fields
+  // matching reads is skipped rather than guessed at
+  return rows.map((r) => r.payload as unknown as Deal).filter((d) => typeof d === 'object' && d !== null && typeof d.kind === 'string' && typeof d.restrictions === 'object');
+}
+
+/**
+ * Rebuilds the location's snapshot. With `onlyIfKnown` (after a deal change) a location that has
+ * never had inventory is left alone, so its inventory endpoints stay 404 (not synced) rather than
+ * an empty list.
+ */
+export async function rebuildInventorySnapshot(deps: SnapshotDeps, locationId: string, opts: { onlyIfKnown?: boolean } = {}): Promise<{ items: number; deals: number } | null> {
+  const rows = await deps.db.selectFrom('inventory').select(['item']).where('location_id', '=', locationId).where('removed', '=', false).execute();
+  if (opts.onlyIfKnown && rows.length === 0 && (await deps.redis.exists(deps.inventoryKey(locationId))) === 0) return null;
+  const items = rows.map((r) => r.item);
+  const deals = await deps.loadDeals(locationId);
+  const computedAt = deps.now();
+  const snapshot = buildSnapshot(locationId, items, deals, computedAt);
+  // one HSET: readers see the old or the new snapshot, never a mix; etag lets them cache the parse
+  await deps.redis.hset(deps.inventoryKey(locationId), { etag: randomUUID(), computedAt: String(computedAt), snapshot: JSON.stringify(snapshot) });
+  return { items: items.length, deals: snapshot.deals.length };
+}
