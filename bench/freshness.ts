@@ -7,6 +7,7 @@
  * consume latency of a bare kafkajs consumer on the raw topic (Kafka's own share). Target p99 <= 500 ms.
  */
 import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import type { Consumer } from 'kafkajs';
 import { ensureTopics, locationPartitioner } from '../shared/kafka';
 import { redisKeys } from '../shared/redis';
@@ -19,6 +20,34 @@ const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const PARTITIONS = 3;
 const say = (m: string) => log('freshness', m);
+/** Milliseconds on a clock shared with the worker thread. */
+const clock = () => performance.timeOrigin + performance.now();
+
+const OBSERVER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const lib = require(workerData.ioredis);
+const Redis = lib.default || lib.Redis || lib;
+const redis = new Redis(workerData.url);
+const versions = new Map();
+const last = new Map();
+const re = /\\{"id":"([^"]+)"[^\\n]*?"discount_name":"fresh-(\\d+)"/g;
+(async () => {
+  for (;;) {
+    const vs = await redis.mget(...workerData.versionKeys);
+    const changed = workerData.valueKeys.filter((k, i) => versions.get(k) !== vs[i]);
+    workerData.valueKeys.forEach((k, i) => versions.set(k, vs[i]));
+    const values = changed.length ? await redis.mget(...changed) : [];
+    const now = performance.timeOrigin + performance.now();
+    const out = [];
+    for (const v of values) for (const m of (v || '').matchAll(re)) {
+      const seq = Number(m[2]);
+      if ((last.get(m[1]) || 0) < seq) { last.set(m[1], seq); out.push([m[1], seq, now]); }
+    }
+    if (out.length) parentPort.postMessage(out);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+})();
+`;
 
 async function main(): Promise<void> {
   const world = await benchWorld('freshness');
@@ -68,34 +97,25 @@ async function main(): Promise<void> {
     await bare.run({ eachMessage: ({ message }) => {
       const seq = Number(message.headers?.seq?.toString());
       const t = sentAt.get(seq);
-      if (t !== undefined) kafkaLatency.push(performance.now() - t);
+      if (t !== undefined) kafkaLatency.push(clock() - t);
       return Promise.resolve();
     } });
     await sleep(3000); // the bare consumer joins
 
-    // Observer: pending changes per deal; seeing seq s of a deal delivers every earlier one.
+    // Observer, in a worker thread so that reading values never delays the producer or the bare
+    // consumer: it polls the small version keys, reads a value only when it changed, and reports the
+    // newest `fresh-<seq>` it sees per deal. Seeing seq s of a deal delivers every earlier one.
     const pending = new Map<string, number[]>();
     const latency: number[] = [];
-    let observing = true;
-    const versions = new Map<string, string | null>();
-    const observer = (async () => {
-      while (observing) {
-        const vs = await world.redis.mget(...locations.map((l) => keys.discountsVersion(l)));
-        const changed = locations.filter((l, i) => versions.get(l) !== vs[i]);
-        locations.forEach((l, i) => versions.set(l, vs[i] ?? null));
-        const values = changed.length ? await world.redis.mget(...changed.map((l) => keys.discounts(l))) : [];
-        const now = performance.now();
-        for (const v of values) {
-          for (const m of (v ?? '').matchAll(/\{"id":"([^"]+)"[^\n]*?"discount_name":"fresh-(\d+)"/g)) {
-            const list = pending.get(m[1]!);
-            if (!list) continue;
-            const seen = Number(m[2]);
-            while (list.length && list[0]! <= seen) latency.push(now - sentAt.get(list.shift()!)!);
-          }
-        }
-        await sleep(10); // adds <= 10 ms to each figure; keeps the observer from starving the producer
+    const observer = new Worker(OBSERVER, { eval: true, workerData: {
+      ioredis: require.resolve('ioredis'), url: world.env.REDIS_URL, valueKeys: locations.map((l) => keys.discounts(l)), versionKeys: locations.map((l) => keys.discountsVersion(l)),
+    } });
+    observer.on('message', (seen: Array<[string, number, number]>) => {
+      for (const [id, s, t] of seen) {
+        const list = pending.get(id);
+        while (list && list.length && list[0]! <= s) latency.push(t - sentAt.get(list.shift()!)!);
       }
-    })();
+    });
 
     let seq = 0;
     const perTick = RATE / 100;
@@ -109,7 +129,7 @@ async function main(): Promise<void> {
         const target = published[seq % published.length]!;
         seq += 1;
         const e = rawEvent(target.location, target.d, { onlineName: `fresh-${seq}` });
-        sentAt.set(seq, performance.now());
+        sentAt.set(seq, clock());
         const list = pending.get(target.id) ?? []; list.push(seq); pending.set(target.id, list);
         batch.push({ key: dealKey(target.location, e.discountId), value: await world.serde.encode(raw, e), headers: { seq: String(seq) } });
       }
@@ -119,8 +139,7 @@ async function main(): Promise<void> {
     const sendSeconds = (performance.now() - start) / 1000;
     const deadline = performance.now() + 30_000;
     while (latency.length < seq && performance.now() < deadline) await sleep(50);
-    observing = false;
-    await observer;
+    await observer.terminate();
     await producer.disconnect();
 
     const sorted = [...latency].sort((a, b) => a - b);

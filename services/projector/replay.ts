@@ -21,6 +21,8 @@ export interface ReplayDeps {
   location?: string;
   onProgress?: (done: number, total: number) => void;
   now?: () => Date;
+  /** After the first batch, end the replay when no batch arrived for this long (default 10 s). */
+  quietMs?: number;
 }
 
 export interface ReplayResult { events: number; checks: LocationCheck[]; ok: boolean }
@@ -63,10 +65,20 @@ export async function runReplay(deps: ReplayDeps): Promise<ReplayResult> {
     const finished = (): boolean => [...target].every(([p, t]) => t.high <= t.low || (position.get(p) ?? t.low) >= t.high);
     let resolveDone!: () => void;
     const allDone = new Promise<void>((r) => { resolveDone = r; });
+    // Compaction can remove a partition's last records (old tombstones): its position then never
+    // reaches the end offset. After a quiet spell with no batch at all, the replay is over.
+    let lastBatchAt: number | undefined; // the quiet rule starts with the first batch (joins can be slow)
+    const quiet = setInterval(() => {
+      if (lastBatchAt !== undefined && Date.now() - lastBatchAt > (deps.quietMs ?? 10_000)) {
+        deps.logger.warn({ position: Object.fromEntries(position), target: Object.fromEntries([...target].map(([p, t]) => [p, t.high.toString()])) }, 'replay: no more records arrive; ending before the end offsets');
+        resolveDone();
+      }
+    }, 1000);
     const projector = createProjector({
       kafka: deps.kafka, serde: deps.serde, db: deps.db, redis: deps.redis, logger: deps.logger,
       topicPrefix: deps.topicPrefix, redisPrefix: deps.redisPrefix, groupId, onlyLocation: deps.location, deadLetter: false, now: deps.now,
       onBatch: (b) => {
+        lastBatchAt = Date.now();
         position.set(b.partition, BigInt(b.nextOffset));
         done += b.events;
         deps.onProgress?.(Math.min(done, total), total);
@@ -77,6 +89,7 @@ export async function runReplay(deps: ReplayDeps): Promise<ReplayResult> {
     if (finished()) resolveDone();
     await projector.start();
     await allDone;
+    clearInterval(quiet);
     await projector.stop();
     await admin.deleteGroups([`${deps.topicPrefix}${groupId}`]).catch(() => undefined);
 
