@@ -4,6 +4,7 @@
  * rejects, go to discounts.dlq.v1 with reason and origin headers, and the consumer goes on.
  * Infrastructure failures throw, so kafkajs retries the message (offset not committed): no loss.
  */
+import { dlqHeaders } from '../../shared/dlq';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { z } from 'zod';
 import type { Logger } from '../../shared/logger';
@@ -51,7 +52,7 @@ export function createRedemptionConsumer(deps: ConsumerDeps) {
       topic: dlq,
       messages: [{
         key: message.key, value: message.value,
-        headers: { 'dlq-reason': reason, 'dlq-origin-topic': source, 'dlq-origin-partition': String(partition), 'dlq-origin-offset': message.offset },
+        headers: dlqHeaders({ topic: source, partition, offset: message.offset }, reason, 'discounts'),
       }],
     });
   }

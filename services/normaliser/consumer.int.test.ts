@@ -7,7 +7,7 @@ import type { Deal, DealRawEvent } from '../../shared/events';
 import { createProducer } from '../../shared/kafka';
 import { TOPICS, dealKey, topicName } from '../../shared/topics';
 import { createNormaliser, type Normaliser } from './consumer';
-import { DLQ_HEADERS } from './dlq';
+import { DLQ_HEADERS } from '../../shared/dlq';
 import { LOCATION, posRecord, ptlEvent, ptlRecord, rawEvent } from './test-records';
 
 const fixture = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../sandbox/data/az-store-discounts.json'), 'utf8')) as Array<Record<string, unknown>>;

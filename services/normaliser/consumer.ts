@@ -13,7 +13,7 @@ import { createProducer, ensureTopics } from '../../shared/kafka';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
 import { BatchAvroCodec, UndecodableError } from './avro-codec';
-import { dlqMessage } from './dlq';
+import { dlqMessage } from '../../shared/dlq';
 import { handle } from './handler';
 
 export const SERVICE = 'normaliser';

@@ -9,7 +9,7 @@ import { createProducer, ensureTopics } from '../../shared/kafka';
 import { TOPICS, topicName } from '../../shared/topics';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
 import { storeInventory } from '../sandbox/inventory';
-import { DLQ_HEADERS } from './dlq';
+import { DLQ_HEADERS } from '../../shared/dlq';
 import { createInventoryNormaliser, type InventoryNormaliser } from './inventory-consumer';
 
 describe('inventory normaliser', () => {

@@ -11,7 +11,7 @@ import { createProducer, ensureTopics } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
-import { dlqMessage } from './dlq';
+import { dlqMessage } from '../../shared/dlq';
 import { normaliseInventory } from './inventory-handler';
 
 export const INVENTORY_SERVICE = 'normaliser-inventory';

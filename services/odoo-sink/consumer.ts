@@ -4,6 +4,7 @@
  * → commit. While Odoo is down the slice is retried with backoff, heartbeating, and nothing is
  * committed or dropped; offsets move only after Odoo accepted the slice.
  */
+import { dlqHeaders as sharedDlqHeaders } from '../../shared/dlq';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
@@ -33,15 +34,10 @@ export interface ConsumerDeps { kafka: Kafka; serde: AvroSerde; sink: Sink; logg
 interface DeadLetter { key: Buffer | null; value: Buffer | null; origin: Origin; reason: 'undecodable' | 'invalid' | 'odoo_validation' | 'unmappable'; error: string; odooName?: string }
 
 export function dlqHeaders(d: Omit<DeadLetter, 'key' | 'value'>): Record<string, string> {
-  return {
-    'dlq-reason': d.reason,
+  return sharedDlqHeaders(d.origin, d.reason, 'odoo-sink', {
     'dlq-error': d.error.slice(0, 2000),
     ...(d.odooName ? { 'dlq-odoo-error': d.odooName } : {}),
-    'dlq-origin-topic': d.origin.topic,
-    'dlq-origin-partition': String(d.origin.partition),
-    'dlq-origin-offset': d.origin.offset,
-    'dlq-service': 'odoo-sink',
-  };
+  });
 }
 
 function isTransient(e: unknown): boolean {
