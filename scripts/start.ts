@@ -16,6 +16,8 @@ import { LOCAL_STACK, devDefault, loadConfig, portVar } from '../shared/config';
 import { createDb, type Kysely } from '../shared/db/db';
 import { ensureDatabase, migrateToLatest } from '../shared/db/migrate';
 import type { Database } from '../shared/db/schema';
+import { upsertSandboxLocations } from '../services/sandbox/locations';
+import { pollerEnvFrom } from '../services/sandbox/sandbox';
 
 const ROOT = path.resolve(__dirname, '..');
 const say = (msg: string) => console.log(`[start] ${msg}`);
@@ -90,17 +92,8 @@ const SandboxDirectory = z.object({
 /** Upserts the sandbox's stores into `locations`; returns the poller's environment for it (never printed). */
 async function seedFromSandbox(db: Kysely<Database>, urls: { pos: string; backoffice: string; odoo: string }): Promise<NodeJS.ProcessEnv> {
   const dir = SandboxDirectory.parse(await (await waitForHttp(`${urls.pos}/admin/stores`, 30_000)).json());
-  for (const s of dir.locations) {
-    const row = { name: s.name, state: s.state, time_zone: s.timeZone, lsp_id: s.lspId, pos_loc_id: s.posLocId, dutchie_api: s.api, org_id: s.orgId, odoo_store_id: s.odooStoreId };
-    await db.insertInto('locations').values({ id: s.id, ...row }).onConflict((oc) => oc.column('id').doUpdateSet(row)).execute();
-  }
-  say(`seeded ${dir.locations.length} sandbox stores into locations`);
-  return {
-    DUTCHIE_POS_URL: urls.pos, DUTCHIE_BACKOFFICE_URL: urls.backoffice, ODOO_URL: urls.odoo,
-    DUTCHIE_BACKOFFICE_USERNAME: dir.backoffice.username, DUTCHIE_BACKOFFICE_PASSWORD: dir.backoffice.password,
-    ODOO_DB: dir.odoo.db, ODOO_LOGIN: dir.odoo.login, ODOO_API_KEY: dir.odoo.apiKey,
-    ...Object.fromEntries(Object.entries(dir.posKeys).map(([lsp, key]) => [`DUTCHIE_POS_API_KEY_${lsp}`, key])),
-  };
+  say(`seeded ${await upsertSandboxLocations(db, dir)} sandbox stores into locations`);
+  return pollerEnvFrom(dir, urls);
 }
 
 function hasRealCredentials(env: NodeJS.ProcessEnv): boolean {

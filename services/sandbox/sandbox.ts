@@ -46,7 +46,7 @@ export interface SandboxDirectory {
 }
 
 /** Poller env for a sandbox (also usable from `GET /admin/stores` of a sandbox in another process). */
-export function pollerEnvFrom(d: SandboxDirectory, urls: RunningSandbox['urls']): NodeJS.ProcessEnv {
+export function pollerEnvFrom(d: Pick<SandboxDirectory, 'posKeys' | 'backoffice'> & { odoo: Pick<SandboxDirectory['odoo'], 'db' | 'login' | 'apiKey'> }, urls: RunningSandbox['urls']): NodeJS.ProcessEnv {
   return {
     DUTCHIE_POS_URL: urls.pos, DUTCHIE_BACKOFFICE_URL: urls.backoffice, ODOO_URL: urls.odoo,
     DUTCHIE_BACKOFFICE_USERNAME: d.backoffice.username, DUTCHIE_BACKOFFICE_PASSWORD: d.backoffice.password,

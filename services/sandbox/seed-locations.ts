@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { LOCAL_STACK, devDefault, loadConfig } from '../../shared/config';
 import { createDb } from '../../shared/db/db';
 import { ensureDatabase, migrateToLatest } from '../../shared/db/migrate';
+import { upsertSandboxLocations } from './locations';
 import { pollerEnvFrom, type SandboxDirectory } from './sandbox';
 
 async function main(): Promise<void> {
@@ -25,10 +26,7 @@ async function main(): Promise<void> {
   const db = createDb(cfg.DATABASE_URL, 1);
   try {
     await migrateToLatest(db);
-    for (const s of dir.locations) {
-      const row = { name: s.name, state: s.state, time_zone: s.timeZone, lsp_id: s.lspId, pos_loc_id: s.posLocId, dutchie_api: s.api, org_id: s.orgId, odoo_store_id: s.odooStoreId };
-      await db.insertInto('locations').values({ id: s.id, ...row }).onConflict((oc) => oc.column('id').doUpdateSet(row)).execute();
-    }
+    await upsertSandboxLocations(db, dir);
   } finally {
     await db.destroy();
   }
