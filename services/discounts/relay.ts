@@ -57,20 +57,28 @@ export function createRelay(deps: RelayDeps) {
   }
 
   /**
-   * Per-key order with several relays: SKIP LOCKED lets relay B claim later rows of a key whose
-   * earlier rows relay A holds. B leaves every key that still has an earlier unpublished row it
-   * did not claim; such rows wait for the next batch, by when A has published the earlier ones.
+   * Per-key order with several relays: SKIP LOCKED lets this relay claim rows of a key while
+   * another relay holds other rows of it, and those held rows need not come before ours: relay C
+   * may claim row 1 of a key and leave it (its own earlier row was held elsewhere), relay A skips
+   * row 1 (locked) and claims row 2, C commits, then relay B claims rows 1 and 3, skipping row 2
+   * (locked by A). Checking only for rows before a key's FIRST claimed row lets B publish 1 and 3
+   * while 2 is still pending, so 3 reaches the topic before 2. So for each key, only the claimed
+   * rows before the key's earliest unpublished row that this relay did NOT claim are published;
+   * the rest stay for a later batch. The check runs after the claim (its own READ COMMITTED
+   * snapshot): a row another relay published is committed only after the broker acknowledged it.
    */
-  async function inKeyOrder<R extends { seq: string; key: string }>(trx: Transaction<Database>, claimed: R[]): Promise<R[]> {
-    const firstSeq = new Map<string, string>();
-    for (const r of claimed) if (!firstSeq.has(r.key)) firstSeq.set(r.key, r.seq); // claimed in seq order
-    const { rows } = await sql<{ key: string }>`
-      select distinct o.key from discount_outbox o
-      join (values ${sql.join([...firstSeq].map(([key, seq]) => sql`(${key}, ${seq}::bigint)`))}) as c(key, first_seq) on o.key = c.key
-      where o.published_at is null and o.attempts < ${MAX_ATTEMPTS} and o.seq < c.first_seq`.execute(trx);
+  async function inKeyOrder<R extends { seq: string; id: string; key: string }>(trx: Transaction<Database>, claimed: R[]): Promise<R[]> {
+    const lastSeq = new Map<string, string>();
+    for (const r of claimed) lastSeq.set(r.key, r.seq); // claimed in seq order: the last one wins
+    const { rows } = await sql<{ key: string; blocked_from: string }>`
+      select o.key, min(o.seq)::text as blocked_from from discount_outbox o
+      join (values ${sql.join([...lastSeq].map(([key, seq]) => sql`(${key}, ${seq}::bigint)`))}) as c(key, last_seq) on o.key = c.key
+      where o.published_at is null and o.attempts < ${MAX_ATTEMPTS} and o.seq < c.last_seq
+        and o.id not in (${sql.join(claimed.map((r) => sql`${r.id}::uuid`))})
+      group by o.key`.execute(trx);
     if (rows.length === 0) return claimed;
-    const waiting = new Set(rows.map((r) => r.key));
-    return claimed.filter((r) => !waiting.has(r.key));
+    const blockedFrom = new Map(rows.map((r) => [r.key, BigInt(r.blocked_from)]));
+    return claimed.filter((r) => { const b = blockedFrom.get(r.key); return b === undefined || BigInt(r.seq) < b; });
   }
 
   /** Publishes one batch; returns how many rows it published. */
