@@ -25,6 +25,13 @@ export interface DealsApiDeps {
   cacheMaxAgeS: number;
   retryAfterS: number;
   now?: () => number;
+  /**
+   * How long (ms) a location's version check may be reused: within it, requests for that location
+   * are served from memory without a Redis round trip. 0 (default) = check on every request.
+   * Safe because the projector swaps value and version atomically and Cache-Control already lets
+   * clients keep a list for cacheMaxAgeS; main.ts sets it from VERSION_CHECK_MS (default 200).
+   */
+  versionCheckMs?: number;
 }
 
 /** The error vocabulary and its one mapping to HTTP. */
@@ -47,22 +54,60 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
 }
 
 const MAX_COMPILED = 2000;
+const STARTED = Symbol('requestStarted');
+const ROUTE = Symbol('requestRoute');
+type Timed = Response & { [STARTED]?: number; [ROUTE]?: string };
 
 export function createApp(deps: DealsApiDeps): express.Express {
   const { db, redis, logger } = deps;
   const keys = redisKeys(deps.redisPrefix);
   const now = deps.now ?? Date.now;
   const compiled = new Map<string, CompiledLocation>();
+  const versionCheckMs = deps.versionCheckMs ?? 0;
+  /** per location: when its version was last confirmed (monotonic ms), and a check in flight */
+  const checkedAt = new Map<string, number>();
+  const inFlight = new Map<string, Promise<CompiledLocation>>();
   const requests = new Counter({ name: 'deals_api_requests_total', help: 'requests', labelNames: ['route', 'status'], registers: [deps.metrics] });
   const cacheReads = new Counter({ name: 'deals_api_cache_reads_total', help: 'location value reads', labelNames: ['from'], registers: [deps.metrics] });
   const latency = new Histogram({ name: 'deals_api_request_seconds', help: 'latency', labelNames: ['route'], registers: [deps.metrics], buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5] });
   const origins = new Set(deps.corsOrigins);
+  const cacheControl = `public, max-age=${deps.cacheMaxAgeS}`;
+
+  /** The metrics route label: the path with a location id replaced by `:id` (strings reused). */
+  const routeLabels = new Map<string, string>();
+  function routeOf(path: string): string {
+    if (!path.startsWith('/api/locations/')) return path;
+    const slash = path.indexOf('/', '/api/locations/'.length);
+    const rest = slash < 0 ? '' : path.slice(slash);
+    let route = routeLabels.get(rest);
+    if (route === undefined) {
+      route = `/api/locations/:id${rest}`;
+      if (routeLabels.size < 100) routeLabels.set(rest, route);
+    }
+    return route;
+  }
+  // One shared listener (no closure per request); the start time rides on the response.
+  function onFinish(this: Timed): void {
+    const route = this[ROUTE] ?? '';
+    latency.observe({ route }, (performance.now() - (this[STARTED] ?? 0)) / 1000);
+    requests.inc({ route, status: String(this.statusCode) });
+  }
+  /** Location ids that passed validation (a pure check, so remembering it changes nothing). */
+  const validIds = new Set<string>();
+  function locationId(params: unknown): string {
+    const id = (params as { id?: unknown }).id;
+    if (typeof id === 'string' && validIds.has(id)) return id;
+    const ok = parse(locationParam, params).id;
+    if (validIds.size >= MAX_COMPILED) validIds.clear();
+    validIds.add(ok);
+    return ok;
+  }
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.use((req, res, next) => {
+  app.use((req, res: Timed, next) => {
     const origin = req.headers.origin;
     if (origin && origins.has(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin);
@@ -76,9 +121,9 @@ export function createApp(deps: DealsApiDeps): express.Express {
       res.status(204).end();
       return;
     }
-    const route = req.path.startsWith('/api/locations/') ? req.path.replace(/^\/api\/locations\/[^/]+/, '/api/locations/:id') : req.path;
-    const end = latency.startTimer({ route });
-    res.on('finish', () => { end(); requests.inc({ route, status: String(res.statusCode) }); });
+    res[STARTED] = performance.now();
+    res[ROUTE] = routeOf(req.path);
+    res.on('finish', onFinish);
     next();
   });
 
@@ -88,7 +133,23 @@ export function createApp(deps: DealsApiDeps): express.Express {
    * changed. On a miss it is rebuilt from Postgres (404 unknown, 503 never synced) and written
    * back with NX, so a newer value the projector wrote meanwhile is never overwritten.
    */
-  async function locationValue(locationId: string): Promise<CompiledLocation> {
+  function locationValue(locationId: string): CompiledLocation | Promise<CompiledLocation> {
+    if (versionCheckMs <= 0) return loadLocationValue(locationId);
+    const known = compiled.get(locationId);
+    if (known && performance.now() - (checkedAt.get(locationId) ?? -Infinity) < versionCheckMs) { cacheReads.inc({ from: 'memory' }); return known; }
+    let pending = inFlight.get(locationId);
+    if (!pending) {
+      const started = performance.now();
+      pending = loadLocationValue(locationId).then(
+        (c) => { inFlight.delete(locationId); checkedAt.set(locationId, started); if (checkedAt.size > MAX_COMPILED) checkedAt.delete(checkedAt.keys().next().value!); return c; },
+        (err: unknown) => { inFlight.delete(locationId); throw err; },
+      );
+      inFlight.set(locationId, pending);
+    }
+    return pending;
+  }
+
+  async function loadLocationValue(locationId: string): Promise<CompiledLocation> {
     const versionKey = keys.discountsVersion(locationId);
     const known = compiled.get(locationId);
     const version = await redis.get(versionKey);
@@ -141,17 +202,25 @@ export function createApp(deps: DealsApiDeps): express.Express {
     res.json({ data: rows, count: rows.length });
   });
 
-  app.get('/api/locations/:id/discounts', async (req: Request, res: Response) => {
-    const { id } = parse(locationParam, req.params);
-    const { at } = parse(discountsQuery, req.query);
+  app.get('/api/locations/:id/discounts', (req: Request, res: Response) => {
+    const id = locationId(req.params);
+    // The common request has no query string: skip parsing it and the schema (which only checks `at`).
+    const at = !req.url.includes('?') || req.query.at === undefined ? undefined : parse(discountsQuery, req.query).at;
     const atMs = at === undefined ? now() : Date.parse(at);
-    const live = liveBody(await locationValue(id), atMs);
+    const value = locationValue(id);
+    // In memory the answer is synchronous: no promise per request on the hot path.
+    if (!(value instanceof Promise)) { sendLive(req, res, value, atMs); return undefined; }
+    return value.then((v) => { sendLive(req, res, v, atMs); });
+  });
+
+  function sendLive(req: Request, res: Response, value: CompiledLocation, atMs: number): void {
+    const live = liveBody(value, atMs);
     res.setHeader('ETag', live.etag);
-    res.setHeader('Cache-Control', `public, max-age=${deps.cacheMaxAgeS}`);
+    res.setHeader('Cache-Control', cacheControl);
     if (etagMatches(req.headers['if-none-match'], live.etag)) { res.status(304).end(); return; }
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.end(live.body);
-  });
+  }
 
   app.get('/api/locations/:id/sync-status', async (req, res) => {
     const { id } = parse(locationParam, req.params);

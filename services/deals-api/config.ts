@@ -10,6 +10,11 @@ export function dealsApiEnv(env: NodeJS.ProcessEnv) {
     CORS_ORIGINS: csvVar.optional().transform((v) => v ?? []),
     /** Cache-Control max-age of deal lists: liveness changes with time, so keep it short. */
     CACHE_MAX_AGE_S: z.coerce.number().int().min(0).default(15),
+    /**
+     * How long (ms) the API may reuse a location's version check before asking Redis again; a
+     * new projection shows up at most this much later (well inside CACHE_MAX_AGE_S). 0 = per request.
+     */
+    VERSION_CHECK_MS: z.coerce.number().int().min(0).max(1000).default(200),
     /** Retry-After when a location's cache is not built yet. */
     RETRY_AFTER_S: z.coerce.number().int().min(1).default(5),
   });

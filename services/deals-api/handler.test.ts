@@ -69,3 +69,29 @@ describe('etagMatches', () => {
     expect(etagMatches(h, '"abc"')).toBe(ok);
   });
 });
+
+describe('liveBody reuses its last answer only while liveness cannot change', () => {
+  it('within one second, but not across a validUntil or validFrom inside that second', () => {
+    const until = Date.parse('2026-03-01T07:10:00.500Z');
+    const from = Date.parse('2026-03-01T07:10:00.250Z');
+    const parts = [
+      makeDeal(loc, 1),
+      makeDeal(loc, 2, { validUntil: until }),
+      makeDeal(loc, 3, { validFrom: from }),
+    ].map((d) => discountFragment(toStorefrontDiscount(storefrontRow(asRow(d)))));
+    const compiled = compileLocation(Buffer.from(locationValue(parts)));
+    expect(liveBody(compiled, from - 100).count).toBe(2); // 1, 2
+    expect(liveBody(compiled, from - 1).count).toBe(2);
+    expect(liveBody(compiled, from).count).toBe(3); // 3 starts
+    expect(liveBody(compiled, until - 1).count).toBe(3);
+    expect(liveBody(compiled, until).count).toBe(2); // 2 ended
+    expect(liveBody(compiled, from - 1).count).toBe(2); // going back in time (?at=) too
+  });
+
+  it('follows the local clock across a second boundary', () => {
+    const compiled = compileLocation(raw);
+    // deal 3: Tuesdays 09:00-17:00 Phoenix (UTC-7) -> ends 2026-03-11T00:00:00Z
+    expect(liveBody(compiled, Date.parse('2026-03-10T23:59:59.999Z')).count).toBe(2);
+    expect(liveBody(compiled, Date.parse('2026-03-11T00:00:00.000Z')).count).toBe(1);
+  });
+});

@@ -6,7 +6,9 @@
  * per-deal byte fragments plus compiled timing (valid window, weekdays, local hours, zone). A
  * request computes the local clock once per zone (one Luxon call), a liveness mask over the deals
  * (integer comparisons), and splices the live fragments' bytes. The spliced body and its ETag are
- * memoised per mask, so while nothing changes liveness a request is a lookup.
+ * memoised per mask, and the last answer is reused for every instant of the span over which no
+ * deal's liveness can change (same second, no valid bound crossed): the common request ("now",
+ * many per second) is a range check — no Luxon call, no mask, no hashing, no copy.
  */
 import { createHash } from 'node:crypto';
 import { isLiveOnClock, localClock, type LocalClock } from '../../shared/deal-time';
@@ -20,6 +22,12 @@ export interface CompiledLocation {
   zones: string[];
   /** spliced bodies by liveness mask (small, most recent last) */
   bodies: Map<string, LiveBody>;
+  /**
+   * The last answer and the span of instants `[from, until)` over which it cannot change: the
+   * same UTC second (zone offsets are whole minutes, so the local second is the same too) and no
+   * deal's validFrom/validUntil crossed. Most requests ask for "now", so they land in it.
+   */
+  last: { from: number; until: number; entry: LiveBody } | null;
 }
 
 export interface LiveBody { body: Buffer; etag: string; count: number }
@@ -35,6 +43,7 @@ export function compileLocation(raw: Buffer, version: string | null = null): Com
     timings,
     zones: [...new Set(timings.map((t) => t.timeZone))],
     bodies: new Map(),
+    last: null,
   };
 }
 
@@ -42,25 +51,47 @@ const OPEN = Buffer.from('{"data":[');
 const COMMA = Buffer.from(',');
 
 export function liveBody(loc: CompiledLocation, atMs: number): LiveBody {
-  const clocks = new Map<string, LocalClock>(loc.zones.map((z) => [z, localClock(atMs, z)]));
-  let mask = '';
-  for (const t of loc.timings) mask += isLiveOnClock(t.timing, clocks.get(t.timeZone)!) ? '1' : '0';
-  const cached = loc.bodies.get(mask);
-  if (cached) return cached;
-  const parts: Buffer[] = [OPEN];
+  const last = loc.last;
+  if (last !== null && atMs >= last.from && atMs < last.until) return last.entry;
+  const clocks = new Map<string, LocalClock>();
+  for (const z of loc.zones) clocks.set(z, localClock(atMs, z));
+  // Liveness holds still within this second, and between the nearest valid bounds around atMs.
+  let from = Math.floor(atMs / 1000) * 1000;
+  let until = from + 1000;
+  const { timings } = loc;
+  const mask = new Uint8Array(timings.length);
   let count = 0;
+  for (let i = 0; i < timings.length; i += 1) {
+    const t = timings[i]!;
+    const { validFrom, validUntil } = t.timing;
+    if (validFrom !== null) { if (validFrom <= atMs) { if (validFrom > from) from = validFrom; } else if (validFrom < until) until = validFrom; }
+    if (validUntil !== null) { if (validUntil <= atMs) { if (validUntil > from) from = validUntil; } else if (validUntil < until) until = validUntil; }
+    if (isLiveOnClock(t.timing, clocks.get(t.timeZone)!)) { mask[i] = 1; count += 1; }
+  }
+  const key = Buffer.from(mask.buffer, mask.byteOffset, mask.byteLength).toString('latin1');
+  let entry = loc.bodies.get(key);
+  if (!entry) {
+    entry = splice(loc, mask, count);
+    if (loc.bodies.size >= MAX_BODIES) loc.bodies.delete(loc.bodies.keys().next().value!);
+    loc.bodies.set(key, entry);
+  }
+  loc.last = { from, until, entry };
+  return entry;
+}
+
+/** The body of the deals set in `mask`, as one buffer, with its ETag (once per mask). */
+function splice(loc: CompiledLocation, mask: Uint8Array, count: number): LiveBody {
+  const parts: Buffer[] = [OPEN];
+  let n = 0;
   for (let i = 0; i < loc.fragments.length; i += 1) {
-    if (mask.charCodeAt(i) !== 49) continue; // '1'
-    if (count > 0) parts.push(COMMA);
+    if (mask[i] !== 1) continue;
+    if (n > 0) parts.push(COMMA);
     parts.push(loc.fragments[i]!);
-    count += 1;
+    n += 1;
   }
   parts.push(Buffer.from(`],"count":${count}}`));
   const body = Buffer.concat(parts);
-  const entry = { body, count, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
-  if (loc.bodies.size >= MAX_BODIES) loc.bodies.delete(loc.bodies.keys().next().value!);
-  loc.bodies.set(mask, entry);
-  return entry;
+  return { body, count, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
 }
 
 /** `If-None-Match` against an ETag (comma lists, weak validators and `*`). */

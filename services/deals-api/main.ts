@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   const app = createApp({
     db, redis, redisPrefix: cfg.REDIS_KEY_PREFIX, logger, metrics: createMetricsRegistry('deals-api'),
     corsOrigins: cfg.CORS_ORIGINS, cacheMaxAgeS: cfg.CACHE_MAX_AGE_S, retryAfterS: cfg.RETRY_AFTER_S,
+    versionCheckMs: cfg.VERSION_CHECK_MS,
   });
   const server = await new Promise<Server>((resolve) => { const s = app.listen(cfg.PORT, cfg.HOST, () => resolve(s)); });
   shutdown.add('http', () => new Promise((r) => server.close(r)));
