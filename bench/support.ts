@@ -27,7 +27,7 @@ export interface Service { name: string; child: ChildProcess; rssMb(): number; p
 
 /** Starts `services/<name>/main.ts` with node --import tsx (so the pid is the service itself). */
 export function startService(name: string, env: NodeJS.ProcessEnv, args: string[] = []): Service {
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/main.ts`, ...args], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', '--import', 'tsx', `services/${name}/main.ts`, ...args], {
     cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'warn', METRICS_PORT: '0' }, stdio: ['ignore', 'ignore', 'inherit'],
   });
   const rssMb = (): number => {
