@@ -22,6 +22,7 @@ import { AvroSerde } from '../shared/serde';
 import { TOPICS, dealKey, topicName } from '../shared/topics';
 import { BatchAvroCodec } from '../services/normaliser/avro-codec';
 import { createNormaliser } from '../services/normaliser/consumer';
+import { drainBare } from './support';
 
 const LOCATIONS = Number(process.env.BENCH_LOCATIONS ?? 100);
 const DEALS = Number(process.env.BENCH_DEALS ?? 500);
@@ -76,28 +77,7 @@ async function main(): Promise<void> {
     log(`produced in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     // ---- baseline: bare eachBatch consumer draining the same topic
-    const bare = kafka.consumer({ groupId: `${prefix}bare`, maxBytesPerPartition: 512 * 1024 });
-    let seen = 0;
-    let firstAt = 0;
-    let lastAt = 0;
-    const bareCpuBefore = process.cpuUsage();
-    await bare.connect();
-    await bare.subscribe({ topic: rawTopic, fromBeginning: true });
-    const bareDone = new Promise<void>((resolve) => {
-      void bare.run({ partitionsConsumedConcurrently: PARTITIONS, eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-        firstAt ||= performance.now();
-        seen += batch.messages.length;
-        resolveOffset(batch.lastOffset());
-        await heartbeat();
-        lastAt = performance.now();
-        if (seen >= total) resolve();
-      } });
-    });
-    await bareDone;
-    const bareCpu = process.cpuUsage(bareCpuBefore);
-    const bareCpuUsPerEvent = Math.round(((bareCpu.user + bareCpu.system) / total) * 10) / 10;
-    await bare.disconnect();
-    const baselineRate = Math.round(total / ((lastAt - firstAt) / 1000));
+    const { eventsPerS: baselineRate, cpuUsPerEvent: bareCpuUsPerEvent } = await drainBare(kafka, `${prefix}bare`, rawTopic, total, PARTITIONS);
     log(`baseline (bare eachBatch): ${baselineRate} events/s, ${bareCpuUsPerEvent} µs CPU per event`);
 
     // ---- the normaliser replaying the same topic

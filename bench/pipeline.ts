@@ -8,7 +8,7 @@
 import { createProducer, ensureTopics } from '../shared/kafka';
 import { TOPICS, dealKey, topicName } from '../shared/topics';
 import { verifyLocations } from '../services/projector/verify';
-import { benchWorld, groupLag, log, rawEvent, result, sleep, startService } from './support';
+import { benchWorld, drainBare, groupLag, log, rawEvent, result, sleep, startService } from './support';
 import { randomUUID } from 'node:crypto';
 
 const LOCATIONS = Number(process.env.BENCH_LOCATIONS ?? 200);
@@ -41,22 +41,7 @@ async function main(): Promise<void> {
     await producer.disconnect();
 
     // Baseline: bare eachBatch, no decode, no work.
-    const bare = world.kafka.consumer({ groupId: `${world.topicPrefix}bare` });
-    let seen = 0; let firstAt = 0; let lastAt = 0;
-    await bare.connect();
-    await bare.subscribe({ topic: raw, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      void bare.run({ partitionsConsumedConcurrently: PARTITIONS, eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-        firstAt ||= performance.now();
-        seen += batch.messages.length;
-        resolveOffset(batch.lastOffset());
-        await heartbeat();
-        lastAt = performance.now();
-        if (seen >= total) resolve();
-      } });
-    });
-    await bare.disconnect();
-    const baseline = Math.round(total / ((lastAt - firstAt) / 1000));
+    const { eventsPerS: baseline } = await drainBare(world.kafka, `${world.topicPrefix}bare`, raw, total, PARTITIONS);
     say(`baseline (bare eachBatch on the raw topic): ${baseline} events/s`);
 
     // The pipeline: normaliser + projector as separate processes.

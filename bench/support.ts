@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { LOCAL_STACK } from '../shared/config';
 import type { DealRawEvent } from '../shared/events';
 import { createTestWorld, type TestWorld } from '../test/support/integration';
@@ -86,3 +86,30 @@ export function result(bench: string, r: { metrics: Record<string, number>; base
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The baseline of the throughput benchmarks: a bare kafkajs `eachBatch` consumer (no decode, no
+ * work) draining `total` messages of `topic` in a fresh group. Returns its rate and CPU per event.
+ */
+export async function drainBare(kafka: Kafka, groupId: string, topic: string, total: number, partitions: number): Promise<{ eventsPerS: number; cpuUsPerEvent: number }> {
+  const bare = kafka.consumer({ groupId, maxBytesPerPartition: 512 * 1024 });
+  let seen = 0;
+  let firstAt = 0;
+  let lastAt = 0;
+  const cpuBefore = process.cpuUsage();
+  await bare.connect();
+  await bare.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    void bare.run({ partitionsConsumedConcurrently: partitions, eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      firstAt ||= performance.now();
+      seen += batch.messages.length;
+      resolveOffset(batch.lastOffset());
+      await heartbeat();
+      lastAt = performance.now();
+      if (seen >= total) resolve();
+    } });
+  });
+  const cpu = process.cpuUsage(cpuBefore);
+  await bare.disconnect();
+  return { eventsPerS: Math.round(total / ((lastAt - firstAt) / 1000)), cpuUsPerEvent: Math.round(((cpu.user + cpu.system) / total) * 10) / 10 };
+}
