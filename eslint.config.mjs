@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.stack/**', 'coverage/**', 'eslint.config.mjs', 'jest.config.js', 'scripts/*.mjs'] },
+  { ignores: ['node_modules/**', '.stack/**', 'dist/**', 'coverage/**', 'eslint.config.mjs', 'jest.config.js', 'scripts/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,7 +1,7 @@
 // Two projects: fast unit tests (pure code) and integration tests against real Kafka,
 // schema registry, Postgres and Redis (see test/global-setup.ts for how those are found).
 const transform = { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
-const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'], modulePathIgnorePatterns: ['<rootDir>/dist/'] };
 
 module.exports = {
   // testTimeout is a global option (ignored inside a project): integration tests and their hooks need it.

@@ -11,6 +11,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { LOCAL_STACK } from '../shared/config';
 import type { DealRawEvent } from '../shared/events';
 import { createTestWorld, type TestWorld } from '../test/support/integration';
+import { buildServices, serviceArgs } from '../scripts/services';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -23,13 +24,25 @@ export async function benchWorld(label: string): Promise<TestWorld> {
   return createTestWorld(label);
 }
 
-export interface Service { name: string; child: ChildProcess; rssMb(): number; peakRssMb: number; stop(): Promise<void> }
+export interface Service { name: string; child: ChildProcess; rssMb(): number; peakRssMb: number; cpuMs(): number; stop(): Promise<void> }
 
-/** Starts `services/<name>/main.ts` with node --import tsx (so the pid is the service itself). */
+/** Starts a compiled service (scripts/services.ts) as `npm start` does; the pid is the service itself. */
 export function startService(name: string, env: NodeJS.ProcessEnv, args: string[] = []): Service {
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', '--import', 'tsx', `services/${name}/main.ts`, ...args], {
+  buildServices();
+  // BENCH_CPU_PROF=<dir>: each service writes V8 CPU profiles to <dir>/<name>/ when it stops (devtools, speedscope).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, name)}`] : [];
+  const child = spawn(process.execPath, [...serviceArgs(name, prof), ...args], {
     cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'warn', METRICS_PORT: '0' }, stdio: ['ignore', 'ignore', 'inherit'],
   });
+  /** user + system CPU time of the service so far (/proc/<pid>/stat, clock ticks of 10 ms). */
+  let lastCpuMs = 0;
+  const cpuMs = (): number => {
+    try {
+      const fields = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      lastCpuMs = (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch { /* exited: the last reading stands */ }
+    return lastCpuMs;
+  };
   const rssMb = (): number => {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
@@ -37,7 +50,7 @@ export function startService(name: string, env: NodeJS.ProcessEnv, args: string[
     } catch { return 0; }
   };
   const svc: Service = {
-    name, child, rssMb, peakRssMb: 0,
+    name, child, rssMb, cpuMs, peakRssMb: 0,
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
       const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -45,7 +58,7 @@ export function startService(name: string, env: NodeJS.ProcessEnv, args: string[
       child.kill('SIGTERM');
     }),
   };
-  const sampler = setInterval(() => { svc.peakRssMb = Math.max(svc.peakRssMb, rssMb()); }, 250);
+  const sampler = setInterval(() => { svc.peakRssMb = Math.max(svc.peakRssMb, rssMb()); cpuMs(); }, 250);
   child.once('exit', () => clearInterval(sampler));
   return svc;
 }

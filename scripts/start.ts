@@ -4,12 +4,10 @@
  * into `locations`, then runs every service as a child process with its JSON log lines prefixed by
  * its name, prints the URL to try and a live summary; Ctrl-C stops everything (reverse order).
  *
- * A new service is one entry in SERVICES. An entry whose main.ts is not there yet is skipped with
- * a message.
+ * A new service is one entry in SERVICES (services/<name>/main.ts). The services are compiled
+ * first (`npm run build`, dist/) and run with plain node (scripts/services.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import readline from 'node:readline';
 import { z } from 'zod';
 import { LOCAL_STACK, devDefault, loadConfig, portVar } from '../shared/config';
@@ -18,14 +16,14 @@ import { ensureDatabase, migrateToLatest } from '../shared/db/migrate';
 import type { Database } from '../shared/db/schema';
 import { upsertSandboxLocations } from '../services/sandbox/locations';
 import { pollerEnvFrom } from '../services/sandbox/sandbox';
+import { ROOT } from '../shared/paths';
+import { buildServices, serviceArgs } from './services';
 
-const ROOT = path.resolve(__dirname, '..');
 const say = (msg: string) => console.log(`[start] ${msg}`);
 
 interface Context { env: NodeJS.ProcessEnv; sandbox: boolean; pollerEnv: NodeJS.ProcessEnv }
 interface ServiceSpec {
   name: string;
-  entry: string;
   /** Extra environment for this service. */
   env?: (ctx: Context) => NodeJS.ProcessEnv;
   /** false: not started in this configuration. */
@@ -34,12 +32,12 @@ interface ServiceSpec {
 
 /** Start order; stopped in reverse. */
 const SERVICES: ServiceSpec[] = [
-  { name: 'poller', entry: 'services/poller/main.ts', env: (c) => ({ POLL_INTERVAL_MS: process.env.POLL_INTERVAL_MS ?? '15000', ...c.pollerEnv }) },
-  { name: 'normaliser', entry: 'services/normaliser/main.ts' },
-  { name: 'projector', entry: 'services/projector/main.ts' },
-  { name: 'deals-api', entry: 'services/deals-api/main.ts' },
-  { name: 'discounts', entry: 'services/discounts/main.ts' },
-  { name: 'odoo-sink', entry: 'services/odoo-sink/main.ts', env: (c) => c.pollerEnv },
+  { name: 'poller', env: (c) => ({ POLL_INTERVAL_MS: process.env.POLL_INTERVAL_MS ?? '15000', ...c.pollerEnv }) },
+  { name: 'normaliser' },
+  { name: 'projector' },
+  { name: 'deals-api' },
+  { name: 'discounts' },
+  { name: 'odoo-sink', env: (c) => c.pollerEnv },
 ];
 
 const startEnv = z.object({
@@ -53,10 +51,8 @@ const startEnv = z.object({
 
 interface Running { spec: { name: string }; child: ChildProcess; exited: Promise<number | null> }
 
-function run(name: string, entry: string, env: NodeJS.ProcessEnv): Running {
-  // node --import tsx: the pid is the service itself, so signals reach it directly.
-  // A 4 MB young generation keeps each service's resident memory under 200 MB under load.
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', '--import', 'tsx', entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(name: string, env: NodeJS.ProcessEnv): Running {
+  const child = spawn(process.execPath, serviceArgs(name), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout, child.stderr]) {
     readline.createInterface({ input: stream }).on('line', (line) => { process.stdout.write(`[${name}] ${line}\n`); });
   }
@@ -119,6 +115,7 @@ async function main(): Promise<void> {
   say('bringing the local stack up (npm run stack:up)');
   const stack = spawnSync(process.execPath, ['--import', 'tsx', 'stack/stack.ts', 'up'], { cwd: ROOT, stdio: 'inherit' });
   if (stack.status !== 0) throw new Error('the local stack did not come up');
+  buildServices();
 
   await ensureDatabase(cfg.DATABASE_URL);
   const db = createDb(cfg.DATABASE_URL, 2);
@@ -130,7 +127,7 @@ async function main(): Promise<void> {
   const sandbox = !hasRealCredentials(process.env);
   if (sandbox) {
     say('no real Dutchie/Odoo credentials configured (DUTCHIE_POS_API_KEY_*, DUTCHIE_BACKOFFICE_*, ODOO_*): starting the SANDBOX (simulated Dutchie POS, Backoffice and Odoo)');
-    running.push(run('sandbox', 'services/sandbox/main.ts', baseEnvForChildren));
+    running.push(run('sandbox', baseEnvForChildren));
     const host = 'http://127.0.0.1';
     pollerEnv = await seedFromSandbox(db, { pos: `${host}:${cfg.SANDBOX_POS_PORT}`, backoffice: `${host}:${cfg.SANDBOX_BACKOFFICE_PORT}`, odoo: `${host}:${cfg.SANDBOX_ODOO_PORT}` });
   } else {
@@ -140,8 +137,7 @@ async function main(): Promise<void> {
   const ctx: Context = { env: baseEnvForChildren, sandbox, pollerEnv };
   for (const spec of SERVICES) {
     if (spec.enabled && !spec.enabled(ctx)) continue;
-    if (!fs.existsSync(path.join(ROOT, spec.entry))) { say(`skipping ${spec.name}: ${spec.entry} is not there yet`); continue; }
-    running.push(run(spec.name, spec.entry, { ...baseEnvForChildren, ...spec.env?.(ctx) }));
+    running.push(run(spec.name, { ...baseEnvForChildren, ...spec.env?.(ctx) }));
   }
 
   const timers: { ticker?: NodeJS.Timeout } = {};

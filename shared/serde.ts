@@ -6,8 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { ROOT } from './paths';
 
-export const SCHEMAS_DIR = path.resolve(__dirname, '..', 'schemas');
+export const SCHEMAS_DIR = path.join(ROOT, 'schemas');
 
 interface AvroRecordSchema { type: 'record'; name: string; namespace?: string }
 

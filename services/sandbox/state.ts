@@ -9,11 +9,12 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { arrayElementTexts } from '../../shared/json-slices';
+import { ROOT } from '../../shared/paths';
 import { PosDiscount } from './dutchie-record';
 import { generateDeals } from './generate';
 import { FIXTURE_STORE, MARKETS, generatedStores, type Market, type SandboxStore } from './stores';
 
-export const FIXTURE_PATH = path.join(__dirname, 'data', 'az-store-discounts.json');
+export const FIXTURE_PATH = path.join(ROOT, 'services', 'sandbox', 'data', 'az-store-discounts.json');
 
 export interface StateOptions {
   seed: number;
