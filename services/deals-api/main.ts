@@ -1,7 +1,7 @@
 /** Deals API process: the storefront's read side over Redis (Postgres on a miss). */
 import type { Server } from 'node:http';
 import { loadConfig } from '../../shared/config';
-import { createDb } from '../../shared/db/db';
+import { createDb, warnIdleError } from '../../shared/db/db';
 import { createLogger } from '../../shared/logger';
 import { createMetricsRegistry } from '../../shared/ops';
 import { createRedis } from '../../shared/redis';
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const logger = createLogger('deals-api', cfg.LOG_LEVEL);
   const shutdown = createShutdown(logger);
   shutdown.install();
-  const db = createDb(cfg.DATABASE_URL);
+  const db = createDb(cfg.DATABASE_URL, 10, warnIdleError(logger));
   shutdown.add('postgres', () => db.destroy());
   const redis = createRedis(cfg.REDIS_URL);
   shutdown.add('redis', () => redis.quit());

@@ -11,7 +11,7 @@ import { createOdooClient } from './odoo-client';
 import { createSink } from './sink';
 import { createAppliedStore } from './applied';
 import { createStoreDirectory, staticStoreDirectory } from './stores';
-import { createDb } from '../../shared/db/db';
+import { createDb, warnIdleError } from '../../shared/db/db';
 import { Counter } from 'prom-client';
 
 export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boolean } = {}) {
@@ -23,7 +23,7 @@ export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boole
     logger,
     onCall: (method) => odooCalls.inc({ method }),
   });
-  const db = createDb(cfg.DATABASE_URL, 2);
+  const db = createDb(cfg.DATABASE_URL, 2, warnIdleError(logger));
   const stores = cfg.ODOO_STORES
     ? staticStoreDirectory(cfg.ODOO_STORES)
     : createStoreDirectory({ db, odoo, lookup: { model: cfg.ODOO_STORE_MODEL, locField: cfg.ODOO_STORE_LOC_FIELD }, now: Date.now });

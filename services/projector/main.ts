@@ -1,5 +1,5 @@
 /** Projector process: deals.discounts.v1 -> Postgres `discounts` + Redis `discounts:{locationUUID}`. */
-import { createDb } from '../../shared/db/db';
+import { createDb, warnIdleError } from '../../shared/db/db';
 import { loadConfig } from '../../shared/config';
 import { createKafka, createProducer } from '../../shared/kafka';
 import { createLogger } from '../../shared/logger';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const logger = createLogger('projector', cfg.LOG_LEVEL);
   const shutdown = createShutdown(logger);
   shutdown.install();
-  const db = createDb(cfg.DATABASE_URL);
+  const db = createDb(cfg.DATABASE_URL, 10, warnIdleError(logger));
   shutdown.add('postgres', () => db.destroy());
   const redis = createRedis(cfg.REDIS_URL);
   shutdown.add('redis', () => redis.quit());
