@@ -132,6 +132,7 @@ export function createPublisher<T>(deps: PublisherDeps<T>) {
       let resolve!: () => void;
       let reject!: (e: unknown) => void;
       const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+      done.catch(() => undefined); // the caller reads the outcome; a failure before it looks is not "unhandled"
       const chunks = chunkBySize(messages, deps.maxSendBytes);
       const job: Job<T> = { payload, chunksLeft: chunks.length, failed: false, resolve, reject };
       for (const c of chunks) {
