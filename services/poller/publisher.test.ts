@@ -5,9 +5,9 @@ const keysOf = (req: TopicMessages[]) => req.flatMap((t) => t.messages.map((m) =
 
 /** A fake Kafka whose requests are settled by the test, and a fake Postgres that records what it remembered. */
 function given(opts: { maxSendBytes?: number; maxQueuedBytes?: number; contentError?: (e: unknown) => boolean } = {}) {
-  const requests: Array<{ body: TopicMessages[]; ok: () => void; fail: (e: unknown) => void }> = [];
+  const requests: Array<{ body: TopicMessages[]; ok: () => void; fail: (e: Error) => void }> = [];
   const remembered: string[][] = [];
-  let rememberFails: unknown;
+  let rememberFails: Error | undefined;
   const publisher = createPublisher<string>({
     send: (body) => new Promise<void>((ok, fail) => { requests.push({ body, ok, fail }); }),
     remember: (payloads) => { if (rememberFails) return Promise.reject(rememberFails); remembered.push(payloads); return Promise.resolve(); },
@@ -17,7 +17,7 @@ function given(opts: { maxSendBytes?: number; maxQueuedBytes?: number; contentEr
   });
   const tick = () => new Promise((r) => setImmediate(r));
   const settled = (p: Promise<void>) => p.then(() => 'done', (e: Error) => `failed: ${e.message}`);
-  return { publisher, requests, remembered, tick, settled, failRemember: (e: unknown) => { rememberFails = e; } };
+  return { publisher, requests, remembered, tick, settled, failRemember: (e: Error) => { rememberFails = e; } };
 }
 
 describe('publisher (group commit of a cycle\'s changes)', () => {
