@@ -48,25 +48,43 @@ function skipValue(text: string, i: number): number {
 
 const skipSpace = (text: string, i: number): number => { while (i < text.length && isSpace(text.charCodeAt(i))) i++; return i; };
 
-/** The text of each element of the array starting at index `start` (a `[`). */
-export function arrayElementTexts(text: string, start = skipSpace(text, 0)): string[] {
+/** The text of each element of the array starting at index `start` (a `[`), and the index just past its `]`. */
+export function arrayElements(text: string, start = skipSpace(text, 0)): { texts: string[]; end: number } {
   if (text.charCodeAt(start) !== OPEN_SQ) throw new Error('not an array');
-  const out: string[] = [];
+  const texts: string[] = [];
   let i = skipSpace(text, start + 1);
-  if (text.charCodeAt(i) === CLOSE_SQ) return out;
+  if (text.charCodeAt(i) === CLOSE_SQ) return { texts, end: i + 1 };
   for (;;) {
     const end = skipValue(text, i);
-    out.push(text.slice(i, end));
+    texts.push(text.slice(i, end));
     i = skipSpace(text, end);
     const c = text.charCodeAt(i);
-    if (c === CLOSE_SQ) return out;
+    if (c === CLOSE_SQ) return { texts, end: i + 1 };
     if (c !== COMMA) throw new Error(`unexpected character at ${i}`);
     i = skipSpace(text, i + 1);
   }
 }
 
-/** The text of each element of the array under top-level key `key` of an object (e.g. Backoffice `Data`). */
-export function memberArrayElementTexts(text: string, key: string): string[] {
+/** The text of each element of the array starting at index `start` (a `[`). */
+export function arrayElementTexts(text: string, start = skipSpace(text, 0)): string[] {
+  return arrayElements(text, start).texts;
+}
+
+/**
+ * The elements of a document that is one array and nothing else (whitespace aside). The elements
+ * themselves are not checked: JSON.parse of each one, with this, checks the whole document.
+ */
+export function wholeArrayElementTexts(text: string): string[] {
+  const { texts, end } = arrayElements(text);
+  if (skipSpace(text, end) !== text.length) throw new Error(`unexpected character at ${skipSpace(text, end)}`);
+  return texts;
+}
+
+/**
+ * The elements of the array under top-level key `key` of an object (e.g. Backoffice `Data`), with
+ * where that array starts and ends (the rest of the document is `text` without that span).
+ */
+export function memberArrayElements(text: string, key: string): { texts: string[]; start: number; end: number } {
   let i = skipSpace(text, 0);
   if (text.charCodeAt(i) !== OPEN_CU) throw new Error('not an object');
   i = skipSpace(text, i + 1);
@@ -75,9 +93,14 @@ export function memberArrayElementTexts(text: string, key: string): string[] {
     const name = JSON.parse(text.slice(i, keyEnd)) as string;
     i = skipSpace(text, keyEnd) + 1; // past ':'
     i = skipSpace(text, i);
-    if (name === key) return arrayElementTexts(text, i);
+    if (name === key) return { ...arrayElements(text, i), start: i };
     i = skipSpace(text, skipValue(text, i));
     if (text.charCodeAt(i) === COMMA) i = skipSpace(text, i + 1);
   }
   throw new Error(`no member ${key}`);
+}
+
+/** The text of each element of the array under top-level key `key` of an object (e.g. Backoffice `Data`). */
+export function memberArrayElementTexts(text: string, key: string): string[] {
+  return memberArrayElements(text, key).texts;
 }

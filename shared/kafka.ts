@@ -34,9 +34,21 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
  */
 export const locationPartitioner: ICustomPartitioner = () => {
   const javaCompatible = Partitioners.DefaultPartitioner();
+  // The partition depends only on the location and the partition count: hashed once per location,
+  // not once per message (the poller sends 100k messages of a few hundred locations a cycle).
+  const known = new Map<string, number>();
   return ({ topic, partitionMetadata, message }) => {
-    const key = message.key === null || message.key === undefined ? message.key : locationOfKey(message.key.toString());
-    return javaCompatible({ topic, partitionMetadata, message: { ...message, key } });
+    if (message.partition !== null && message.partition !== undefined) return message.partition;
+    if (message.key === null || message.key === undefined) return javaCompatible({ topic, partitionMetadata, message });
+    const key = locationOfKey(message.key.toString());
+    const memo = `${partitionMetadata.length}|${key}`;
+    let partition = known.get(memo);
+    if (partition === undefined) {
+      partition = javaCompatible({ topic, partitionMetadata, message: { ...message, key } });
+      if (known.size >= 10_000) known.clear(); // keys without a location part are the whole key
+      known.set(memo, partition);
+    }
+    return partition;
   };
 };
 

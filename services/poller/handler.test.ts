@@ -1,8 +1,8 @@
-import { appliesToStore, contentHash, planChanges, ptlForStore, type PollLocation } from './handler';
+import { appliesToStore, contentHash, dutchieSourceRecord, planChanges, ptlForStore, type PollLocation } from './handler';
 import { KeyRateLimiter, RetryableError, backoffDelay, parseRetryAfter, withRetry } from './retry';
 
 const store: PollLocation = { id: '3f6b0a52-8c1d-4e2a-9b7f-5d0c1e2a6b91', state: 'AZ', timeZone: 'America/Phoenix', lspId: 100, posLocId: 1568, api: 'pos', orgId: null, odooStoreId: 7 };
-const rec = (id: number, name = `deal ${id}`) => ({ discountId: String(id), record: { id, onlineName: name } });
+const rec = (id: number, name = `deal ${id}`) => ({ discountId: String(id), text: JSON.stringify({ id, onlineName: name }) });
 const plan = (records: ReturnType<typeof rec>[] | 'failed', previous: Map<string, string>) => planChanges({
   location: store, source: 'dutchie', api: 'pos', previous, fetchedAt: 1_763_000_000_000,
   fetch: records === 'failed' ? { kind: 'failed', reason: 'HTTP 500' } : { kind: 'ok', records },
@@ -37,11 +37,16 @@ describe('planChanges', () => {
 
 describe('which deals are a store\'s', () => {
   it('Dutchie: empty locationRestrictions = every store of the LSP; otherwise the LocId must be listed (POS and Backoffice keys)', () => {
-    expect(appliesToStore({ id: 1, locationRestrictions: [] }, 'pos', 1568)).toBe(true);
-    expect(appliesToStore({ id: 1, locationRestrictions: [1568, 2] }, 'pos', 1568)).toBe(true);
-    expect(appliesToStore({ id: 1, locationRestrictions: [2351] }, 'pos', 1568)).toBe(false);
-    expect(appliesToStore({ Id: 1, LocationRestrictions: [2351] }, 'backoffice', 1568)).toBe(false);
-    expect(appliesToStore({ Id: 1, LocationRestrictions: [1568] }, 'backoffice', 1568)).toBe(true);
+    const applies = (record: Record<string, unknown>, api: 'pos' | 'backoffice') => appliesToStore(dutchieSourceRecord(record, JSON.stringify(record), api)!, 1568);
+    expect(applies({ id: 1, locationRestrictions: [] }, 'pos')).toBe(true);
+    expect(applies({ id: 1 }, 'pos')).toBe(true);
+    expect(applies({ id: 1, locationRestrictions: [1568, 2] }, 'pos')).toBe(true);
+    expect(applies({ id: 1, locationRestrictions: [2351] }, 'pos')).toBe(false);
+    expect(applies({ Id: 1, LocationRestrictions: [2351] }, 'backoffice')).toBe(false);
+    expect(applies({ Id: 1, LocationRestrictions: [1568] }, 'backoffice')).toBe(true);
+    expect(applies({ Id: 1, locationRestrictions: [2351] }, 'backoffice')).toBe(true); // the POS name means nothing in a Backoffice record
+    expect(dutchieSourceRecord({ id: '1' }, '{"id":"1"}', 'pos')).toBeUndefined();
+    expect(dutchieSourceRecord({ Id: 1.5 }, '{"Id":1.5}', 'backoffice')).toBeUndefined();
   });
 
   it('PTL: same market only; empty store_ids = the whole market, else the store must be listed', () => {

@@ -3,7 +3,7 @@
  * and the changes to publish against what was published before. A failed fetch yields a `skip`
  * (never removals); a genuinely empty list removes everything that was there.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { DealRawEvent } from '../../shared/events';
 import { dealKey } from '../../shared/topics';
 
@@ -21,8 +21,12 @@ export interface PollLocation {
   odooStoreId: number | null;
 }
 
-/** A record of a feed, with the id the raw event carries and, when known, its exact source text. */
-export interface SourceRecord { discountId: string; record: unknown; text?: string }
+/**
+ * A record of a feed as the poller keeps it: the id the raw event carries, the exact text it
+ * publishes and hashes, and (Dutchie) the LocIds the deal is limited to. Not the parsed record:
+ * 100k of those a cycle would live until published; this way they die as soon as they are read.
+ */
+export interface SourceRecord { discountId: string; text: string; locationRestrictions?: readonly unknown[] }
 
 export type FetchOutcome = { kind: 'ok'; records: SourceRecord[] } | { kind: 'failed'; reason: string };
 
@@ -35,24 +39,15 @@ export type Plan =
  * the hashed content and the event's `record`; a source that re-spaced or reordered keys would cause
  * one harmless upsert.
  */
-export const hashText = (text: string): string => createHash('sha256').update(text).digest('hex');
+// One-shot crypto.hash: no Hash object per call (two hashes per deal, 100k deals a cycle).
+const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
+export const hashText = sha256Hex;
 export const contentHash = (record: unknown): string => hashText(JSON.stringify(record));
 
 /** A stable event id for one change (the same change planned twice gets the same id). */
-export function eventId(key: string, op: string, hash: string | null, fetchedAt: number): string {
-  const h = createHash('sha256').update(`${key}|${op}|${hash ?? ''}|${fetchedAt}`).digest('hex');
+export function eventId(key: string, op: string, contentHash: string | null, fetchedAt: number): string {
+  const h = sha256Hex(`${key}|${op}|${contentHash ?? ''}|${fetchedAt}`);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-/**
- * Whether a Dutchie record applies to a store: an empty `locationRestrictions` means every store of
- * the LSP; otherwise the store's POS LocId must be listed (Backoffice: `LocationRestrictions`).
- */
-export function appliesToStore(record: unknown, api: 'pos' | 'backoffice', posLocId: number): boolean {
-  if (record === null || typeof record !== 'object') return false;
-  const list = (record as Record<string, unknown>)[api === 'pos' ? 'locationRestrictions' : 'LocationRestrictions'];
-  if (!Array.isArray(list) || list.length === 0) return true;
-  return list.includes(posLocId);
 }
 
 /** The id field of a Dutchie record (POS `id`, Backoffice `Id`), as text; undefined when missing. */
@@ -60,6 +55,22 @@ export function dutchieId(record: unknown, api: 'pos' | 'backoffice'): string | 
   if (record === null || typeof record !== 'object') return undefined;
   const id = (record as Record<string, unknown>)[api === 'pos' ? 'id' : 'Id'];
   return typeof id === 'number' && Number.isInteger(id) ? String(id) : undefined;
+}
+
+/** A parsed Dutchie record and its text as a SourceRecord; undefined when it has no integer id. */
+export function dutchieSourceRecord(record: unknown, text: string, api: 'pos' | 'backoffice'): SourceRecord | undefined {
+  const discountId = dutchieId(record, api);
+  if (discountId === undefined) return undefined;
+  const list = (record as Record<string, unknown>)[api === 'pos' ? 'locationRestrictions' : 'LocationRestrictions'];
+  return Array.isArray(list) && list.length > 0 ? { discountId, text, locationRestrictions: list } : { discountId, text };
+}
+
+/**
+ * Whether a Dutchie record applies to a store: an empty `locationRestrictions` means every store of
+ * the LSP; otherwise the store's POS LocId must be listed (Backoffice: `LocationRestrictions`).
+ */
+export function appliesToStore(record: SourceRecord, posLocId: number): boolean {
+  return record.locationRestrictions === undefined || record.locationRestrictions.includes(posLocId);
 }
 
 export interface PtlRecordInfo { record: Record<string, unknown>; market: string | undefined }
@@ -76,7 +87,7 @@ export function ptlForStore(records: readonly PtlRecordInfo[], location: PollLoc
       const stores = Array.isArray(record.store_ids) ? record.store_ids : [];
       return stores.length === 0 || (location.odooStoreId !== null && stores.includes(location.odooStoreId));
     })
-    .map(({ record }) => ({ discountId: `ptl_${String(record.id)}`, record }));
+    .map(({ record }) => ({ discountId: `ptl_${String(record.id)}`, text: JSON.stringify(record) }));
 }
 
 /** The changes for one (store, source): upserts for new/changed hashes, removals for vanished ids. */
@@ -94,9 +105,8 @@ export function planChanges(input: {
   const events: Array<{ key: string; value: DealRawEvent }> = [];
   const base = { source, api, locationId: location.id, market: location.state, timeZone: location.timeZone, posLocId: location.posLocId, fetchedAt };
   let upserts = 0;
-  for (const { discountId, record, text: sourceText } of fetch.records) {
+  for (const { discountId, text } of fetch.records) {
     if (hashes.has(discountId)) continue; // a feed listing an id twice: the first wins
-    const text = sourceText ?? JSON.stringify(record);
     const hash = hashText(text);
     hashes.set(discountId, hash);
     if (previous.get(discountId) === hash) continue;

@@ -4,15 +4,16 @@
  * every poller instance: the cycle runs only while holding a Postgres advisory lock.
  */
 import { sql } from 'kysely';
-import type { Producer } from 'kafkajs';
+import { KafkaJSProtocolError, type Producer } from 'kafkajs';
 import pLimit from 'p-limit';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
 import type { Logger } from '../../shared/logger';
-import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
 import { appliesToStore, planChanges, ptlForStore, type Api, type FetchOutcome, type PollLocation, type PtlRecordInfo, type Source, type SourceRecord } from './handler';
+import { createPublisher } from './publisher';
+import type { RawEventEncoder } from './raw-encoder';
 import type { Fetched, Sources } from './sources';
 
 export interface PollerSettings {
@@ -50,7 +51,8 @@ export type PollerMetrics = ReturnType<typeof pollerMetrics>;
 export interface PollerDeps {
   db: Kysely<Database>;
   producer: Producer;
-  serde: AvroSerde;
+  /** Avro encoders of the raw topics (schemas registered at start-up) */
+  encoders: Record<Source, RawEventEncoder>;
   sources: Sources;
   settings: PollerSettings;
   logger: Logger;
@@ -58,19 +60,18 @@ export interface PollerDeps {
   now: () => number;
 }
 
-function chunkBySize<T extends { key: string; value: Buffer }>(messages: T[], maxBytes: number): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let size = 0;
-  for (const m of messages) {
-    const bytes = m.value.length + m.key.length + 64;
-    if (current.length && size + bytes > maxBytes) { chunks.push(current); current = []; size = 0; }
-    current.push(m);
-    size += bytes;
-  }
-  if (current.length) chunks.push(current);
-  return chunks;
+/** What a store's published changes leave in `poller_published` once Kafka acknowledged them. */
+interface Remembered {
+  locationId: string;
+  fetchedAt: number;
+  upserts: Array<{ discountId: string; source: Source; hash: string }>;
+  removed: string[];
 }
+
+// One request stays under the broker's max.message.bytes (1 MB by default): every record batch in it does.
+const MAX_SEND_BYTES = 768 * 1024;
+// Encoded messages waiting for Kafka before fetching waits (bounds memory when fetching outruns Kafka).
+const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 
 export async function loadLocations(db: Kysely<Database>): Promise<PollLocation[]> {
   const rows = await db.selectFrom('locations').selectAll().orderBy('id').execute();
@@ -79,66 +80,99 @@ export async function loadLocations(db: Kysely<Database>): Promise<PollLocation[
   }));
 }
 
+const hashesKey = (locationId: string, source: Source): string => `${locationId}|${source}`;
+
+/** Every remembered content hash, per (store, source): one read per cycle instead of one per store and source. */
+async function loadPublished(db: Kysely<Database>): Promise<Map<string, Map<string, string>>> {
+  const rows = await db.selectFrom('poller_published').select(['location_id', 'source', 'discount_id', 'content_hash']).execute();
+  const out = new Map<string, Map<string, string>>();
+  for (const r of rows) {
+    const k = hashesKey(r.location_id, r.source);
+    let m = out.get(k);
+    if (!m) { m = new Map(); out.set(k, m); }
+    m.set(r.discount_id, r.content_hash);
+  }
+  return out;
+}
+
+/** Writes the hashes of acknowledged stores, and forgets their removed deals, in one transaction. */
+async function remember(db: Kysely<Database>, batch: Remembered[]): Promise<void> {
+  const up = { locations: [] as string[], ids: [] as string[], sources: [] as string[], hashes: [] as string[], fetchedAt: [] as string[] };
+  const gone = { locations: [] as string[], ids: [] as string[] };
+  for (const r of batch) {
+    for (const u of r.upserts) { up.locations.push(r.locationId); up.ids.push(u.discountId); up.sources.push(u.source); up.hashes.push(u.hash); up.fetchedAt.push(String(r.fetchedAt)); }
+    for (const id of r.removed) { gone.locations.push(r.locationId); gone.ids.push(id); }
+  }
+  await db.transaction().execute(async (trx) => {
+    // Array parameters (unnest) instead of thousands of bound values.
+    if (up.ids.length) {
+      await sql`insert into poller_published (location_id, discount_id, source, content_hash, fetched_at)
+        select l, d, s, h, f from unnest(${up.locations}::uuid[], ${up.ids}::text[], ${up.sources}::text[], ${up.hashes}::text[], ${up.fetchedAt}::bigint[]) as t(l, d, s, h, f)
+        on conflict (location_id, discount_id) do update set content_hash = excluded.content_hash, fetched_at = excluded.fetched_at, source = excluded.source`.execute(trx);
+    }
+    if (gone.ids.length) {
+      await sql`delete from poller_published p using unnest(${gone.locations}::uuid[], ${gone.ids}::text[]) as t(l, d)
+        where p.location_id = t.l and p.discount_id = t.d`.execute(trx);
+    }
+  });
+}
+
+const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 export function createPoller(deps: PollerDeps) {
-  const { db, producer, serde, sources, settings, logger, metrics, now } = deps;
+  const { db, producer, encoders, sources, settings, logger, metrics, now } = deps;
   const topics = { dutchie: topicName(settings.topicPrefix, TOPICS.rawDutchie), ptl: topicName(settings.topicPrefix, TOPICS.rawPtl) };
-
-  async function previousHashes(locationId: string, source: Source): Promise<Map<string, string>> {
-    const rows = await db.selectFrom('poller_published').select(['discount_id', 'content_hash']).where('location_id', '=', locationId).where('source', '=', source).execute();
-    return new Map(rows.map((r) => [r.discount_id, r.content_hash]));
-  }
-
-  /** Plans, publishes and remembers the changes of one (store, source). */
-  async function publish(location: PollLocation, source: Source, api: Api, fetch: FetchOutcome, fetchedAt: number): Promise<{ upserts: number; removals: number } | { failed: string }> {
-    const plan = planChanges({ location, source, api, fetch, previous: await previousHashes(location.id, source), fetchedAt });
-    if (plan.kind === 'skip') return { failed: plan.reason };
-    if (plan.events.length === 0) return { upserts: 0, removals: 0 };
-    const topic = topics[source];
-    const messages = await Promise.all(plan.events.map(async (e) => ({ key: e.key, value: await serde.encode(topic, e.value) })));
-    // One send per ~512 KB: a store's messages share a partition, and a record batch must stay
-    // under the broker's max.message.bytes (1 MB by default).
-    for (const chunk of chunkBySize(messages, 512 * 1024)) await producer.send({ topic, messages: chunk });
-    // Remembered only after Kafka acknowledged: a crash in between republishes (at least once).
-    await db.transaction().execute(async (trx) => {
-      const upserted = plan.events.filter((e) => e.value.op === 'upsert');
-      // One statement with five array parameters (unnest) instead of thousands of bound values.
-      if (upserted.length) {
-        await sql`insert into poller_published (location_id, discount_id, source, content_hash, fetched_at)
-          select ${location.id}::uuid, d, ${source}, h, ${fetchedAt}::bigint
-          from unnest(${upserted.map((e) => e.value.discountId)}::text[], ${upserted.map((e) => e.value.contentHash!)}::text[]) as t(d, h)
-          on conflict (location_id, discount_id) do update set content_hash = excluded.content_hash, fetched_at = excluded.fetched_at, source = excluded.source`.execute(trx);
-      }
-      const removed = plan.events.filter((e) => e.value.op === 'remove').map((e) => e.value.discountId);
-      if (removed.length) await trx.deleteFrom('poller_published').where('location_id', '=', location.id).where('discount_id', 'in', removed).execute();
-    });
-    metrics.events.inc({ source, op: 'upsert' }, plan.upserts);
-    metrics.events.inc({ source, op: 'remove' }, plan.removals);
-    return { upserts: plan.upserts, removals: plan.removals };
-  }
 
   /** One cycle, without the lock (runLocked is what main and tests call). */
   async function runCycle(): Promise<CycleSummary> {
     const started = now();
     const locations = await loadLocations(db);
+    const published = await loadPublished(db);
     const limit = pLimit(settings.concurrency);
     const failed = new Map<string, Array<{ source: Source; reason: string }>>();
     let upserts = 0;
     let removals = 0;
+    const publisher = createPublisher<Remembered>({
+      send: async (topicMessages) => { await producer.sendBatch({ topicMessages }); },
+      remember: (batch) => remember(db, batch),
+      isContentError: (e) => e instanceof KafkaJSProtocolError && !e.retriable,
+      maxSendBytes: MAX_SEND_BYTES,
+      maxQueuedBytes: MAX_QUEUED_BYTES,
+    });
+    const inFlight: Array<Promise<void>> = [];
+    const fail = (location: PollLocation, source: Source, reason: string): void => {
+      failed.set(location.id, [...(failed.get(location.id) ?? []), { source, reason }]);
+      metrics.failures.inc({ source });
+      logger.warn({ locationId: location.id, source, reason }, 'feed not read: nothing published for this store');
+    };
+    /**
+     * Plans a (store, source)'s changes and hands them to the publisher; returns once they are queued
+     * (the fetch slot is free again), while Kafka and Postgres finish them in `inFlight`.
+     */
     const record = async (location: PollLocation, source: Source, api: Api, fetch: FetchOutcome, fetchedAt: number): Promise<void> => {
-      let result: Awaited<ReturnType<typeof publish>>;
       try {
-        result = await publish(location, source, api, fetch, fetchedAt);
+        const plan = planChanges({ location, source, api, fetch, previous: published.get(hashesKey(location.id, source)) ?? new Map<string, string>(), fetchedAt });
+        if (plan.kind === 'skip') { fail(location, source, plan.reason); return; }
+        if (plan.events.length === 0) return;
+        const encode = encoders[source];
+        const messages = plan.events.map((e) => ({ key: e.key, value: encode(e.value) }));
+        const changes: Remembered = { locationId: location.id, fetchedAt, upserts: [], removed: [] };
+        for (const { value: e } of plan.events) {
+          if (e.op === 'upsert') changes.upserts.push({ discountId: e.discountId, source, hash: e.contentHash! });
+          else changes.removed.push(e.discountId);
+        }
+        // Only counts outlive this call: the plan (record texts included) can be collected once encoded.
+        const counts = { upserts: plan.upserts, removals: plan.removals };
+        const { done } = await publisher.submit(topics[source], messages, changes);
+        inFlight.push(done.then(() => {
+          upserts += counts.upserts;
+          removals += counts.removals;
+          metrics.events.inc({ source, op: 'upsert' }, counts.upserts);
+          metrics.events.inc({ source, op: 'remove' }, counts.removals);
+        }, (e: unknown) => fail(location, source, `publish: ${reasonOf(e)}`)));
       } catch (e) {
-        result = { failed: `publish: ${e instanceof Error ? e.message : String(e)}` };
+        fail(location, source, `publish: ${reasonOf(e)}`);
       }
-      if ('failed' in result) {
-        failed.set(location.id, [...(failed.get(location.id) ?? []), { source, reason: result.failed }]);
-        metrics.failures.inc({ source });
-        logger.warn({ locationId: location.id, source, reason: result.failed }, 'feed not read: nothing published for this store');
-        return;
-      }
-      upserts += result.upserts;
-      removals += result.removals;
     };
 
     // Dutchie: one fetch per LSP feed (a POS key or Backoffice org serves every store of the LSP).
@@ -158,7 +192,7 @@ export function createPoller(deps: PollerDeps) {
       const fetched = await fetchFeed(stores[0]!);
       const fetchedAt = now();
       await Promise.all(stores.map((l) => record(l, 'dutchie', l.api, fetched.kind === 'ok'
-        ? { kind: 'ok', records: fetched.records.filter((r) => appliesToStore(r.record, l.api, l.posLocId)) }
+        ? { kind: 'ok', records: fetched.records.filter((r) => appliesToStore(r, l.posLocId)) }
         : fetched, fetchedAt)));
     }));
 
@@ -168,12 +202,14 @@ export function createPoller(deps: PollerDeps) {
       const orphans = fetched.kind === 'ok' ? fetched.records.filter((r) => r.market === undefined).map((r) => r.record.id) : [];
       // Without a market a PTL deal could reach the wrong stores (rule 14): it reaches none.
       if (orphans.length) logger.warn({ count: orphans.length, ids: orphans.slice(0, 20) }, 'PTL discounts without a known market are skipped');
-      await Promise.all(locations.map((l) => limit(() => record(l, 'ptl', 'odoo', fetched.kind === 'ok' ? { kind: 'ok', records: ptlForStore(fetched.records, l) } : fetched, fetchedAt))));
+      for (const l of locations) await record(l, 'ptl', 'odoo', fetched.kind === 'ok' ? { kind: 'ok', records: ptlForStore(fetched.records, l) } : fetched, fetchedAt);
       return fetched.kind;
     });
 
     await Promise.all(dutchie);
     const ptlStatus = await ptl;
+    // Everything is queued: wait until Kafka acknowledged it and Postgres remembered it.
+    await Promise.all(inFlight);
     const durationMs = now() - started;
     const summary: CycleSummary = {
       locations: locations.length, locationsOk: locations.length - failed.size, locationsFailed: failed.size, upserts, removals, ptl: ptlStatus === 'ok' ? 'ok' : 'failed', durationMs,

@@ -7,8 +7,8 @@
 import { z } from 'zod';
 import type { Logger } from '../../shared/logger';
 import type { PtlRecordInfo, SourceRecord } from './handler';
-import { dutchieId } from './handler';
-import { arrayElementTexts, memberArrayElementTexts } from '../../shared/json-slices';
+import { dutchieSourceRecord } from './handler';
+import { memberArrayElements, wholeArrayElementTexts } from '../../shared/json-slices';
 import { KeyRateLimiter, RetryableError, parseRetryAfter, withRetry, type RetryPolicy } from './retry';
 
 export type Fetched<T> = { kind: 'ok'; records: T[] } | { kind: 'failed'; reason: string };
@@ -54,11 +54,11 @@ async function exchange(deps: SourceDeps, timeoutMs: number, url: string, init: 
   return { res, text };
 }
 
-function parseJson(text: string, what: string): unknown {
+function parseJson(text: string, what: string, bytes = text.length): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new RetryableError(`${what}: unreadable JSON (${text.length} bytes)`);
+    throw new RetryableError(`${what}: unreadable JSON (${bytes} bytes)`);
   }
 }
 
@@ -103,20 +103,34 @@ export class Sources {
     }
   }
 
-  /** Records with their ids and, when the element boundaries are found, their exact source text. */
-  private toRecords(list: Array<Record<string, unknown>>, api: 'pos' | 'backoffice', what: string, texts: () => string[]): SourceRecord[] {
-    let raw: string[] | undefined;
-    try {
-      raw = texts();
-      if (raw.length !== list.length) raw = undefined;
-    } catch {
-      raw = undefined; // fall back to re-serialising the parsed records
-    }
-    return list.map((record, i) => {
-      const id = dutchieId(record, api);
-      if (id === undefined) throw new RetryableError(`${what}: a record has no integer id`);
-      return { discountId: id, record, text: raw?.[i] };
+  /**
+   * The records of a Dutchie list from its elements' texts: each element parsed on its own (the
+   * slicing plus one JSON.parse per element accept exactly what one JSON.parse of the document
+   * would) and reduced at once to its id, text and location restrictions.
+   */
+  private toRecords(texts: string[], api: 'pos' | 'backoffice', what: string, bytes: number): SourceRecord[] {
+    return texts.map((t) => {
+      let record: unknown;
+      try {
+        record = JSON.parse(t);
+      } catch {
+        throw new RetryableError(`${what}: unreadable JSON (${bytes} bytes)`);
+      }
+      if (!isObject(record)) throw new RetryableError(`${what}: not a list of discounts`);
+      const r = dutchieSourceRecord(record, t, api);
+      if (!r) throw new RetryableError(`${what}: a record has no integer id`);
+      return r;
     });
+  }
+
+  /**
+   * When a list's elements cannot be sliced (not a list, unreadable): the whole document parsed,
+   * for the reason; should a valid list ever defeat the slicer, its records are re-serialised.
+   */
+  private wholeList(list: unknown, api: 'pos' | 'backoffice', what: string, notList: string): SourceRecord[] {
+    const parsed = DutchieList.safeParse(list);
+    if (!parsed.success) throw new RetryableError(notList);
+    return this.toRecords(parsed.data.map((r) => JSON.stringify(r)), api, what, 0);
   }
 
   /** The discounts of one POS LSP (every store of the LSP; filter with `appliesToStore`). */
@@ -129,9 +143,13 @@ export class Sources {
       const { res, text } = await exchange(this.deps, this.s.timeoutMs, url, { headers: { authorization: auth, accept: 'application/json' } }, what);
       if (res.status === 401 || res.status === 403) throw new FatalError(`${what}: HTTP ${res.status} (check DUTCHIE_POS_API_KEY_${lspId})`);
       if (res.status !== 200) throw new RetryableError(`${what}: HTTP ${res.status}`);
-      const list = DutchieList.safeParse(parseJson(text, what));
-      if (!list.success) throw new RetryableError(`${what}: not a list of discounts`);
-      return this.toRecords(list.data, 'pos', what, () => arrayElementTexts(text));
+      let texts: string[];
+      try {
+        texts = wholeArrayElementTexts(text);
+      } catch {
+        return this.wholeList(parseJson(text, what), 'pos', what, `${what}: not a list of discounts`);
+      }
+      return this.toRecords(texts, 'pos', what, text.length);
     });
   }
 
@@ -168,7 +186,12 @@ export class Sources {
           method: 'POST', headers: { 'content-type': 'application/json', appname: 'Backoffice', cookie: `LLSession=${session.cookie}` },
           body: JSON.stringify({ SessionId: session.sessionId, LspId: lspId, OrgId: orgId, UserId: session.userId, IncludeInactive: true }),
         }, what);
-        const body = res.status === 401 ? undefined : parseJson(text, what);
+        // The Data array's elements are parsed one by one (toRecords); the envelope around it alone.
+        let data: { texts: string[]; start: number; end: number } | undefined;
+        if (res.status !== 401) {
+          try { data = memberArrayElements(text, 'Data'); } catch { data = undefined; }
+        }
+        const body = res.status === 401 ? undefined : parseJson(data ? `${text.slice(0, data.start)}[]${text.slice(data.end)}` : text, what, text.length);
         const env = BackofficeEnvelope.safeParse(body);
         const sessionProblem = res.status === 401 || (env.success && !env.data.Result && /session/i.test(env.data.Message ?? ''));
         if (sessionProblem) {
@@ -179,9 +202,8 @@ export class Sources {
         }
         if (res.status >= 400 && res.status < 500) throw new FatalError(`${what}: HTTP ${res.status}${env.success ? ` ${env.data.Message ?? ''}` : ''}`);
         if (res.status !== 200 || !env.success || !env.data.Result) throw new RetryableError(`${what}: HTTP ${res.status}${env.success ? ` ${env.data.Message ?? ''}` : ''}`);
-        const list = DutchieList.safeParse(env.data.Data);
-        if (!list.success) throw new RetryableError(`${what}: Data is not a list of discounts`);
-        return this.toRecords(list.data, 'backoffice', what, () => memberArrayElementTexts(text, 'Data'));
+        if (!data || !Array.isArray(env.data.Data) || env.data.Data.length !== 0) return this.wholeList(env.data.Data, 'backoffice', what, `${what}: Data is not a list of discounts`);
+        return this.toRecords(data.texts, 'backoffice', what, text.length);
       }
     });
   }

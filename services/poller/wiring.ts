@@ -11,6 +11,7 @@ import { TOPICS } from '../../shared/topics';
 import type { PollerConfig } from './config';
 import { createInventoryPoller } from './inventory-poller';
 import { createPoller, pollerMetrics } from './poller';
+import { rawEventEncoder } from './raw-encoder';
 import { sleep } from './retry';
 import { Sources } from './sources';
 
@@ -35,9 +36,11 @@ export async function buildPoller(cfg: PollerConfig, logger: Logger, clientId = 
     timeoutMs: cfg.FETCH_TIMEOUT_MS, posRatePerMinute: cfg.POS_RATE_LIMIT_PER_MIN,
     retry: { retries: cfg.FETCH_RETRIES, baseMs: cfg.RETRY_BASE_MS, maxMs: cfg.RETRY_MAX_MS, maxRetryAfterMs: cfg.RETRY_AFTER_MAX_MS },
   }, { fetch: globalThis.fetch, now: Date.now, sleep, random: Math.random, logger });
-  for (const t of [TOPICS.rawDutchie, TOPICS.rawPtl, TOPICS.inventoryRaw]) await serde.register(`${cfg.TOPIC_PREFIX}${t.name}`, t.schema);
+  const ids = new Map<string, number>();
+  for (const t of [TOPICS.rawDutchie, TOPICS.rawPtl, TOPICS.inventoryRaw]) ids.set(t.name, await serde.register(`${cfg.TOPIC_PREFIX}${t.name}`, t.schema));
   const poller = createPoller({
-    db, producer, serde, sources, logger, metrics, now: Date.now,
+    db, producer, sources, logger, metrics, now: Date.now,
+    encoders: { dutchie: rawEventEncoder(ids.get(TOPICS.rawDutchie.name)!), ptl: rawEventEncoder(ids.get(TOPICS.rawPtl.name)!) },
     settings: { topicPrefix: cfg.TOPIC_PREFIX, concurrency: cfg.POLL_CONCURRENCY, lockKey: cfg.POLLER_LOCK_KEY, posKeys: cfg.posKeys },
   });
   const inventory = createInventoryPoller({

@@ -73,14 +73,13 @@ export function backofficeRouter(state: DutchieState, faults: FaultBox, sessions
       res.status(403).json(envelope(null, 'You do not have access to this organization or location', false));
       return;
     }
-    const deals = state.deals(LspId).filter((d) => IncludeInactive !== false || d.isActive);
     if (byId) {
-      const deal = deals.find((d) => d.id === DiscountId);
+      const deal = state.deals(LspId).find((d) => d.id === DiscountId && (IncludeInactive !== false || d.isActive));
       if (!deal) { res.status(404).json(envelope(null, `Discount ${DiscountId ?? '?'} not found`, false)); return; }
       sendJson(res, envelope(toBackoffice(deal)), fault === 'truncate');
       return;
     }
-    const text = state.cachedBody(LspId, `backoffice|${IncludeInactive !== false}`, () => JSON.stringify(envelope(deals.map(toBackoffice))));
+    const text = state.backofficeListBody(LspId, IncludeInactive !== false);
     res.status(200).type('application/json').send(fault === 'truncate' ? text.slice(0, Math.floor(text.length / 2)) : text);
   };
   r.post('/api/v2/discount/get-discount', discounts(false));

@@ -5,7 +5,7 @@
  */
 import { Router } from 'express';
 import type { FaultBox } from './faults';
-import { selectPosDeals, selectionIsIdentity } from './handler';
+import { selectionIsIdentity } from './handler';
 import type { DutchieState } from './state';
 
 /** Sliding one-minute window per key. */
@@ -58,17 +58,13 @@ export function posRouter(state: DutchieState, faults: FaultBox, limiter: RateLi
       includeInactive: flag(req.query.includeInactive), includeInclusionExclusionData: flag(req.query.includeInclusionExclusionData),
       includePaymentRestrictions: flag(req.query.includePaymentRestrictions),
     };
-    const deals = [...feed.deals.values()];
     // The recorded feed is served byte for byte when nothing would change it.
-    if (feed.verbatim !== undefined && fault === 'go' && selectionIsIdentity(deals, flags)) {
+    if (feed.verbatim !== undefined && fault === 'go' && selectionIsIdentity([...feed.deals.values()], flags)) {
       res.status(200).type('application/json').send(feed.verbatim);
       return;
     }
     // Records never changed keep their recorded text (as the real API would keep its formatting).
-    const text = state.cachedBody(lspId, `pos|${JSON.stringify(flags)}`, () => `[${deals.filter((d) => flags.includeInactive || d.isActive).map((d) => {
-      const recorded = feed.recordedTexts?.get(d.id);
-      return recorded !== undefined && selectionIsIdentity([d], flags) ? recorded : JSON.stringify(selectPosDeals([d], flags)[0]);
-    }).join(',')}]`);
+    const text = state.posListBody(lspId, flags);
     res.status(200).type('application/json').send(fault === 'truncate' ? text.slice(0, Math.floor(text.length / 2)) : text);
   });
   return r;

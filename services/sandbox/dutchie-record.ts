@@ -58,6 +58,13 @@ export type PosDiscount = z.infer<typeof PosDiscount>;
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const pascal = (k: string): string => (k === 'menuDisplay' ? 'DiscountMenuDisplayDetails' : k.charAt(0).toUpperCase() + k.slice(1));
+// Record keys are a small fixed vocabulary: each is converted once (bounded in case of odd input).
+const pascalNames = new Map<string, string>();
+const pascalOf = (k: string): string => {
+  let p = pascalNames.get(k);
+  if (p === undefined) { p = pascal(k); if (pascalNames.size < 10_000) pascalNames.set(k, p); }
+  return p;
+};
 
 /**
  * The Backoffice form of a POS record (the lead's contract): every key PascalCased recursively,
@@ -66,7 +73,14 @@ const pascal = (k: string): string => (k === 'menuDisplay' ? 'DiscountMenuDispla
 export function toBackoffice(value: unknown): Json {
   if (Array.isArray(value)) return value.map(toBackoffice);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [pascal(k), toBackoffice(v)]));
+    const out: { [k: string]: Json } = {};
+    for (const [k, v] of Object.entries(value)) {
+      const name = pascalOf(k);
+      // An own property even for "__proto__" (plain assignment would set the prototype).
+      if (name === '__proto__') Object.defineProperty(out, name, { value: toBackoffice(v), enumerable: true, writable: true, configurable: true });
+      else out[name] = toBackoffice(v);
+    }
+    return out;
   }
   return value as Json;
 }

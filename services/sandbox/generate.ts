@@ -32,8 +32,17 @@ function productIds(seed: number, catalog: LspCatalog, loc: number): number[] {
 const utcIso = (dt: DateTime): string => dt.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'");
 const money = (rand: () => number, min: number, max: number): number => Math.round((min + rand() * (max - min)) * 100) / 100;
 
+// The store's local midnight, once per (instant, zone): Luxon's zone arithmetic dominates generating big sandboxes.
+const midnights = new Map<string, DateTime>();
+function localMidnight(nowMs: number, timeZone: string): DateTime {
+  const key = `${nowMs}|${timeZone}`;
+  let today = midnights.get(key);
+  if (!today) { today = DateTime.fromMillis(nowMs, { zone: timeZone }).startOf('day'); if (midnights.size > 1000) midnights.clear(); midnights.set(key, today); }
+  return today;
+}
+
 export function generateDeal(rand: () => number, input: GenerateInput, catalog: LspCatalog, id: number): PosDiscount {
-  const today = DateTime.fromMillis(input.nowMs, { zone: input.timeZone }).startOf('day');
+  const today = localMidnight(input.nowMs, input.timeZone);
   const r = rand();
   // Mix of methods like the real feed: percent, flat, price-to, bundles, BOGO.
   const kind = r < 0.45 ? 'percent' : r < 0.6 ? 'flat' : r < 0.72 ? 'price' : r < 0.9 ? 'bundle' : r < 0.95 ? 'bogo' : 'total';

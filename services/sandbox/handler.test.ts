@@ -122,3 +122,43 @@ describe('sandbox admin API', () => {
     expect(odooCount.body.count).toBe(18);
   });
 });
+
+describe('sandbox serialised answers (precomputed per feed, per deal)', () => {
+  const login = async (app: Parameters<typeof request>[0], sb: Sandbox) =>
+    (await request(app).post('/api/user/login').set('appname', 'Backoffice').send({ Username: sb.state.backofficeUser.username, Password: sb.state.backofficeUser.password })).body.Data.SessionId as string;
+
+  it('warmed answers equal a fresh serialisation, and a change made through the admin API shows up in the next answer', async () => {
+    const sb = small();
+    sb.state.warm();
+    const { pos, backoffice } = sb.apps();
+    const posLsp = sb.state.stores.find((s) => s.kind === 'generated' && s.api === 'pos')!.lspId;
+    const bo = sb.state.stores.find((s) => s.api === 'backoffice')!;
+    const list = () => request(pos).get('/discounts/v2/list').query({ includeInactive: 'true', includeInclusionExclusionData: 'true' }).set('authorization', basic(sb.state.posKeys.get(posLsp)!));
+    const sid = await login(backoffice, sb);
+    const boList = () => request(backoffice).post('/api/v2/discount/get-discount').set('cookie', `LLSession=${sid}`)
+      .send({ SessionId: sid, LspId: bo.lspId, OrgId: bo.orgId, UserId: 4242, IncludeInactive: true });
+
+    expect((await list()).text).toBe(JSON.stringify(sb.state.deals(posLsp).map((d) => ({ ...d, paymentRestrictions: null }))));
+    expect((await boList()).text).toBe(JSON.stringify({ Result: true, Data: sb.state.deals(bo.lspId).map(toBackoffice), Message: null }));
+
+    const [first, second] = sb.state.deals(posLsp);
+    await request(pos).patch(`/admin/lsps/${posLsp}/deals/${first!.id}`).send({ onlineName: 'Changed now' }).expect(200);
+    await request(pos).delete(`/admin/lsps/${posLsp}/deals/${second!.id}`).expect(200);
+    const after = (await list()).body as PosDiscount[];
+    expect(after.find((d) => d.id === first!.id)!.onlineName).toBe('Changed now');
+    expect(after.some((d) => d.id === second!.id)).toBe(false);
+
+    const boFirst = sb.state.deals(bo.lspId)[0]!;
+    await request(pos).patch(`/admin/lsps/${bo.lspId}/deals/${boFirst.id}`).send({ onlineName: 'Changed BO' }).expect(200);
+    const added = await request(pos).post(`/admin/lsps/${bo.lspId}/deals`).send({}).expect(201);
+    const boAfter = (await boList()).body as { Data: Array<{ Id: number; OnlineName: string }> };
+    expect(boAfter.Data.find((d) => d.Id === boFirst.id)!.OnlineName).toBe('Changed BO');
+    expect(boAfter.Data.some((d) => d.Id === added.body.id)).toBe(true);
+  });
+
+  it('toBackoffice keeps an own "__proto__" key as data', () => {
+    const out = toBackoffice(JSON.parse('{"__proto__":{"a":1},"b":2}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(JSON.stringify(out)).toBe('{"__proto__":{"A":1},"B":2}');
+  });
+});

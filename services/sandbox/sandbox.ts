@@ -221,6 +221,7 @@ export class Sandbox {
   }
 
   async start(ports: SandboxPorts = { pos: 0, backoffice: 0, odoo: 0 }): Promise<RunningSandbox> {
+    this.state.warm();
     const apps = this.apps();
     const [pos, backoffice, odoo] = await Promise.all([
       listen(apps.pos, ports.pos, this.faults), listen(apps.backoffice, ports.backoffice, this.faults), listen(apps.odoo, ports.odoo, this.faults),

@@ -10,8 +10,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { arrayElementTexts } from '../../shared/json-slices';
 import { ROOT } from '../../shared/paths';
-import { PosDiscount } from './dutchie-record';
+import { PosDiscount, toBackoffice } from './dutchie-record';
 import { generateDeals } from './generate';
+import { selectPosDeals, selectionIsIdentity, type PosListFlags } from './handler';
 import { FIXTURE_STORE, MARKETS, generatedStores, type Market, type SandboxStore } from './stores';
 
 export const FIXTURE_PATH = path.join(ROOT, 'services', 'sandbox', 'data', 'az-store-discounts.json');
@@ -92,6 +93,52 @@ export class DutchieState {
     const body = build();
     this.bodies.set(key, { version, body });
     return body;
+  }
+
+  /**
+   * Each deal's serialised text per variant, keyed by the deal object: every change replaces the
+   * object (put/patch/replace), so a changed deal is serialised again and the others are reused.
+   */
+  private readonly dealTexts = new WeakMap<PosDiscount, Map<string, string>>();
+
+  private dealText(deal: PosDiscount, variant: string, build: () => string): string {
+    let texts = this.dealTexts.get(deal);
+    if (!texts) { texts = new Map(); this.dealTexts.set(deal, texts); }
+    let text = texts.get(variant);
+    if (text === undefined) { text = build(); texts.set(variant, text); }
+    return text;
+  }
+
+  /** The POS list answer (a bare array) for these flags; unchanged recorded records keep their recorded text. */
+  posListBody(lspId: number, flags: PosListFlags): string {
+    const feed = this.mustFeed(lspId);
+    const variant = `pos|${Number(flags.includeInactive)}${Number(flags.includeInclusionExclusionData)}${Number(flags.includePaymentRestrictions)}`;
+    return this.cachedBody(lspId, variant, () => `[${[...feed.deals.values()].filter((d) => flags.includeInactive || d.isActive).map((d) => {
+      const recorded = feed.recordedTexts?.get(d.id);
+      if (recorded !== undefined && selectionIsIdentity([d], flags)) return recorded;
+      return this.dealText(d, variant, () => JSON.stringify(selectPosDeals([d], flags)[0]));
+    }).join(',')}]`);
+  }
+
+  /** The Backoffice get-discount answer: `{Result, Data, Message}` with the PascalCase records. */
+  backofficeListBody(lspId: number, includeInactive: boolean): string {
+    const feed = this.mustFeed(lspId);
+    return this.cachedBody(lspId, `backoffice|${includeInactive}`, () => {
+      const data = [...feed.deals.values()].filter((d) => includeInactive || d.isActive).map((d) => this.dealText(d, 'backoffice', () => JSON.stringify(toBackoffice(d))));
+      // Byte for byte JSON.stringify({Result: true, Data: [...], Message: null}).
+      return `{"Result":true,"Data":[${data.join(',')}],"Message":null}`;
+    });
+  }
+
+  /**
+   * Serialises the answers a poller asks for (POS: inactive and restrictions included; Backoffice:
+   * inactive included) ahead of the first request, as the real API would not pay for it per poll.
+   */
+  warm(): void {
+    for (const f of this.feeds.values()) {
+      if (f.api === 'pos') this.posListBody(f.lspId, { includeInactive: true, includeInclusionExclusionData: true, includePaymentRestrictions: false });
+      else this.backofficeListBody(f.lspId, true);
+    }
   }
 
   lspOfKey(key: string): number | undefined { return this.keyToLsp.get(key); }
