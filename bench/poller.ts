@@ -5,12 +5,10 @@
  * with 8 concurrent fetches; the baseline is the same cycle with 1 fetch at a time (the old job).
  * The sandbox runs in a child process on the same cores: its CPU is reported separately (from
  * /proc) since it competes with the poller for them. Target: >= 10,000 deals/s.
- * BENCH_CPU_PROF_DIR=<dir> starts the sandbox with --cpu-prof (run the bench itself with
- * `node --cpu-prof --import tsx bench/poller.ts` to profile the poller too).
+ * BENCH_CPU_PROF=<dir> makes the sandbox write CPU profiles to <dir>/sandbox/ (run the bench itself
+ * with `node --cpu-prof --import tsx bench/poller.ts` to profile the poller too).
  */
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import readline from 'node:readline';
 import { parseConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
@@ -20,6 +18,8 @@ import { buildPoller } from '../services/poller/wiring';
 import { pollerEnvFrom, type SandboxDirectory } from '../services/sandbox/sandbox';
 import * as stack from '../stack/stack';
 import { createTestWorld } from '../test/support/integration';
+import { buildServices, serviceArgs } from '../scripts/services';
+import { processCpuMs, profileFlags } from './support';
 
 const LSPS_PER_MARKET = 40;
 const MARKETS = 'AZ,FL,IL,MI,MO';
@@ -27,17 +27,9 @@ const DEALS = 500;
 
 interface RunningSandbox { urls: { pos: string; backoffice: string; odoo: string }; cpuMs: () => number; stop: () => void }
 
-/** utime + stime of a process in ms (Linux /proc; 0 elsewhere). */
-function processCpuMs(pid: number | undefined): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
-  } catch { return 0; }
-}
-
 async function startSandbox(): Promise<RunningSandbox> {
-  const prof = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(__dirname, '..', 'services', 'sandbox', 'main.ts')], {
+  buildServices();
+  const child = spawn(process.execPath, serviceArgs('sandbox', profileFlags('sandbox')), {
     env: {
       ...process.env, LOG_LEVEL: 'info', SANDBOX_POS_PORT: '0', SANDBOX_BACKOFFICE_PORT: '0', SANDBOX_ODOO_PORT: '0', SANDBOX_MARKETS: MARKETS,
       SANDBOX_LSPS_PER_MARKET: String(LSPS_PER_MARKET), SANDBOX_STORES_PER_LSP: '1', SANDBOX_DEALS_PER_LSP: String(DEALS), SANDBOX_INCLUDE_FIXTURE: 'false',
@@ -54,7 +46,7 @@ async function startSandbox(): Promise<RunningSandbox> {
       } catch { /* not a log line */ }
     });
   });
-  return { urls, cpuMs: () => processCpuMs(child.pid), stop: () => { child.kill('SIGTERM'); } };
+  return { urls, cpuMs: () => processCpuMs(child.pid) ?? 0, stop: () => { child.kill('SIGTERM'); } };
 }
 
 async function cycle(label: string, concurrency: number, directory: SandboxDirectory, sandbox: RunningSandbox) {

@@ -26,23 +26,27 @@ export async function benchWorld(label: string): Promise<TestWorld> {
 
 export interface Service { name: string; child: ChildProcess; rssMb(): number; peakRssMb: number; cpuMs(): number; stop(): Promise<void> }
 
+/** user + system CPU time of a process so far in ms (Linux /proc, clock ticks of 10 ms); undefined once it is gone. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch { return undefined; }
+}
+
+/** node flags that make a service write V8 CPU profiles to $BENCH_CPU_PROF/<name>/ (devtools, speedscope). */
+export function profileFlags(name: string): string[] {
+  return process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, name)}`] : [];
+}
+
 /** Starts a compiled service (scripts/services.ts) as `npm start` does; the pid is the service itself. */
 export function startService(name: string, env: NodeJS.ProcessEnv, args: string[] = []): Service {
   buildServices();
-  // BENCH_CPU_PROF=<dir>: each service writes V8 CPU profiles to <dir>/<name>/ when it stops (devtools, speedscope).
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, name)}`] : [];
-  const child = spawn(process.execPath, [...serviceArgs(name, prof), ...args], {
+  const child = spawn(process.execPath, [...serviceArgs(name, profileFlags(name)), ...args], {
     cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'warn', METRICS_PORT: '0' }, stdio: ['ignore', 'ignore', 'inherit'],
   });
-  /** user + system CPU time of the service so far (/proc/<pid>/stat, clock ticks of 10 ms). */
   let lastCpuMs = 0;
-  const cpuMs = (): number => {
-    try {
-      const fields = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-      lastCpuMs = (Number(fields[11]) + Number(fields[12])) * 10;
-    } catch { /* exited: the last reading stands */ }
-    return lastCpuMs;
-  };
+  const cpuMs = (): number => { lastCpuMs = processCpuMs(child.pid) ?? lastCpuMs; return lastCpuMs; };
   const rssMb = (): number => {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
