@@ -11,20 +11,32 @@ import type { BatchPlan } from './handler';
 
 const UPSERT_CHUNK = 2000;
 
-/** Postgres type of each upserted column, as read from the JSON rows (jsonb travels as text). */
+/** Postgres type of each upserted column, as read from the JSON rows. */
 const COLUMN_TYPES = {
   id: 'text', location_id: 'uuid', discount_id: 'text', source: 'text', name: 'text', discount_code: 'text', discount_type: 'text',
   calculation_method_id: 'integer', discount_amount: 'numeric', is_active: 'boolean', is_available_online: 'boolean',
   valid_from: 'timestamptz', valid_until: 'timestamptz', start_time: 'time', end_time: 'time',
   monday: 'boolean', tuesday: 'boolean', wednesday: 'boolean', thursday: 'boolean', friday: 'boolean', saturday: 'boolean', sunday: 'boolean',
-  products: 'text', brands: 'text', product_categories: 'text', first_time_customer_only: 'boolean', minimum_items_required: 'integer',
-  payload: 'text', version: 'bigint', removed: 'boolean', synced_at: 'timestamptz',
+  products: 'jsonb', brands: 'jsonb', product_categories: 'jsonb', first_time_customer_only: 'boolean', minimum_items_required: 'integer',
+  payload: 'jsonb', version: 'bigint', removed: 'boolean', synced_at: 'timestamptz',
 } as const satisfies Record<keyof NewDiscountRow, string>;
-const JSONB = new Set(['products', 'brands', 'product_categories', 'payload']);
 const NAMES = Object.keys(COLUMN_TYPES);
 const RECORD = NAMES.map((c) => `${c} ${COLUMN_TYPES[c as keyof typeof COLUMN_TYPES]}`).join(', ');
-const SELECT = NAMES.map((c) => (JSONB.has(c) ? `x.${c}::jsonb` : `x.${c}`)).join(', ');
+const SELECT = NAMES.map((c) => `x.${c}`).join(', ');
 const UPDATE = NAMES.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');
+
+/**
+ * The rows of a chunk as one JSON array. The jsonb columns already hold JSON text (the handler
+ * serialised them), so they are spliced in as they are: neither escaped into a string here nor parsed
+ * a second time by Postgres. A JSON null there becomes SQL NULL.
+ */
+function rowsJson(rows: readonly NewDiscountRow[]): string {
+  return `[${rows.map((r) => {
+    const { products, brands, product_categories: categories, payload, ...plain } = r;
+    const head = JSON.stringify(plain);
+    return `${head.slice(0, -1)},"products":${products ?? 'null'},"brands":${brands ?? 'null'},"product_categories":${categories ?? 'null'},"payload":${payload}}`;
+  }).join(',')}]`;
+}
 
 /**
  * One statement per chunk, the rows as ONE jsonb parameter (jsonb_to_recordset): far cheaper
@@ -40,7 +52,7 @@ export async function applyToPostgres(db: Kysely<Database>, plan: BatchPlan): Pr
   if (plan.upserts.length === 0 && plan.removals.length === 0) return;
   await db.transaction().execute(async (tx) => {
     for (let i = 0; i < plan.upserts.length; i += UPSERT_CHUNK) {
-      const rows = JSON.stringify(plan.upserts.slice(i, i + UPSERT_CHUNK));
+      const rows = rowsJson(plan.upserts.slice(i, i + UPSERT_CHUNK));
       await sql`${INSERT}${rows}${CONFLICT}`.execute(tx);
     }
     if (plan.removals.length > 0) {
