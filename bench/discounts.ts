@@ -29,6 +29,8 @@ const WARMUP_S = 3;
 const ROUNDS = 5;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const POOL = 20;
+/** BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile there when it stops (node --cpu-prof). */
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const ENTITY = '0b7e2c1a-1111-4222-8333-444455556666';
 const TARGET = { applications_per_s: 1000, p99_ms: 25 };
 const AUTH = { secret: 'bench-secret-bench-secret-bench-secret-42', issuer: 'dealstream', audience: 'dealstream-discounts' };
@@ -41,7 +43,7 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-interface Run { rps: number; p50: number; p99: number; ok: number; errors: number }
+interface Run { rps: number; p50: number; p99: number; ok: number; errors: number; cpuMsPerRequest: number }
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
@@ -60,26 +62,31 @@ async function load(url: string, body: string, headers: Record<string, string>, 
  * The machine is shared, so its load drifts: baseline and subject run in alternating rounds and
  * each is summed over its rounds, so both see the same conditions.
  */
-async function interleaved(variants: Array<{ url: string; headers: Record<string, string> }>, body: string): Promise<Run[]> {
-  const acc = variants.map(() => ({ ok: 0, errors: 0, seconds: 0, latencies: [] as number[] }));
+async function interleaved(variants: Array<{ url: string; headers: Record<string, string>; pid: number | undefined }>, body: string): Promise<Run[]> {
+  const acc = variants.map(() => ({ ok: 0, errors: 0, seconds: 0, cpuMs: 0, latencies: [] as number[] }));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, v] of variants.entries()) {
       const a = acc[i]!;
+      const cpu0 = cpuMs(v.pid);
       const r = await load(v.url, body, v.headers, DURATION_S / ROUNDS, a.latencies);
+      a.cpuMs += cpuMs(v.pid) - cpu0;
       a.ok += r.ok; a.errors += r.errors; a.seconds += r.seconds;
     }
     log(`round ${round + 1}/${ROUNDS} done`);
   }
   return acc.map((a) => {
     const sorted = a.latencies.sort((x, y) => x - y);
-    return { rps: a.ok / a.seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), ok: a.ok, errors: a.errors };
+    return {
+      rps: a.ok / a.seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), ok: a.ok, errors: a.errors,
+      cpuMsPerRequest: a.ok ? Number((a.cpuMs / a.ok).toFixed(3)) : NaN,
+    };
   });
 }
 
 const ROOT = path.resolve(__dirname, '..');
 
-function start(file: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+function start(file: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   child.on('exit', (code, signal) => { if (code !== 0 && signal !== 'SIGTERM' && code !== null) log(`${file} exited ${code}`); });
   return child;
 }
@@ -108,6 +115,17 @@ function freePort(): Promise<number> {
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => { const { port } = srv.address() as AddressInfo; srv.close(() => resolve(port)); });
   });
+}
+
+/** CPU time (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    // the fields after the command name (which may hold spaces) start at its closing parenthesis
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
 }
 
 function rssMb(pid: number | undefined): number | null {
@@ -149,7 +167,7 @@ async function main(): Promise<void> {
     const env = { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl };
     const service = start('services/discounts/main.ts', {
       ...env, TOPIC_PREFIX: prefix, DISCOUNTS_PORT: String(servicePort), DISCOUNTS_JWT_SECRET: AUTH.secret, DISCOUNTS_DB_POOL: String(POOL),
-    });
+    }, PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
     const bareChild = start('bench/baseline-server.ts', { ...env, PORT: String(baselinePort), POOL: String(POOL), BUSINESS_ID: DEMO.businessId });
     children.push(service, bareChild);
     await Promise.all([ready(`http://127.0.0.1:${servicePort}/health`), ready(`http://127.0.0.1:${baselinePort}/health`)]);
@@ -167,9 +185,9 @@ async function main(): Promise<void> {
     log(`warm-up ${WARMUP_S}s each, then ${DURATION_S}s each in ${ROUNDS} alternating rounds, ${CONNECTIONS} connections`);
     await load(bareUrl, body, {}, WARMUP_S, null);
     await load(lineUrl, body, auth, WARMUP_S, null);
-    const [baseline, line] = await interleaved([{ url: bareUrl, headers: {} }, { url: lineUrl, headers: auth }], body) as [Run, Run];
-    log(`baseline (one INSERT): ${baseline.rps.toFixed(0)} req/s, p99 ${baseline.p99} ms`);
-    log(`line (audit + outbox + relay): ${line.rps.toFixed(0)} applications/s, p99 ${line.p99} ms, errors ${line.errors}`);
+    const [baseline, line] = await interleaved([{ url: bareUrl, headers: {}, pid: bareChild.pid }, { url: lineUrl, headers: auth, pid: service.pid }], body) as [Run, Run];
+    log(`baseline (one INSERT): ${baseline.rps.toFixed(0)} req/s, p99 ${baseline.p99} ms, ${baseline.cpuMsPerRequest} CPU ms/request`);
+    log(`line (audit + outbox + relay): ${line.rps.toFixed(0)} applications/s, p99 ${line.p99} ms, ${line.cpuMsPerRequest} CPU ms/application, errors ${line.errors}`);
 
     // Every application is in the audit table and the relay catches up with the outbox.
     const t0 = Date.now();
@@ -184,13 +202,13 @@ async function main(): Promise<void> {
     log(`${applications} audit rows; outbox drained in ${drainS.toFixed(1)}s (pending ${pending})`);
 
     const metrics = {
-      applications_per_s: Math.round(line.rps), p50_ms: line.p50, p99_ms: line.p99, applications_ok: line.ok, errors: line.errors, audit_rows: applications,
+      applications_per_s: Math.round(line.rps), p50_ms: line.p50, p99_ms: line.p99, service_cpu_ms_per_application: line.cpuMsPerRequest, applications_ok: line.ok, errors: line.errors, audit_rows: applications,
       outbox_pending_after_drain: pending, outbox_drain_s: Number(drainS.toFixed(2)), service_rss_mb: rssMb(service.pid),
     };
     const result = {
       bench: 'discounts',
       metrics,
-      baseline: { inserts_per_s: Math.round(baseline.rps), p50_ms: baseline.p50, p99_ms: baseline.p99 },
+      baseline: { inserts_per_s: Math.round(baseline.rps), p50_ms: baseline.p50, p99_ms: baseline.p99, cpu_ms_per_insert: baseline.cpuMsPerRequest },
       ratio: Number((line.rps / baseline.rps).toFixed(3)),
       target: TARGET,
       met: line.rps >= TARGET.applications_per_s && line.p99 <= TARGET.p99_ms && line.errors === 0 && pending === 0,
