@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const discounts = createDiscounts({
     db, groupCommit: { maxBatch: cfg.DISCOUNTS_WRITE_BATCH, concurrency: cfg.DISCOUNTS_WRITE_CONCURRENCY, onBatch: (n) => { batchSizes.observe(n); } },
   });
-  const relay = createRelay({ db, producer, serde, topicPrefix: cfg.TOPIC_PREFIX, logger: logger.child({ component: 'relay' }), batchSize: cfg.DISCOUNTS_RELAY_BATCH, pollMs: cfg.DISCOUNTS_RELAY_POLL_MS });
+  const relay = createRelay({ db, producer, serde, topicPrefix: cfg.TOPIC_PREFIX, logger: logger.child({ component: 'relay' }), batchSize: cfg.DISCOUNTS_RELAY_BATCH, pollMs: cfg.DISCOUNTS_RELAY_POLL_MS, lingerMs: cfg.DISCOUNTS_RELAY_LINGER_MS });
   await relay.registerSchemas();
   relay.start();
   shutdown.add('relay', () => relay.stop());
