@@ -29,6 +29,10 @@ const WARMUP_S = 3;
 const ROUNDS = 5;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const POOL = 20;
+/** BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile there when it stops (node --cpu-prof). */
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
+const BASELINE_APP = 'bench-baseline';
+const DRIVER_APP = 'bench-driver';
 const ENTITY = '0b7e2c1a-1111-4222-8333-444455556666';
 const TARGET = { applications_per_s: 1000, p99_ms: 25 };
 const AUTH = { secret: 'bench-secret-bench-secret-bench-secret-42', issuer: 'dealstream', audience: 'dealstream-discounts' };
@@ -41,7 +45,10 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-interface Run { rps: number; p50: number; p99: number; ok: number; errors: number }
+interface Run { rps: number; p50: number; p99: number; ok: number; errors: number; cpuMsPerRequest: number; pgCpuMsPerRequest: number }
+
+/** A variant under load: its URL, its process, and which Postgres backends are its own. */
+interface Variant { url: string; headers: Record<string, string>; pid: number | undefined; backends: () => Promise<number[]> }
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
@@ -60,26 +67,36 @@ async function load(url: string, body: string, headers: Record<string, string>, 
  * The machine is shared, so its load drifts: baseline and subject run in alternating rounds and
  * each is summed over its rounds, so both see the same conditions.
  */
-async function interleaved(variants: Array<{ url: string; headers: Record<string, string> }>, body: string): Promise<Run[]> {
-  const acc = variants.map(() => ({ ok: 0, errors: 0, seconds: 0, latencies: [] as number[] }));
+async function interleaved(variants: Variant[], body: string): Promise<Run[]> {
+  const acc = variants.map(() => ({ ok: 0, errors: 0, seconds: 0, cpuMs: 0, pgCpuMs: 0, latencies: [] as number[] }));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, v] of variants.entries()) {
       const a = acc[i]!;
+      const cpu0 = cpuMs(v.pid);
+      const pg0 = new Map((await v.backends()).map((pid) => [pid, cpuMs(pid)]));
       const r = await load(v.url, body, v.headers, DURATION_S / ROUNDS, a.latencies);
+      a.cpuMs += cpuMs(v.pid) - cpu0;
+      // backends opened during the round count from zero; one closed during it is lost (rare: pools keep them 10 s)
+      for (const pid of await v.backends()) { const after = cpuMs(pid); if (!Number.isNaN(after)) a.pgCpuMs += after - (pg0.get(pid) ?? 0); }
       a.ok += r.ok; a.errors += r.errors; a.seconds += r.seconds;
     }
     log(`round ${round + 1}/${ROUNDS} done`);
   }
   return acc.map((a) => {
     const sorted = a.latencies.sort((x, y) => x - y);
-    return { rps: a.ok / a.seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), ok: a.ok, errors: a.errors };
+    return {
+      rps: a.ok / a.seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), ok: a.ok, errors: a.errors,
+      cpuMsPerRequest: a.ok ? Number((a.cpuMs / a.ok).toFixed(3)) : NaN,
+      pgCpuMsPerRequest: a.ok ? Number((a.pgCpuMs / a.ok).toFixed(3)) : NaN,
+    };
   });
 }
 
 const ROOT = path.resolve(__dirname, '..');
 
-function start(file: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+/** Both processes run with the 4 MB young generation the services' npm scripts and `npm start` use. */
+function start(file: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', ...nodeArgs, '--import', 'tsx', file], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   child.on('exit', (code, signal) => { if (code !== 0 && signal !== 'SIGTERM' && code !== null) log(`${file} exited ${code}`); });
   return child;
 }
@@ -110,6 +127,17 @@ function freePort(): Promise<number> {
   });
 }
 
+/** CPU time (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    // the fields after the command name (which may hold spaces) start at its closing parenthesis
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 function rssMb(pid: number | undefined): number | null {
   try {
     const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
@@ -134,7 +162,11 @@ async function main(): Promise<void> {
 
   log(`database ${id}, topic prefix ${prefix}`);
   await ensureDatabase(databaseUrl);
-  const db = createDb(databaseUrl, POOL);
+  // Postgres backends are told apart by application_name: the driver's, the baseline's, the rest are the service's.
+  const db = createDb(`${databaseUrl}?application_name=${DRIVER_APP}`, POOL);
+  const backends = async (own: (app: string) => boolean): Promise<number[]> =>
+    (await sql<{ pid: number; app: string }>`select pid, application_name as app from pg_stat_activity where datname = ${id}`.execute(db)).rows
+      .filter((r) => own(r.app)).map((r) => r.pid);
   await migrateToLatest(db);
   await seedDemo(db);
   await sql`create table bench_baseline (id uuid primary key default gen_random_uuid(), business_id uuid not null, payload jsonb not null, created_at timestamptz not null default now())`.execute(db);
@@ -149,8 +181,10 @@ async function main(): Promise<void> {
     const env = { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl };
     const service = start('services/discounts/main.ts', {
       ...env, TOPIC_PREFIX: prefix, DISCOUNTS_PORT: String(servicePort), DISCOUNTS_JWT_SECRET: AUTH.secret, DISCOUNTS_DB_POOL: String(POOL),
+    }, PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
+    const bareChild = start('bench/baseline-server.ts', {
+      ...env, DATABASE_URL: `${databaseUrl}?application_name=${BASELINE_APP}`, PORT: String(baselinePort), POOL: String(POOL), BUSINESS_ID: DEMO.businessId,
     });
-    const bareChild = start('bench/baseline-server.ts', { ...env, PORT: String(baselinePort), POOL: String(POOL), BUSINESS_ID: DEMO.businessId });
     children.push(service, bareChild);
     await Promise.all([ready(`http://127.0.0.1:${servicePort}/health`), ready(`http://127.0.0.1:${baselinePort}/health`)]);
     log(`service (pid ${service.pid}) and baseline (pid ${bareChild.pid}) are up`);
@@ -167,9 +201,12 @@ async function main(): Promise<void> {
     log(`warm-up ${WARMUP_S}s each, then ${DURATION_S}s each in ${ROUNDS} alternating rounds, ${CONNECTIONS} connections`);
     await load(bareUrl, body, {}, WARMUP_S, null);
     await load(lineUrl, body, auth, WARMUP_S, null);
-    const [baseline, line] = await interleaved([{ url: bareUrl, headers: {} }, { url: lineUrl, headers: auth }], body) as [Run, Run];
-    log(`baseline (one INSERT): ${baseline.rps.toFixed(0)} req/s, p99 ${baseline.p99} ms`);
-    log(`line (audit + outbox + relay): ${line.rps.toFixed(0)} applications/s, p99 ${line.p99} ms, errors ${line.errors}`);
+    const [baseline, line] = await interleaved([
+      { url: bareUrl, headers: {}, pid: bareChild.pid, backends: () => backends((app) => app === BASELINE_APP) },
+      { url: lineUrl, headers: auth, pid: service.pid, backends: () => backends((app) => app !== BASELINE_APP && app !== DRIVER_APP) },
+    ], body) as [Run, Run];
+    log(`baseline (one INSERT): ${baseline.rps.toFixed(0)} req/s, p99 ${baseline.p99} ms, CPU ms/request ${baseline.cpuMsPerRequest} process + ${baseline.pgCpuMsPerRequest} Postgres`);
+    log(`line (audit + outbox + relay): ${line.rps.toFixed(0)} applications/s, p99 ${line.p99} ms, CPU ms/application ${line.cpuMsPerRequest} service + ${line.pgCpuMsPerRequest} Postgres, errors ${line.errors}`);
 
     // Every application is in the audit table and the relay catches up with the outbox.
     const t0 = Date.now();
@@ -184,13 +221,13 @@ async function main(): Promise<void> {
     log(`${applications} audit rows; outbox drained in ${drainS.toFixed(1)}s (pending ${pending})`);
 
     const metrics = {
-      applications_per_s: Math.round(line.rps), p50_ms: line.p50, p99_ms: line.p99, applications_ok: line.ok, errors: line.errors, audit_rows: applications,
+      applications_per_s: Math.round(line.rps), p50_ms: line.p50, p99_ms: line.p99, service_cpu_ms_per_application: line.cpuMsPerRequest, postgres_cpu_ms_per_application: line.pgCpuMsPerRequest, applications_ok: line.ok, errors: line.errors, audit_rows: applications,
       outbox_pending_after_drain: pending, outbox_drain_s: Number(drainS.toFixed(2)), service_rss_mb: rssMb(service.pid),
     };
     const result = {
       bench: 'discounts',
       metrics,
-      baseline: { inserts_per_s: Math.round(baseline.rps), p50_ms: baseline.p50, p99_ms: baseline.p99 },
+      baseline: { inserts_per_s: Math.round(baseline.rps), p50_ms: baseline.p50, p99_ms: baseline.p99, cpu_ms_per_insert: baseline.cpuMsPerRequest, postgres_cpu_ms_per_insert: baseline.pgCpuMsPerRequest },
       ratio: Number((line.rps / baseline.rps).toFixed(3)),
       target: TARGET,
       met: line.rps >= TARGET.applications_per_s && line.p99 <= TARGET.p99_ms && line.errors === 0 && pending === 0,

@@ -4,7 +4,7 @@
  */
 import type http from 'node:http';
 import { sql } from 'kysely';
-import { Gauge } from 'prom-client';
+import { Gauge, Histogram } from 'prom-client';
 import { loadConfig } from '../../shared/config';
 import { createDb } from '../../shared/db/db';
 import { createKafka, ensureTopics } from '../../shared/kafka';
@@ -41,8 +41,14 @@ async function main(): Promise<void> {
   await producer.connect();
   shutdown.add('producer', () => producer.disconnect());
 
-  const discounts = createDiscounts({ db });
-  const relay = createRelay({ db, producer, serde, topicPrefix: cfg.TOPIC_PREFIX, logger: logger.child({ component: 'relay' }), batchSize: cfg.DISCOUNTS_RELAY_BATCH, pollMs: cfg.DISCOUNTS_RELAY_POLL_MS });
+  const metrics = createMetricsRegistry('discounts');
+  const batchSizes = new Histogram({
+    name: 'discounts_write_batch_size', help: 'applications written per group-commit statement', buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers: [metrics],
+  });
+  const discounts = createDiscounts({
+    db, groupCommit: { maxBatch: cfg.DISCOUNTS_WRITE_BATCH, concurrency: cfg.DISCOUNTS_WRITE_CONCURRENCY, onBatch: (n) => { batchSizes.observe(n); } },
+  });
+  const relay = createRelay({ db, producer, serde, topicPrefix: cfg.TOPIC_PREFIX, logger: logger.child({ component: 'relay' }), batchSize: cfg.DISCOUNTS_RELAY_BATCH, pollMs: cfg.DISCOUNTS_RELAY_POLL_MS, lingerMs: cfg.DISCOUNTS_RELAY_LINGER_MS });
   await relay.registerSchemas();
   relay.start();
   shutdown.add('relay', () => relay.stop());
@@ -51,7 +57,6 @@ async function main(): Promise<void> {
   await consumer.start();
   shutdown.add('loyalty-consumer', () => consumer.stop());
 
-  const metrics = createMetricsRegistry('discounts');
   new Gauge({
     name: 'discounts_outbox_pending', help: 'outbox rows not yet published (relay lag)', registers: [metrics],
     async collect() {

@@ -222,4 +222,29 @@ describe('outbox relay against real Postgres, Kafka and registry', () => {
       expect(published).toEqual(apps.filter((_, i) => i % 10 === sales.indexOf(sale)));
     }
   });
+
+  it('a started relay lingers after a partial batch, so rows written meanwhile go out together', async () => {
+    const batches: string[][] = [];
+    const relay = createRelay({
+      db: world.db, producer, serde: world.serde, topicPrefix: world.topicPrefix, logger: world.logger, pollMs: 5, lingerMs: 1500,
+      beforePublish: (ids) => { batches.push(ids); },
+    });
+    const [firstEvent] = await eventIdsOf(await apply(1));
+    relay.start();
+    try {
+      await until(() => batches.some((b) => b.includes(firstEvent!)), 'the first event');
+      // the relay now waits lingerMs: three applications written 50 ms apart leave in ONE batch (polling every 5 ms would send each alone)
+      const later: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        later.push(...await apply(1));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const laterEvents = await eventIdsOf(later);
+      await until(() => laterEvents.every((id) => copies(id) === 1), 'the three later events');
+      expect(batches.filter((b) => b.some((id) => laterEvents.includes(id))).map((b) => b.filter((id) => laterEvents.includes(id)).sort()))
+        .toEqual([[...laterEvents].sort()]);
+    } finally {
+      await relay.stop();
+    }
+  });
 });

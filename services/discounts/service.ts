@@ -10,7 +10,10 @@ import {
   decideDiscount, decideLoyalty, type ApplicationRecord, type ApplyDiscountRequest, type CartDiscountDetail,
   type DiscountLayer, type LineDiscountDetail, type LoyaltyRequest,
 } from './handler';
-import { findEmployee, loadContext, toEmployeeView, writeApplicationIfUnchanged, type Db, type Guard, type LoadedContext } from './store';
+import { GROUP_COMMIT_DEFAULTS, createGroupCommit, type GroupCommitOptions } from './group-commit';
+import {
+  findEmployee, isStaleReference, loadContext, toEmployeeView, writeApplicationsIfUnchanged, type Db, type Guard, type GuardedWrite, type LoadedContext,
+} from './store';
 
 export interface DiscountsDeps {
   db: Kysely<Database>;
@@ -18,7 +21,10 @@ export interface DiscountsDeps {
   newId?: () => string;
   /** Contexts kept for version-guarded reuse (0 disables the cache). */
   contextCacheSize?: number;
+  /** Group commit of the apply step (group-commit.ts); maxBatch 1 writes each application alone. */
+  groupCommit?: Partial<GroupCommitOptions>;
 }
+
 
 /** The stack already on the line / cart: only its layers matter, totals are recomputed. */
 export interface CurrentStack { discounts: DiscountLayer[] }
@@ -46,6 +52,18 @@ export function createDiscounts(deps: DiscountsDeps) {
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
   };
 
+  // The apply step of every line/cart application goes through the group commit: concurrent
+  // requests share one statement and one commit; each is answered after ITS batch committed.
+  const writer = createGroupCommit<GuardedWrite, boolean>((writes) => writeApplicationsIfUnchanged(db, writes), {
+    ...GROUP_COMMIT_DEFAULTS, ...deps.groupCommit,
+    // one entity's applications commit, and take their outbox seq, in the order they were made
+    keyOf: (w) => `${w.application.entityType}:${w.application.entityId}`,
+  });
+  const write = (w: GuardedWrite): Promise<boolean> => writer.submit(w).catch((e: unknown) => {
+    if (isStaleReference(e)) return false;
+    throw e;
+  });
+
   async function apply(req: ApplyDiscountRequest) {
     const src = req.discount;
     const ids = {
@@ -68,7 +86,7 @@ export function createDiscounts(deps: DiscountsDeps) {
         rule: { id: loaded.rule?.id ?? null, version: loaded.versions.rule },
         promotion: { id: loaded.promotion?.id ?? null, version: loaded.versions.promotion },
       };
-      if (await writeApplicationIfUnchanged(db, decision.application, decision.events, guard)) {
+      if (await write({ application: decision.application, events: decision.events, guard })) {
         if (cacheSize > 0) remember(key, loaded);
         return decision;
       }

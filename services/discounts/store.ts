@@ -171,24 +171,37 @@ export interface Guard {
   promotion: { id: string | null; version: string | null };
 }
 
+/** One apply step: the audit row, its outbox events and the guard they are written under. */
+export interface GuardedWrite { application: ApplicationRecord; events: OutboxEvent[]; guard: Guard }
+
 /**
- * The apply step for a decision made on possibly cached rows: the audit row and its outbox events
- * in ONE call of discount_apply_guarded (migration 0004), hence one transaction, written only if
- * the employee, approver, rule and promotion are still exactly the versions the decision saw.
- * Returns false (nothing written) when one changed or vanished.
+ * The apply step for decisions made on possibly cached rows, for one or several applications (a
+ * group commit) in ONE statement, hence one transaction: per application, one call of
+ * discount_apply_guarded (migration 0004), which writes the audit row and its outbox events only
+ * if the employee, approver, rule and promotion are still exactly the versions the decision saw.
+ * Returns, per application in order, false (nothing written for it) when one changed or vanished.
+ * Any error rolls back the whole statement (nothing of it is written).
  */
-export async function writeApplicationIfUnchanged(db: Db, a: ApplicationRecord, events: OutboxEvent[], g: Guard): Promise<boolean> {
+export async function writeApplicationsIfUnchanged(db: Db, writes: GuardedWrite[]): Promise<boolean[]> {
   // Money stays text inside the JSON: jsonb_populate_record parses it with numeric's own input.
-  const application = JSON.stringify({ ...applicationRow(a), created_at: a.createdAt.toISOString() });
-  const outbox = JSON.stringify(events.map((e) => ({ id: e.id, topic: e.topic, key: e.key, payload: e.payload })));
-  try {
-    const { rows } = await sql<{ ok: boolean }>`select discount_apply_guarded(${application}::jsonb, ${outbox}::jsonb,
-      ${g.employee.id}::uuid, ${g.employee.version}, ${g.approver.id}::uuid, ${g.approver.version},
-      ${g.rule.id}::uuid, ${g.rule.version}, ${g.promotion.id}::uuid, ${g.promotion.version}) as ok`.execute(db);
-    return rows[0]?.ok === true;
-  } catch (e) {
-    // A referenced rule/employee deleted between the guard and the insert: the decision is stale.
-    if ((e as { code?: string }).code === '23503') return false;
-    throw e;
-  }
+  const items = JSON.stringify(writes.map(({ application: a, events, guard: g }) => ({
+    application: { ...applicationRow(a), created_at: a.createdAt.toISOString() },
+    events: events.map((e) => ({ id: e.id, topic: e.topic, key: e.key, payload: e.payload })),
+    e: g.employee.id, ev: g.employee.version, a: g.approver.id, av: g.approver.version,
+    r: g.rule.id, rv: g.rule.version, p: g.promotion.id, pv: g.promotion.version,
+  })));
+  // The function scan yields the array in order and each row's call runs before the next row's,
+  // so the outbox seq follows the order of `writes` (per-entity order within a batch).
+  const { rows } = await sql<{ n: string; ok: boolean }>`
+    select w.n::text as n, discount_apply_guarded(w.x -> 'application', w.x -> 'events',
+      (w.x ->> 'e')::uuid, w.x ->> 'ev', (w.x ->> 'a')::uuid, w.x ->> 'av',
+      (w.x ->> 'r')::uuid, w.x ->> 'rv', (w.x ->> 'p')::uuid, w.x ->> 'pv') as ok
+    from jsonb_array_elements(${items}::jsonb) with ordinality as w(x, n)`.execute(db);
+  const ok = new Array<boolean>(writes.length).fill(false);
+  for (const r of rows) ok[Number(r.n) - 1] = r.ok === true;
+  if (rows.length !== writes.length) throw new Error(`apply step: ${rows.length} results for ${writes.length} applications`);
+  return ok;
 }
+
+/** A referenced rule/employee deleted between the guard and the insert (foreign key): the decision is stale. */
+export const isStaleReference = (e: unknown): boolean => (e as { code?: string } | null)?.code === '23503';
