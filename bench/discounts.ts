@@ -9,7 +9,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -23,6 +22,8 @@ import { createLogger } from '../shared/logger';
 import * as stack from '../stack/stack';
 import { mintToken } from '../services/discounts/auth';
 import { DEMO, seedDemo } from '../services/discounts/seed';
+import { SERVICE_NODE_FLAGS, buildServices, serviceArgs } from '../scripts/services';
+import { processCpuMs, processRssMb, profileFlags } from './support';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const WARMUP_S = 3;
@@ -30,7 +31,6 @@ const ROUNDS = 5;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const POOL = 20;
 /** BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile there when it stops (node --cpu-prof). */
-const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const BASELINE_APP = 'bench-baseline';
 const DRIVER_APP = 'bench-driver';
 const ENTITY = '0b7e2c1a-1111-4222-8333-444455556666';
@@ -94,10 +94,16 @@ async function interleaved(variants: Variant[], body: string): Promise<Run[]> {
 
 const ROOT = path.resolve(__dirname, '..');
 
-/** Both processes run with the 4 MB young generation the services' npm scripts and `npm start` use. */
-function start(file: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', ...nodeArgs, '--import', 'tsx', file], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
-  child.on('exit', (code, signal) => { if (code !== 0 && signal !== 'SIGTERM' && code !== null) log(`${file} exited ${code}`); });
+const cpuMs = (pid: number | undefined): number => processCpuMs(pid) ?? NaN;
+
+/**
+ * Both processes run with the 4 MB young generation the services' npm scripts and `npm start` use;
+ * the service compiled (dist/) as they run it, the bench-only baseline through tsx (its loader
+ * thread idles once the server is up).
+ */
+function start(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.on('exit', (code, signal) => { if (code !== 0 && signal !== 'SIGTERM' && code !== null) log(`${name} exited ${code}`); });
   return child;
 }
 
@@ -125,26 +131,6 @@ function freePort(): Promise<number> {
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => { const { port } = srv.address() as AddressInfo; srv.close(() => resolve(port)); });
   });
-}
-
-/** CPU time (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
-function cpuMs(pid: number | undefined): number {
-  try {
-    // the fields after the command name (which may hold spaces) start at its closing parenthesis
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
-
-function rssMb(pid: number | undefined): number | null {
-  try {
-    const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Math.round(Number(kb) / 1024) : null;
-  } catch {
-    return null;
-  }
 }
 
 async function main(): Promise<void> {
@@ -179,10 +165,11 @@ async function main(): Promise<void> {
   try {
     const [servicePort, baselinePort] = [await freePort(), await freePort()];
     const env = { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl };
-    const service = start('services/discounts/main.ts', {
+    buildServices();
+    const service = start('discounts', serviceArgs('discounts', profileFlags('discounts')), {
       ...env, TOPIC_PREFIX: prefix, DISCOUNTS_PORT: String(servicePort), DISCOUNTS_JWT_SECRET: AUTH.secret, DISCOUNTS_DB_POOL: String(POOL),
-    }, PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
-    const bareChild = start('bench/baseline-server.ts', {
+    });
+    const bareChild = start('baseline', [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'bench/baseline-server.ts'], {
       ...env, DATABASE_URL: `${databaseUrl}?application_name=${BASELINE_APP}`, PORT: String(baselinePort), POOL: String(POOL), BUSINESS_ID: DEMO.businessId,
     });
     children.push(service, bareChild);
@@ -222,7 +209,7 @@ async function main(): Promise<void> {
 
     const metrics = {
       applications_per_s: Math.round(line.rps), p50_ms: line.p50, p99_ms: line.p99, service_cpu_ms_per_application: line.cpuMsPerRequest, postgres_cpu_ms_per_application: line.pgCpuMsPerRequest, applications_ok: line.ok, errors: line.errors, audit_rows: applications,
-      outbox_pending_after_drain: pending, outbox_drain_s: Number(drainS.toFixed(2)), service_rss_mb: rssMb(service.pid),
+      outbox_pending_after_drain: pending, outbox_drain_s: Number(drainS.toFixed(2)), service_rss_mb: processRssMb(service.pid) ?? null,
     };
     const result = {
       bench: 'discounts',

@@ -34,6 +34,14 @@ export function processCpuMs(pid: number | undefined): number | undefined {
   } catch { return undefined; }
 }
 
+/** Resident memory of a process in MB (Linux /proc); undefined once it is gone. */
+export function processRssMb(pid: number | undefined): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch { return undefined; }
+}
+
 /** node flags that make a service write V8 CPU profiles to $BENCH_CPU_PROF/<name>/ (devtools, speedscope). */
 export function profileFlags(name: string): string[] {
   return process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, name)}`] : [];
@@ -47,12 +55,7 @@ export function startService(name: string, env: NodeJS.ProcessEnv, args: string[
   });
   let lastCpuMs = 0;
   const cpuMs = (): number => { lastCpuMs = processCpuMs(child.pid) ?? lastCpuMs; return lastCpuMs; };
-  const rssMb = (): number => {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      return m ? Math.round(Number(m[1]) / 1024) : 0;
-    } catch { return 0; }
-  };
+  const rssMb = (): number => processRssMb(child.pid) ?? 0;
   const svc: Service = {
     name, child, rssMb, cpuMs, peakRssMb: 0,
     stop: () => new Promise<void>((resolve) => {
