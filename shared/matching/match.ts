@@ -38,6 +38,8 @@ interface IndexedDeal {
   readonly byPrice: (DealMatch | undefined)[];
   /** beside byPrice: the unit price in cents, OFFER or INVALID (what picking the best needs, as a number) */
   readonly rankByPrice: number[];
+  /** the match made last (memo of the memo: offers share one match across prices) */
+  last: DealMatch | null;
 }
 
 const OFFER = -1;
@@ -112,7 +114,7 @@ export function buildDealIndex(deals: readonly Deal[], opts: IndexOptions): Deal
     if (compiled.unsatisfiable) continue;
     const rest = compiled.rest.length === 0 ? null : compiled.rest;
     if (rest !== null && rest.some((c) => c.type === 'weight')) readsWeight = true;
-    const d: IndexedDeal = { compiled, dealId: deal.id, rest, pricing: slotFor(deal), byPrice: [], rankByPrice: [] };
+    const d: IndexedDeal = { compiled, dealId: deal.id, rest, pricing: slotFor(deal), byPrice: [], rankByPrice: [], last: null };
     size += 1;
     switch (compiled.tier) {
       case 1: for (const id of compiled.tierIds) push(byProduct, id, d); break;
@@ -192,7 +194,9 @@ function matchFor(d: IndexedDeal, priceId: number, price: string): DealMatch {
   if (m === undefined) {
     const slot = d.pricing;
     const effect = slot.effects[priceId] ?? (slot.effects[priceId] = slot.pricer(price));
-    m = makeMatch(d.compiled, effect);
+    // an offer's effect is one object for every price: so is its match (fewer objects to keep)
+    m = effect === d.last?.effect ? d.last : makeMatch(d.compiled, effect);
+    d.last = m;
     d.byPrice[priceId] = m;
     d.rankByPrice[priceId] = effect.kind === 'unit_price' ? effect.unitPriceCents : effect.kind === 'offer' ? OFFER : INVALID;
   }

@@ -119,7 +119,8 @@ export type Pricer = (price: string) => PriceEffect;
 
 export function compilePricing(deal: PricingFields): Pricer {
   const value = parse(deal.value);
-  const constant = (e: PriceEffect): Pricer => (price) => (validPrice(price) === null ? invalidPrice(price) : e);
+  // a plain money text is a valid price without asking decimal.js
+  const constant = (e: PriceEffect): Pricer => (price) => (plainCents(price) === null && validPrice(price) === null ? invalidPrice(price) : e);
   if (deal.value !== null && value === null) return constant(invalid(`deal value is not a decimal: ${deal.value}`));
   const priced = (f: (original: Decimal) => PriceEffect, cents: CentsRule | null): Pricer => (price) => {
     if (cents !== null) {
