@@ -1,6 +1,7 @@
 import type { Deal } from '../events';
 import { aDeal, aGeneratedLocation, aProduct, exclude, include, rng } from '../../test/support/matching';
 import { buildDealIndex, matchInventory, matchInventoryNaive, matchProduct } from './match';
+import { priceEffect } from './price';
 
 const ALWAYS = { at: null };
 
@@ -61,6 +62,20 @@ describe('matchProduct', () => {
     ], { at });
     expect(idx.size).toBe(1);
     expect(matchProduct(idx, aProduct()).matches.map((m) => m.discountId)).toEqual(['live']);
+  });
+
+  it('deals share a pricer only when every pricing field is equal', () => {
+    const offers = [
+      aDeal({ discountId: 'a', kind: 'bundle', value: '10', bundleQuantity: 2 }),
+      aDeal({ discountId: 'b', kind: 'bundle', value: '10', bundleQuantity: 3 }),
+      aDeal({ discountId: 'c', kind: 'amount_off_total', value: '5', thresholdType: 'spend', thresholdMin: '50' }),
+      aDeal({ discountId: 'd', kind: 'amount_off_total', value: '5', thresholdType: 'spend', thresholdMin: '5' }),
+      aDeal({ discountId: 'e', kind: 'amount_off_total', value: '5', thresholdType: 'spend5', thresholdMin: null }),
+      aDeal({ discountId: 'f', kind: 'bogo', bogo: { buyQuantity: 1, getQuantity: 2, getPercentOff: '1' } }),
+      aDeal({ discountId: 'g', kind: 'bogo', bogo: { buyQuantity: 12, getQuantity: 1, getPercentOff: '1' } }),
+    ];
+    const m = matchProduct(buildDealIndex(offers, ALWAYS), aProduct());
+    expect(m.matches.map((x) => x.effect)).toEqual(offers.map((d) => priceEffect(d, '20.00')));
   });
 
   it('the price memo never mixes products with different prices', () => {

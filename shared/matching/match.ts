@@ -88,8 +88,15 @@ function participants(deals: readonly Deal[], opts: IndexOptions): Deal[] {
   return deals.filter((d) => d.isActive && live(d));
 }
 
+/** A text field of a key, length-prefixed so that no two different values spell the same key. */
+const keyText = (s: string | null): string => (s === null ? '-' : `${s.length}:${s}`);
+
 /** Everything priceEffect reads from a deal: deals equal on these price every product alike. */
-const pricingKey = (d: Deal): string => JSON.stringify([d.kind, d.value, d.bundleQuantity, d.bogo, d.thresholdType, d.thresholdMin]);
+function pricingKey(d: Deal): string {
+  const b = d.bogo;
+  const bogo = b === null ? '-' : `${b.buyQuantity},${b.getQuantity},${keyText(b.getPercentOff)}`;
+  return `${d.kind} ${keyText(d.value)} ${d.bundleQuantity ?? '-'} ${bogo} ${keyText(d.thresholdType)} ${keyText(d.thresholdMin)}`;
+}
 
 export function buildDealIndex(deals: readonly Deal[], opts: IndexOptions): DealIndex {
   // stores reuse a few dozen (method, value) pairs: the real AZ fixture has 82 for 691 deals
