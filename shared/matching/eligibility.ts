@@ -81,9 +81,12 @@ function any(values: readonly string[] | undefined, ids: ReadonlySet<string>): b
   return values !== undefined && values.some((v) => ids.has(v));
 }
 
-/** Whether the product's attribute of the check's type is in the check's list. */
-function inList(check: CompiledCheck, p: CompiledProduct): boolean {
-  const { product } = p;
+/**
+ * Whether the product's attribute of the check's type is in the check's list. The weight comes
+ * as a parameter (integer mg, parsed once per product) so the naive loop and the index share
+ * this one function without either allocating per product.
+ */
+function inList(check: CompiledCheck, product: MatchableProduct, weightMg: number | null): boolean {
   switch (check.type) {
     case 'product': return check.ids.has(product.productId);
     case 'category': return single(product.categoryId, check.ids);
@@ -93,10 +96,7 @@ function inList(check: CompiledCheck, p: CompiledProduct): boolean {
     case 'tier': return single(product.tierId, check.ids);
     case 'tag': return any(product.tagIds, check.ids);
     case 'inventoryTag': return any(product.inventoryTagIds, check.ids);
-    case 'weight': {
-      const mg = p.weightMg;
-      return mg !== null && check.weightsMg.some((w) => weightMatches(mg, w));
-    }
+    case 'weight': return weightMg !== null && check.weightsMg.some((w) => weightMatches(weightMg, w));
     default: {
       const _exhaustive: never = check.type;
       return _exhaustive;
@@ -104,22 +104,16 @@ function inList(check: CompiledCheck, p: CompiledProduct): boolean {
   }
 }
 
-function passes(checks: readonly CompiledCheck[], product: CompiledProduct): boolean {
-  for (const check of checks) {
-    if (inList(check, product) === check.isExclusion) return false;
+/** Whether the product passes every one of `checks` (each: in the list XOR an exclusion). */
+export function passesChecks(checks: readonly CompiledCheck[], product: MatchableProduct, weightMg: number | null): boolean {
+  for (let i = 0; i < checks.length; i += 1) {
+    const check = checks[i]!;
+    if (inList(check, product, weightMg) === check.isExclusion) return false;
   }
   return true;
 }
 
 /** Whether the product passes every restriction type of the deal (liveness is checked elsewhere). */
 export function isEligible(deal: CompiledDeal, product: CompiledProduct): boolean {
-  return !deal.unsatisfiable && passes(deal.checks, product);
-}
-
-/**
- * isEligible for a product found under the deal's tier ids in an index: the tier's include list
- * is already proven by the lookup, so only the other checks run.
- */
-export function isEligibleFromIndex(deal: CompiledDeal, product: CompiledProduct): boolean {
-  return !deal.unsatisfiable && (deal.rest.length === 0 || passes(deal.rest, product));
+  return !deal.unsatisfiable && passesChecks(deal.checks, product.product, product.weightMg);
 }

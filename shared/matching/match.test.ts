@@ -1,6 +1,7 @@
 import type { Deal } from '../events';
-import { aDeal, aProduct, exclude, include } from '../../test/support/matching';
+import { aDeal, aGeneratedLocation, aProduct, exclude, include, rng } from '../../test/support/matching';
 import { buildDealIndex, matchInventory, matchInventoryNaive, matchProduct } from './match';
+import { priceEffect } from './price';
 
 const ALWAYS = { at: null };
 
@@ -63,6 +64,20 @@ describe('matchProduct', () => {
     expect(matchProduct(idx, aProduct()).matches.map((m) => m.discountId)).toEqual(['live']);
   });
 
+  it('deals share a pricer only when every pricing field is equal', () => {
+    const offers = [
+      aDeal({ discountId: 'a', kind: 'bundle', value: '10', bundleQuantity: 2 }),
+      aDeal({ discountId: 'b', kind: 'bundle', value: '10', bundleQuantity: 3 }),
+      aDeal({ discountId: 'c', kind: 'amount_off_total', value: '5', thresholdType: 'spend', thresholdMin: '50' }),
+      aDeal({ discountId: 'd', kind: 'amount_off_total', value: '5', thresholdType: 'spend', thresholdMin: '5' }),
+      aDeal({ discountId: 'e', kind: 'amount_off_total', value: '5', thresholdType: 'spend5', thresholdMin: null }),
+      aDeal({ discountId: 'f', kind: 'bogo', bogo: { buyQuantity: 1, getQuantity: 2, getPercentOff: '1' } }),
+      aDeal({ discountId: 'g', kind: 'bogo', bogo: { buyQuantity: 12, getQuantity: 1, getPercentOff: '1' } }),
+    ];
+    const m = matchProduct(buildDealIndex(offers, ALWAYS), aProduct());
+    expect(m.matches.map((x) => x.effect)).toEqual(offers.map((d) => priceEffect(d, '20.00')));
+  });
+
   it('the price memo never mixes products with different prices', () => {
     const idx = buildDealIndex([aDeal({ kind: 'percent', value: '0.5' })], ALWAYS);
     expect(matchProduct(idx, aProduct({ productId: 'a', price: '10' })).discountedPrice).toBe('5.00');
@@ -72,11 +87,28 @@ describe('matchProduct', () => {
 });
 
 describe('the index agrees with the naive product x deal loop', () => {
-  // a small deterministic PRNG so a failure is reproducible
-  function rng(seed: number): () => number {
-    let s = seed >>> 0;
-    return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  }
+  it('on a bench:matching location (3,000 products x 400 deals), at instants inside and outside the time windows', () => {
+    const { products, deals } = aGeneratedLocation({ products: 3000, deals: 400, seed: 6 });
+    // Tuesday 13:00 and 15:00 in Phoenix (before and inside the afternoon windows), Sunday 16:00, and every active deal
+    for (const at of [Date.parse('2026-03-10T20:00:00Z'), Date.parse('2026-03-10T22:00:00Z'), Date.parse('2026-03-15T23:00:00Z'), null]) {
+      const fast = matchInventory(deals, products, { at });
+      const naive = matchInventoryNaive(deals, products, { at });
+      expect(fast).toEqual(naive);
+      expect(JSON.stringify(fast)).toBe(JSON.stringify(naive)); // the same key order too (the bench compares this)
+      expect(new Set(fast.flatMap((m) => m.matches.map((x) => x.tier)))).toEqual(new Set([1, 2, 3, 4]));
+      expect(new Set(fast.flatMap((m) => m.matches.map((x) => x.effect.kind)))).toEqual(new Set(['unit_price', 'offer']));
+    }
+  });
+
+  it('one index answers the same whatever order products come in (the memos never leak between products)', () => {
+    const { products, deals } = aGeneratedLocation({ products: 500, deals: 200, seed: 9 });
+    const index = buildDealIndex(deals, ALWAYS);
+    const forward = products.map((p) => matchProduct(index, p));
+    const other = buildDealIndex(deals, ALWAYS);
+    const backward = [...products].reverse().map((p) => matchProduct(other, p)).reverse();
+    expect(forward).toEqual(backward);
+    expect(forward).toEqual(matchInventoryNaive(deals, products, ALWAYS));
+  });
 
   it('on 300 random products x 150 random deals', () => {
     const r = rng(42);

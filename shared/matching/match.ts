@@ -4,58 +4,67 @@
  *
  * A deal is indexed under its tier's include list only: restriction types are ANDed, so a
  * product can match a tier-1 deal only if its product id is in that list (likewise category,
- * brand). Every candidate is still fully checked. Each deal sits in exactly one bucket, so a
- * product never sees a deal twice, and buckets are sorted by deal id when built, so visiting
- * them in tier order yields the display order without a per-product sort.
+ * brand). Every candidate is still checked against its other restrictions (`rest`). Each deal
+ * sits in exactly one bucket, so a product never sees a deal twice, and buckets are sorted by
+ * deal id when built, so visiting them in tier order yields the display order without a
+ * per-product sort; the best deal is picked on the way (same rule as pickBest).
  *
  * Price effects are memoised per (deal, price): products share a few dozen price points, and
- * the effect of a deal on a price is the same for every product. Prices are interned to small
- * integers so the memo is an array lookup. The memo lives inside the index (it is a cache: it
- * never changes a result), so DealMatch objects are shared between products: treat them as
- * read-only.
+ * the effect of a deal on a price is the same for every product. Prices and weights are interned
+ * once per distinct text. The memo lives inside the index (it is a cache: it never changes a
+ * result), so DealMatch objects are shared between products: treat them as read-only.
  */
 import type { Deal } from '../events';
-import { compileDeal, compileProduct, isEligible, isEligibleFromIndex, type CompiledDeal, type CompiledProduct } from './eligibility';
+import { compileDeal, compileProduct, isEligible, passesChecks, type CompiledCheck, type CompiledDeal } from './eligibility';
 import { liveAt } from './live';
 import { compilePricing, type Pricer } from './price';
 import type { DealMatch, MatchableProduct, PriceEffect, ProductMatch } from './types';
+import { gramsToMg } from './weight';
 
 /** Deals with the same pricing terms (kind, value, ...) share one pricer and its effects per price. */
 interface PricingSlot {
   readonly pricer: Pricer;
+  /** effect per interned price (memo) */
   readonly effects: (PriceEffect | undefined)[];
 }
 
-export interface IndexedDeal extends CompiledDeal {
+interface IndexedDeal {
+  readonly compiled: CompiledDeal;
+  readonly dealId: string;
+  /** the checks an index lookup does not prove; null when the lookup alone proves eligibility */
+  readonly rest: readonly CompiledCheck[] | null;
   readonly pricing: PricingSlot;
-  /** DealMatch per interned product price (memo) */
+  /** DealMatch per interned price (memo) */
   readonly byPrice: (DealMatch | undefined)[];
+  /** beside byPrice: the unit price in cents, OFFER or INVALID (what picking the best needs, as a number) */
+  readonly rankByPrice: number[];
+  /** the match made last (memo of the memo: offers share one match across prices) */
+  last: DealMatch | null;
 }
 
-/**
- * The deals of one index key (a product id, category, brand, or the store-wide list), in deal-id
- * order, split into deals the lookup alone proves eligible (`free`) and deals with further checks.
- * The `free` deals' matches depend only on the price, so their list is built once per price and
- * copied into each product's result.
- */
-export interface Bucket {
-  free: IndexedDeal[];
-  checked: IndexedDeal[];
-  /** matches of `free` per interned price, in deal-id order (memo) */
-  freeByPrice: (DealMatch[] | undefined)[];
-}
+const OFFER = -1;
+const INVALID = -2;
+
+/** The deals of one index key (a product id, category, brand, or the store-wide list), in deal-id order. */
+type Bucket = IndexedDeal[];
 
 export interface DealIndex {
   /** the instant liveness was evaluated at; null = every active deal (liveness left to the reader) */
-  at: number | null;
-  byProduct: ReadonlyMap<string, Bucket>;
-  byCategory: ReadonlyMap<string, Bucket>;
-  byBrand: ReadonlyMap<string, Bucket>;
-  storeWide: Bucket;
+  readonly at: number | null;
+  readonly byProduct: ReadonlyMap<string, Bucket>;
+  readonly byCategory: ReadonlyMap<string, Bucket>;
+  readonly byBrand: ReadonlyMap<string, Bucket>;
+  readonly storeWide: Bucket;
+  /** whether any deal has a weight check (else products' weights are never parsed) */
+  readonly readsWeight: boolean;
   /** price text -> small integer, for the memos (grows as products are matched) */
-  priceIds: Map<string, number>;
+  readonly priceIds: Map<string, number>;
+  /** weight text -> milligrams (grows as products are matched) */
+  readonly weightsMg: Map<string, number | null>;
+  /** reused between products to collect one product's matches before copying them out */
+  readonly scratch: DealMatch[];
   /** deals in the index (active, and live at `at` when given) */
-  size: number;
+  readonly size: number;
 }
 
 export interface IndexOptions {
@@ -65,24 +74,10 @@ export interface IndexOptions {
   isLive?: (deal: Deal) => boolean;
 }
 
-const newBucket = (): Bucket => ({ free: [], checked: [], freeByPrice: [] });
-
-function add(bucket: Bucket, d: IndexedDeal): void {
-  (d.rest.length === 0 ? bucket.free : bucket.checked).push(d);
-}
-
 function push(map: Map<string, Bucket>, key: string, d: IndexedDeal): void {
-  let bucket = map.get(key);
-  if (bucket === undefined) {
-    bucket = newBucket();
-    map.set(key, bucket);
-  }
-  add(bucket, d);
-}
-
-function sortBucket(b: Bucket): void {
-  b.free.sort(byDealId);
-  b.checked.sort(byDealId);
+  const bucket = map.get(key);
+  if (bucket === undefined) map.set(key, [d]);
+  else bucket.push(d);
 }
 
 /** Which deals take part: enabled at the source and, when `at` is given, live then. */
@@ -93,8 +88,15 @@ function participants(deals: readonly Deal[], opts: IndexOptions): Deal[] {
   return deals.filter((d) => d.isActive && live(d));
 }
 
+/** A text field of a key, length-prefixed so that no two different values spell the same key. */
+const keyText = (s: string | null): string => (s === null ? '-' : `${s.length}:${s}`);
+
 /** Everything priceEffect reads from a deal: deals equal on these price every product alike. */
-const pricingKey = (d: Deal): string => JSON.stringify([d.kind, d.value, d.bundleQuantity, d.bogo, d.thresholdType, d.thresholdMin]);
+function pricingKey(d: Deal): string {
+  const b = d.bogo;
+  const bogo = b === null ? '-' : `${b.buyQuantity},${b.getQuantity},${keyText(b.getPercentOff)}`;
+  return `${d.kind} ${keyText(d.value)} ${d.bundleQuantity ?? '-'} ${bogo} ${keyText(d.thresholdType)} ${keyText(d.thresholdMin)}`;
+}
 
 export function buildDealIndex(deals: readonly Deal[], opts: IndexOptions): DealIndex {
   // stores reuse a few dozen (method, value) pairs: the real AZ fixture has 82 for 691 deals
@@ -111,26 +113,30 @@ export function buildDealIndex(deals: readonly Deal[], opts: IndexOptions): Deal
   const byProduct = new Map<string, Bucket>();
   const byCategory = new Map<string, Bucket>();
   const byBrand = new Map<string, Bucket>();
-  const storeWide = newBucket();
+  const storeWide: Bucket = [];
   let size = 0;
+  let readsWeight = false;
   for (const deal of participants(deals, opts)) {
-    const d: IndexedDeal = Object.assign(compileDeal(deal), { pricing: slotFor(deal), byPrice: [] as (DealMatch | undefined)[] });
-    if (d.unsatisfiable) continue;
+    const compiled = compileDeal(deal);
+    if (compiled.unsatisfiable) continue;
+    const rest = compiled.rest.length === 0 ? null : compiled.rest;
+    if (rest !== null && rest.some((c) => c.type === 'weight')) readsWeight = true;
+    const d: IndexedDeal = { compiled, dealId: deal.id, rest, pricing: slotFor(deal), byPrice: [], rankByPrice: [], last: null };
     size += 1;
-    switch (d.tier) {
-      case 1: for (const id of d.tierIds) push(byProduct, id, d); break;
-      case 2: for (const id of d.tierIds) push(byCategory, id, d); break;
-      case 3: for (const id of d.tierIds) push(byBrand, id, d); break;
-      case 4: add(storeWide, d); break;
+    switch (compiled.tier) {
+      case 1: for (const id of compiled.tierIds) push(byProduct, id, d); break;
+      case 2: for (const id of compiled.tierIds) push(byCategory, id, d); break;
+      case 3: for (const id of compiled.tierIds) push(byBrand, id, d); break;
+      case 4: storeWide.push(d); break;
       default: {
-        const _exhaustive: never = d.tier;
+        const _exhaustive: never = compiled.tier;
         return _exhaustive;
       }
     }
   }
-  for (const map of [byProduct, byCategory, byBrand]) for (const b of map.values()) sortBucket(b);
-  sortBucket(storeWide);
-  return { at: opts.at, byProduct, byCategory, byBrand, storeWide, priceIds: new Map(), size };
+  for (const map of [byProduct, byCategory, byBrand]) for (const b of map.values()) b.sort(byDealId);
+  storeWide.sort(byDealId);
+  return { at: opts.at, byProduct, byCategory, byBrand, storeWide, readsWeight, priceIds: new Map(), weightsMg: new Map(), scratch: [], size };
 }
 
 function makeMatch(d: CompiledDeal, effect: PriceEffect): DealMatch {
@@ -145,19 +151,8 @@ function makeMatch(d: CompiledDeal, effect: PriceEffect): DealMatch {
   };
 }
 
-function matchFor(d: IndexedDeal, priceId: number, price: string): DealMatch {
-  let m = d.byPrice[priceId];
-  if (m === undefined) {
-    const slot = d.pricing;
-    const effect = slot.effects[priceId] ?? (slot.effects[priceId] = slot.pricer(price));
-    m = makeMatch(d, effect);
-    d.byPrice[priceId] = m;
-  }
-  return m;
-}
-
 const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-const byDealId = (a: CompiledDeal, b: CompiledDeal): number => compareIds(a.deal.id, b.deal.id);
+const byDealId = (a: IndexedDeal, b: IndexedDeal): number => compareIds(a.dealId, b.dealId);
 
 /** Display order: tier (most specific first), then deal id. */
 export function compareMatches(a: DealMatch, b: DealMatch): number {
@@ -181,30 +176,6 @@ export function pickBest(productId: string, matches: DealMatch[]): ProductMatch 
   return { productId, matches, best, discountedPrice };
 }
 
-/** Appends the bucket's matches for the product to `out`, in deal-id order. */
-function collect(p: CompiledProduct, priceId: number, out: DealMatch[], b: Bucket | undefined): void {
-  if (b === undefined) return;
-  const price = p.product.price;
-  let free = b.freeByPrice[priceId];
-  if (free === undefined) {
-    free = b.free.map((d) => matchFor(d, priceId, price));
-    b.freeByPrice[priceId] = free;
-  }
-  if (b.checked.length === 0) {
-    for (const m of free) out.push(m);
-    return;
-  }
-  // merge the free matches with the eligible checked deals, both in deal-id order
-  let i = 0;
-  for (const d of b.checked) {
-    if (!isEligibleFromIndex(d, p)) continue;
-    const id = d.deal.id;
-    while (i < free.length && free[i]!.dealId < id) out.push(free[i++]!);
-    out.push(matchFor(d, priceId, price));
-  }
-  while (i < free.length) out.push(free[i++]!);
-}
-
 function internPrice(index: DealIndex, price: string): number {
   let id = index.priceIds.get(price);
   if (id === undefined) {
@@ -214,23 +185,75 @@ function internPrice(index: DealIndex, price: string): number {
   return id;
 }
 
+function weightOf(index: DealIndex, grams: string | null | undefined): number | null {
+  if (!index.readsWeight || grams === null || grams === undefined) return null;
+  let mg = index.weightsMg.get(grams);
+  if (mg === undefined) {
+    mg = gramsToMg(grams);
+    index.weightsMg.set(grams, mg);
+  }
+  return mg;
+}
+
+/** The per-price memo of a deal: its match, and the match's rank for the best-deal rule. */
+function matchFor(d: IndexedDeal, priceId: number, price: string): DealMatch {
+  let m = d.byPrice[priceId];
+  if (m === undefined) {
+    const slot = d.pricing;
+    const effect = slot.effects[priceId] ?? (slot.effects[priceId] = slot.pricer(price));
+    // an offer's effect is one object for every price: so is its match (fewer objects to keep)
+    m = effect === d.last?.effect ? d.last : makeMatch(d.compiled, effect);
+    d.last = m;
+    d.byPrice[priceId] = m;
+    d.rankByPrice[priceId] = effect.kind === 'unit_price' ? effect.unitPriceCents : effect.kind === 'offer' ? OFFER : INVALID;
+  }
+  return m;
+}
+
 /** Every deal of the index that applies to the product, and the best one. */
 export function matchProduct(index: DealIndex, product: MatchableProduct): ProductMatch {
-  const p = compileProduct(product);
   const priceId = internPrice(index, product.price);
-  const matches: DealMatch[] = [];
+  const weightMg = weightOf(index, product.weightGrams);
+  const price = product.price;
+  const out = index.scratch;
+  let n = 0;
+  // pickBest on the way: the first lowest unit price in display order, else the first offer
+  let best = -1;
+  let bestRank = Infinity;
+  let firstOffer = -1;
   // tier order; each bucket is already in deal-id order
-  collect(p, priceId, matches, index.byProduct.get(product.productId));
-  if (product.categoryId != null) collect(p, priceId, matches, index.byCategory.get(product.categoryId));
-  if (product.brandId != null) collect(p, priceId, matches, index.byBrand.get(product.brandId));
-  collect(p, priceId, matches, index.storeWide);
-  return pickBest(product.productId, matches);
+  for (let tier = 1; tier <= 4; tier += 1) {
+    const bucket = tier === 1 ? index.byProduct.get(product.productId)
+      : tier === 2 ? (product.categoryId == null ? undefined : index.byCategory.get(product.categoryId))
+        : tier === 3 ? (product.brandId == null ? undefined : index.byBrand.get(product.brandId))
+          : index.storeWide;
+    if (bucket === undefined) continue;
+    for (let i = 0; i < bucket.length; i += 1) {
+      const d = bucket[i]!;
+      if (d.rest !== null && !passesChecks(d.rest, product, weightMg)) continue;
+      out[n] = d.byPrice[priceId] ?? matchFor(d, priceId, price);
+      const rank = d.rankByPrice[priceId]!;
+      if (rank >= 0) {
+        if (rank < bestRank) {
+          bestRank = rank;
+          best = n;
+        }
+      } else if (rank === OFFER && firstOffer < 0) firstOffer = n;
+      n += 1;
+    }
+  }
+  const matches = out.slice(0, n);
+  const bestMatch = best >= 0 ? matches[best]! : firstOffer >= 0 ? matches[firstOffer]! : null;
+  const discountedPrice = bestMatch !== null && bestMatch.effect.kind === 'unit_price' ? bestMatch.effect.unitPrice : null;
+  return { productId: product.productId, matches, best: bestMatch, discountedPrice };
 }
 
 /** Matching for a whole location: one result per product, in input order. */
 export function matchInventory(deals: readonly Deal[], products: readonly MatchableProduct[], opts: IndexOptions): ProductMatch[] {
   const index = buildDealIndex(deals, opts);
-  return products.map((p) => matchProduct(index, p));
+  const results = new Array<ProductMatch>(products.length);
+  for (let i = 0; i < products.length; i += 1) results[i] = matchProduct(index, products[i]!);
+  return results;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { Decimal } from 'decimal.js';
 import type { Deal } from '../events';
 import { aDeal } from '../../test/support/matching';
 import { priceEffect } from './price';
@@ -72,5 +73,44 @@ describe('offers (no unit price)', () => {
 
   it('loyalty (method 15): a points multiplier, not a price', () => {
     expect(effect({ kind: 'loyalty', value: '2' })).toEqual({ kind: 'offer', offer: { type: 'loyalty', multiplier: '2' } });
+  });
+});
+
+describe('the integer-cents path gives the digits decimal.js gives', () => {
+  // an independent oracle: the rules of this file written directly in decimal.js
+  const oracle = (kind: 'percent' | 'flat' | 'price_to_amount', value: string, price: string) => {
+    const original = new Decimal(price);
+    const v = new Decimal(value);
+    const next = kind === 'percent' ? original.times(new Decimal(1).minus(v)) : kind === 'flat' ? original.minus(v) : Decimal.min(original, v);
+    const unitD = Decimal.max(0, next).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+    const orig = original.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+    return { kind: 'unit_price', originalPrice: orig.toFixed(2), unitPrice: unitD.toFixed(2), savings: orig.minus(unitD).toFixed(2), unitPriceCents: unitD.times(100).toNumber() };
+  };
+  function rng(seed: number): () => number {
+    let s = seed >>> 0;
+    return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  }
+  const r = rng(7);
+  const int = (n: number) => Math.floor(r() * n);
+  const digits = (n: number) => Array.from({ length: n }, () => String(int(10))).join('');
+  // mostly plain 0-2 decimal money (the integer path), some with 3-4 decimals or huge (the decimal.js path)
+  const money = () => {
+    const u = r();
+    return u < 0.05 ? `${digits(14)}.${digits(2)}` : u < 0.15 ? `${int(500)}.${digits(3 + int(2))}` : u < 0.3 ? String(int(500)) : `${int(500)}.${digits(1 + int(2))}`;
+  };
+
+  it.each(['percent', 'flat', 'price_to_amount'] as const)('%s on 3,000 random (value, price) pairs, half-up edges included', (kind) => {
+    for (let i = 0; i < 3000; i += 1) {
+      const value = kind === 'percent' ? (r() < 0.1 ? '1' : `0.${digits(1 + int(r() < 0.1 ? 18 : 4))}`) : money();
+      // x.xx5 edges: prices whose percent result lands exactly on half a cent
+      const price = kind === 'percent' && r() < 0.2 ? `${int(100)}.${int(10)}5` : money();
+      expect([kind, value, price, priceEffect(aDeal({ kind, value }), price)]).toEqual([kind, value, price, oracle(kind, value, price)]);
+    }
+  });
+
+  it('a rounding edge: 0.05 at 10 % off is 0.045, half up to 0.05; 10.05 at 50 % off is 5.025 -> 5.03', () => {
+    expect(unit({ kind: 'percent', value: '0.1' }, '0.05')).toEqual(oracle('percent', '0.1', '0.05'));
+    expect(unit({ kind: 'percent', value: '0.5' }, '10.05').unitPrice).toBe('5.03');
+    expect(unit({ kind: 'percent', value: '0.5' }, '10.050').unitPrice).toBe('5.03'); // 3 decimals: the decimal.js path
   });
 });

@@ -10,6 +10,12 @@
  * - A percent outside 0..1 or a negative amount is invalid: reported, never chosen as best.
  * - Amount off the total, bundles, BOGO and loyalty change a basket, not a unit price: they are
  *   offers with their terms.
+ *
+ * Speed: the common case (a price with at most 2 decimals; a flat or price-to value with at most
+ * 2 decimals; a percent with up to 15 digits) is computed in exact integer cents, which gives the
+ * same digits as the decimal.js path without its allocations: every intermediate is an integer
+ * below 2^53 (checked), so nothing is rounded but the final half-up to cents, done on integers.
+ * Anything else (more decimals, huge numbers, unusual spellings like "1e3") takes the decimal.js path.
  */
 import { Decimal } from 'decimal.js';
 import type { Deal } from '../events';
@@ -58,14 +64,70 @@ function bogoLabel(buy: number, get: number, pct: Decimal): string {
   return `Buy ${buy} get ${get} ${what}`;
 }
 
+/** Digits of a plain decimal ("14.5", "20", "007.25"): at most 13 before the point, none after it but 1-2. */
+const PLAIN_MONEY = /^(\d{1,13})(?:\.(\d{1,2}))?$/;
+const PLAIN_DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+
+/** A money text as exact integer cents ("14.5" -> 1450); null when it is not plain (then decimal.js decides). */
+function plainCents(text: string | null): number | null {
+  if (text === null) return null;
+  const m = PLAIN_MONEY.exec(text);
+  if (m === null) return null;
+  const frac = m[2];
+  return Number(m[1]) * 100 + (frac === undefined ? 0 : frac.length === 1 ? Number(frac) * 10 : Number(frac));
+}
+
+/** A decimal text as units / 10^decimals with both exact integers ("0.25" -> 25 / 100); null otherwise. */
+function plainRatio(text: string): { units: number; scale: number } | null {
+  const m = PLAIN_DECIMAL.exec(text);
+  if (m === null) return null;
+  const digits = m[1]! + (m[2] ?? '');
+  if (digits.length > 15) return null;
+  return { units: Number(digits), scale: 10 ** (m[2]?.length ?? 0) };
+}
+
+/** Cents as a 2-decimal text (1499 -> "14.99", 5 -> "0.05"); `cents` is a non-negative safe integer. */
+function centsText(cents: number): string {
+  const s = String(cents).padStart(3, '0');
+  return `${s.slice(0, -2)}.${s.slice(-2)}`;
+}
+
+function unitPriceCents(originalCents: number, unitCents: number): PriceEffect {
+  const unitText = centsText(unitCents);
+  return {
+    kind: 'unit_price',
+    originalPrice: centsText(originalCents),
+    unitPrice: unitText,
+    savings: centsText(originalCents - unitCents),
+    unitPriceCents: unitCents,
+  };
+}
+
+/** round-half-up(a / b) for non-negative safe integers a and b > 0, exactly (the float quotient only guesses). */
+function divHalfUp(a: number, b: number): number {
+  let q = Math.floor(a / b);
+  if (q * b > a) q -= 1;
+  else if ((q + 1) * b <= a) q += 1;
+  return 2 * (a - q * b) >= b ? q + 1 : q;
+}
+
+/** The unit price in cents from the original in cents, or null when the exact integer path does not apply. */
+type CentsRule = (originalCents: number) => number | null;
+
 /** A deal's effect as a function of the product price; value parsed once, offers built once. */
 export type Pricer = (price: string) => PriceEffect;
 
 export function compilePricing(deal: PricingFields): Pricer {
   const value = parse(deal.value);
-  const constant = (e: PriceEffect): Pricer => (price) => (validPrice(price) === null ? invalidPrice(price) : e);
+  // a plain money text is a valid price without asking decimal.js
+  const constant = (e: PriceEffect): Pricer => (price) => (plainCents(price) === null && validPrice(price) === null ? invalidPrice(price) : e);
   if (deal.value !== null && value === null) return constant(invalid(`deal value is not a decimal: ${deal.value}`));
-  const priced = (f: (original: Decimal) => PriceEffect): Pricer => (price) => {
+  const priced = (f: (original: Decimal) => PriceEffect, cents: CentsRule | null): Pricer => (price) => {
+    if (cents !== null) {
+      const originalCents = plainCents(price);
+      const unitCents = originalCents === null ? null : cents(originalCents);
+      if (originalCents !== null && unitCents !== null) return unitPriceCents(originalCents, unitCents);
+    }
     const original = validPrice(price);
     return original === null ? invalidPrice(price) : f(original);
   };
@@ -74,17 +136,23 @@ export function compilePricing(deal: PricingFields): Pricer {
       const pct = value ?? ZERO;
       if (pct.isNegative() || pct.gt(ONE)) return constant(invalid(`percent out of range 0..1: ${pct.toString()}`));
       const keep = ONE.minus(pct);
-      return priced((original) => unitPrice(original, original.times(keep)));
+      // keep = keepUnits / scale exactly; the product originalCents * keepUnits must stay below 2^53
+      const ratio = plainRatio(keep.toFixed());
+      const cents: CentsRule | null = ratio === null ? null
+        : (c) => (c * ratio.units <= Number.MAX_SAFE_INTEGER ? divHalfUp(c * ratio.units, ratio.scale) : null);
+      return priced((original) => unitPrice(original, original.times(keep)), cents);
     }
     case 'flat': {
       const off = value ?? ZERO;
       if (off.isNegative()) return constant(invalid(`negative amount: ${off.toString()}`));
-      return priced((original) => unitPrice(original, original.minus(off)));
+      const offCents = plainCents(off.toFixed());
+      return priced((original) => unitPrice(original, original.minus(off)), offCents === null ? null : (c) => Math.max(0, c - offCents));
     }
     case 'price_to_amount': {
       if (value === null) return constant(invalid('price-to-amount deal without a price'));
       if (value.isNegative()) return constant(invalid(`negative price: ${value.toString()}`));
-      return priced((original) => unitPrice(original, Decimal.min(original, value)));
+      const toCents = plainCents(value.toFixed());
+      return priced((original) => unitPrice(original, Decimal.min(original, value)), toCents === null ? null : (c) => Math.min(c, toCents));
     }
     case 'amount_off_total':
       return constant(offer({ type: 'amount_off_total', amountOff: value === null ? null : value.toFixed(2), thresholdType: deal.thresholdType, thresholdMin: deal.thresholdMin }));
