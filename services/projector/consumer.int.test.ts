@@ -98,3 +98,44 @@ describe('projector against real Kafka, registry, Postgres and Redis', () => {
     await producer.disconnect();
   });
 });
+
+describe('projector: a batch larger than one Postgres slice', () => {
+  let world: TestWorld;
+  let projector: Projector | undefined;
+  beforeAll(async () => { world = await createTestWorld('projector-slices'); });
+  afterAll(async () => { await projector?.stop(); await world.close(); }, 60_000);
+
+  it('applies the slices in offset order and rebuilds the location once per batch', async () => {
+    const loc = randomUUID();
+    const { send, producer } = await dealProducer(world);
+    const filler = (from: number, n: number) => Array.from({ length: n }, (_, i) => makeDeal(loc, 100 + from + i, { version: 2000 }));
+    // one location = one partition, produced before the projector starts: one batch of 1,204 events
+    await send([
+      makeDeal(loc, 1, { version: 2000 }), // removed two slices later
+      makeDeal(loc, 2, { version: 2000 }), { tombstone: `${loc}_2` }, // removed, then back with a newer version later
+      makeDeal(loc, 3, { value: '0.25', version: 3000 }), // an older version of it comes later
+      ...filler(0, 600),
+      { tombstone: `${loc}_1` },
+      ...filler(600, 600),
+      makeDeal(loc, 2, { value: '0.5', version: 4000 }),
+      makeDeal(loc, 3, { value: '0.75', version: 1000 }),
+    ]);
+    await producer.disconnect();
+    const batches: Array<{ events: number; locations: number }> = [];
+    projector = createProjector({
+      kafka: world.kafka, serde: world.serde, db: world.db, redis: world.redis, logger: world.logger,
+      topicPrefix: world.topicPrefix, redisPrefix: world.redisPrefix, groupId: 'projector', onBatch: (i) => batches.push(i),
+    });
+    await projector.start();
+    await waitFor(() => Promise.resolve(batches.reduce((n, b) => n + b.events, 0) >= 1204 ? true : undefined), 60_000, 'all events projected');
+
+    expect(Math.max(...batches.map((b) => b.events))).toBeGreaterThan(500); // the multi-slice path ran
+    expect(batches.every((b) => b.locations === 1)).toBe(true);
+    const live = await world.db.selectFrom('discounts').select(['discount_id', 'discount_amount']).where('location_id', '=', loc).where('removed', '=', false)
+      .where('discount_id', 'in', ['1', '2', '3']).orderBy('discount_id').execute();
+    expect(live).toEqual([{ discount_id: '2', discount_amount: '0.500000' }, { discount_id: '3', discount_amount: '0.250000' }]);
+    const value = (await world.redis.get(redisKeys(world.redisPrefix).discounts(loc)))!;
+    expect(splitLocationValue(value)).toHaveLength(1202);
+    expect((await buildLocationValue(world.db, loc)).value).toBe(value);
+  });
+});

@@ -41,6 +41,9 @@ export interface ProjectorDeps {
 
 export interface Projector { start(): Promise<void>; stop(): Promise<void> }
 
+/** Messages decoded and written to Postgres together (see eachBatch). */
+const SLICE = 500;
+
 /** Decodes one message; a poison message becomes a reject, an infrastructure error throws (batch retried). */
 async function decode(serde: AvroSerde, m: KafkaMessage): Promise<{ value: unknown } | { reason: string }> {
   if (m.value === null) return { value: null };
@@ -77,7 +80,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
       const dlq = producer;
       const c = kafka.consumer({
         groupId: `${deps.topicPrefix}${deps.groupId}`, allowAutoTopicCreation: false,
-        // Bounded batches keep memory flat; each still touches few locations (a store's deals arrive together).
+        // Bounded batches; each still touches few locations (a store's deals arrive together).
         maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 12 * 1024 * 1024, maxWaitTimeInMs: 50,
       });
       consumer = c;
@@ -94,39 +97,51 @@ export function createProjector(deps: ProjectorDeps): Projector {
           const end = batchSeconds.startTimer();
           const only = deps.onlyLocation;
           const messages = only === undefined ? batch.messages : batch.messages.filter((m) => m.key !== null && locationOfKey(m.key.toString()) === only);
-          // One at a time: after the first message the writer schema is cached and decoding is
-          // synchronous; in parallel, a cold cache would fire one registry request per message.
-          const decoded: Array<Awaited<ReturnType<typeof decode>>> = [];
-          for (const m of messages) decoded.push(await decode(serde, m));
-          const letters: DeadLetter[] = [];
-          const outcomes: DealOutcome[] = decoded.map((d, i) => {
-            const m = messages[i]!;
-            const out: DealOutcome = 'reason' in d ? { kind: 'reject', reason: d.reason } : decideDeal(m.key?.toString() ?? null, d.value);
-            if (out.kind === 'reject') {
-              letters.push({ key: m.key, value: m.value, reason: out.reason, origin: { topic: batch.topic, partition: batch.partition, offset: m.offset } });
+          // Slices of a batch go to Postgres one after another (each upsert idempotent by version, so a
+          // redelivered batch re-applies safely); only each slice's objects are alive at a time, which
+          // keeps memory flat with several partitions in flight. Redis is rebuilt once per batch.
+          const touched = new Set<string>();
+          let rejected = 0;
+          let firstReason: string | undefined;
+          for (let i = 0; i < messages.length; i += SLICE) {
+            const slice = messages.slice(i, i + SLICE);
+            // One at a time: after the first message the writer schema is cached and decoding is
+            // synchronous; in parallel, a cold cache would fire one registry request per message.
+            const outcomes: DealOutcome[] = [];
+            const letters: DeadLetter[] = [];
+            for (const m of slice) {
+              const d = await decode(serde, m);
+              const out: DealOutcome = 'reason' in d ? { kind: 'reject', reason: d.reason } : decideDeal(m.key?.toString() ?? null, d.value);
+              if (out.kind === 'reject') {
+                letters.push({ key: m.key, value: m.value, reason: out.reason, origin: { topic: batch.topic, partition: batch.partition, offset: m.offset } });
+              }
+              outcomes.push(out);
             }
-            return out;
-          });
-          const plan = planBatch(outcomes);
-          if (deps.deadLetter !== false) await sendToDlq(dlq, dlqTopic, 'projector', letters);
-          await applyToPostgres(db, plan);
-          await payload.heartbeat();
+            const plan = planBatch(outcomes);
+            if (deps.deadLetter !== false) await sendToDlq(dlq, dlqTopic, 'projector', letters);
+            await applyToPostgres(db, plan);
+            await payload.heartbeat();
+            for (const location of plan.locations) touched.add(location);
+            rejected += plan.rejected;
+            firstReason ??= letters[0]?.reason;
+          }
           const at = now();
-          for (const location of plan.locations) {
+          const locations = [...touched].sort();
+          for (const location of locations) {
             await rebuildLocation(db, redis, deps.redisPrefix, location, at);
             await deps.onLocationRebuilt?.(location);
           }
           const nextOffset = (BigInt(last) + 1n).toString();
           payload.resolveOffset(last); // kafkajs's fetch position
           await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
-          events.inc({ outcome: 'projected' }, messages.length - plan.rejected);
-          if (plan.rejected) {
-            events.inc({ outcome: 'dead_lettered' }, plan.rejected);
-            logger.warn({ count: plan.rejected, partition: batch.partition, reason: letters[0]?.reason }, 'dead-lettered poison messages');
+          events.inc({ outcome: 'projected' }, messages.length - rejected);
+          if (rejected) {
+            events.inc({ outcome: 'dead_lettered' }, rejected);
+            logger.warn({ count: rejected, partition: batch.partition, reason: firstReason }, 'dead-lettered poison messages');
           }
-          rebuilds.inc(plan.locations.length);
+          rebuilds.inc(locations.length);
           end();
-          deps.onBatch?.({ topic: batch.topic, partition: batch.partition, nextOffset, highWatermark: batch.highWatermark, events: batch.messages.length, locations: plan.locations.length });
+          deps.onBatch?.({ topic: batch.topic, partition: batch.partition, nextOffset, highWatermark: batch.highWatermark, events: batch.messages.length, locations: locations.length });
         },
       });
     },
