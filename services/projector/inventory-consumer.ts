@@ -13,7 +13,7 @@ import { ensureTopics } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import type { Redis } from '../../shared/redis';
 import type { AvroSerde } from '../../shared/serde';
-import { TOPICS, topicName } from '../../shared/topics';
+import { TOPICS, locationOfKey, topicName } from '../../shared/topics';
 import { sendToDlq } from './dlq';
 import { applyInventoryBatch, rebuildInventorySnapshot, type InventoryChange } from './inventory-projection';
 
@@ -32,6 +32,12 @@ export interface InventoryConsumerDeps {
   partitions?: number;
   logger: Logger;
   now: () => number;
+  /** Replay of one location: items of other locations are passed over (offsets still committed). */
+  onlyLocation?: string;
+  /** false in replays: poison messages were dead-lettered by the live consumer already. */
+  deadLetter?: boolean;
+  /** Called after each committed batch (the replay's progress). */
+  onBatch?: (info: { partition: number; nextOffset: string; events: number }) => void;
 }
 
 export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promise<Consumer> {
@@ -55,6 +61,7 @@ export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promi
       const changes: InventoryChange[] = [];
       for (const m of batch.messages) {
         const key = m.key?.toString() ?? '';
+        if (deps.onlyLocation !== undefined && locationOfKey(key) !== deps.onlyLocation) continue;
         if (m.value === null) {
           changes.push({ key, item: null, timestamp: Number(m.timestamp) });
           continue;
@@ -74,6 +81,7 @@ export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promi
             reason = `undecodable inventory item: ${msg}`;
           }
         }
+        if (deps.deadLetter === false) continue;
         deps.logger.warn({ topic, partition: batch.partition, offset: m.offset, reason }, 'dead-lettering a message');
         await sendToDlq(deps.producer, dlq, 'projector-inventory', [{ key: m.key, value: m.value, reason, origin: { topic, partition: batch.partition, offset: m.offset } }]);
       }
@@ -86,6 +94,7 @@ export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promi
       const last = batch.messages.at(-1);
       if (last) payload.resolveOffset(last.offset);
       await payload.commitOffsetsIfNecessary();
+      if (last) deps.onBatch?.({ partition: batch.partition, nextOffset: (BigInt(last.offset) + 1n).toString(), events: batch.messages.length });
     },
   });
   return consumer;

@@ -43,11 +43,14 @@ describe('replay from deals.discounts.v1', () => {
     expect((await verifyLocations(world.db, world.redis, world.redisPrefix)).filter((c) => !c.ok)).toHaveLength(2);
 
     const progress: number[] = [];
+    const rebuilt = new Set<string>(); // the CLI recomputes each location's inventory snapshot there
     const result = await runReplay({
       kafka: world.kafka, serde: world.serde, db: world.db, redis: world.redis, logger: world.logger,
       topicPrefix: world.topicPrefix, redisPrefix: world.redisPrefix, onProgress: (done) => progress.push(done),
+      onLocationRebuilt: (id) => { rebuilt.add(id); return Promise.resolve(); },
     });
     expect(result.ok).toBe(true);
+    expect([...rebuilt].sort()).toEqual([...locations].sort());
     expect(result.events).toBe(126);
     expect(progress.at(-1)).toBe(126);
     const after = await projectedState(world);

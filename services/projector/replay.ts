@@ -5,7 +5,7 @@
  * While it runs the location(s) lose their `location_sync` row, so the deals API answers 503 with
  * Retry-After instead of serving a half-rebuilt list.
  */
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
 import type { Logger } from '../../shared/logger';
@@ -15,19 +15,70 @@ import { TOPICS, topicName } from '../../shared/topics';
 import { createProjector } from './projector';
 import { verifyLocations, type LocationCheck } from './verify';
 
-export interface ReplayDeps {
-  kafka: Kafka; serde: AvroSerde; db: Kysely<Database>; redis: Redis; logger: Logger;
+export interface ReplayDeps extends ReplayProgressDeps {
+  kafka: Kafka; serde: AvroSerde; db: Kysely<Database>; redis: Redis;
   topicPrefix: string; redisPrefix: string;
   location?: string;
-  onProgress?: (done: number, total: number) => void;
   now?: () => Date;
-  /** After the first batch, end the replay when no batch arrived for this long (default 10 s). */
-  quietMs?: number;
+  /** After a location's deals were rebuilt (the CLI recomputes its inventory snapshot, as the live projector does). */
+  onLocationRebuilt?: (locationId: string) => Promise<void>;
 }
 
 export interface ReplayResult { events: number; checks: LocationCheck[]; ok: boolean }
 
-async function deleteRedisKeys(redis: Redis, pattern: string): Promise<void> {
+/** What the replays have in common: how far a fresh group must read, and the progress and end of it. */
+export interface ReplayProgressDeps {
+  logger: Logger;
+  onProgress?: (done: number, total: number) => void;
+  /** After the first batch, end the replay when no batch arrived for this long (default 10 s). */
+  quietMs?: number;
+}
+
+export interface CatchUp {
+  /** to be called after each committed batch */
+  onBatch: (b: { partition: number; nextOffset: string; events: number }) => void;
+  /** resolves when every partition reached the end offset it had when the replay started */
+  done: Promise<void>;
+  events: () => number;
+  stop: () => void;
+}
+
+/** Reads the topic's end offsets now; `done` resolves once a consumer's batches have reached them. */
+export async function catchUp(admin: Admin, topic: string, deps: ReplayProgressDeps): Promise<CatchUp> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  const target = new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
+  const total = offsets.reduce((n, o) => n + Number(BigInt(o.high) - BigInt(o.low)), 0);
+  const position = new Map<number, bigint>();
+  let events = 0;
+  const finished = (): boolean => [...target].every(([p, t]) => t.high <= t.low || (position.get(p) ?? t.low) >= t.high);
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => { resolveDone = r; });
+  // Compaction can remove a partition's last records (old tombstones): its position then never
+  // reaches the end offset. After a quiet spell with no batch at all, the replay is over.
+  let lastBatchAt: number | undefined; // the quiet rule starts with the first batch (joins can be slow)
+  const quiet = setInterval(() => {
+    if (lastBatchAt !== undefined && Date.now() - lastBatchAt > (deps.quietMs ?? 10_000)) {
+      deps.logger.warn({ topic, position: Object.fromEntries(position), target: Object.fromEntries([...target].map(([p, t]) => [p, t.high.toString()])) }, 'replay: no more records arrive; ending before the end offsets');
+      resolveDone();
+    }
+  }, 1000);
+  deps.onProgress?.(0, total);
+  if (finished()) resolveDone();
+  return {
+    onBatch: (b) => {
+      lastBatchAt = Date.now();
+      position.set(b.partition, BigInt(b.nextOffset));
+      events += b.events;
+      deps.onProgress?.(Math.min(events, total), total);
+      if (finished()) resolveDone();
+    },
+    done,
+    events: () => events,
+    stop: () => { clearInterval(quiet); },
+  };
+}
+
+export async function deleteRedisKeys(redis: Redis, pattern: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
@@ -41,9 +92,7 @@ export async function runReplay(deps: ReplayDeps): Promise<ReplayResult> {
   const admin = deps.kafka.admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    const target = new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
-    const total = offsets.reduce((n, o) => n + Number(BigInt(o.high) - BigInt(o.low)), 0);
+    const progress = await catchUp(admin, topic, deps);
 
     // Start from nothing: rows, sync markers and Redis keys of the scope.
     const keys = redisKeys(deps.redisPrefix);
@@ -60,41 +109,22 @@ export async function runReplay(deps: ReplayDeps): Promise<ReplayResult> {
     }
 
     const groupId = `replay-${Date.now().toString(36)}`;
-    const position = new Map<number, bigint>();
-    let done = 0;
-    const finished = (): boolean => [...target].every(([p, t]) => t.high <= t.low || (position.get(p) ?? t.low) >= t.high);
-    let resolveDone!: () => void;
-    const allDone = new Promise<void>((r) => { resolveDone = r; });
-    // Compaction can remove a partition's last records (old tombstones): its position then never
-    // reaches the end offset. After a quiet spell with no batch at all, the replay is over.
-    let lastBatchAt: number | undefined; // the quiet rule starts with the first batch (joins can be slow)
-    const quiet = setInterval(() => {
-      if (lastBatchAt !== undefined && Date.now() - lastBatchAt > (deps.quietMs ?? 10_000)) {
-        deps.logger.warn({ position: Object.fromEntries(position), target: Object.fromEntries([...target].map(([p, t]) => [p, t.high.toString()])) }, 'replay: no more records arrive; ending before the end offsets');
-        resolveDone();
-      }
-    }, 1000);
     const projector = createProjector({
       kafka: deps.kafka, serde: deps.serde, db: deps.db, redis: deps.redis, logger: deps.logger,
       topicPrefix: deps.topicPrefix, redisPrefix: deps.redisPrefix, groupId, onlyLocation: deps.location, deadLetter: false, now: deps.now,
-      onBatch: (b) => {
-        lastBatchAt = Date.now();
-        position.set(b.partition, BigInt(b.nextOffset));
-        done += b.events;
-        deps.onProgress?.(Math.min(done, total), total);
-        if (finished()) resolveDone();
-      },
+      onLocationRebuilt: deps.onLocationRebuilt, onBatch: progress.onBatch,
     });
-    deps.onProgress?.(0, total);
-    if (finished()) resolveDone();
-    await projector.start();
-    await allDone;
-    clearInterval(quiet);
-    await projector.stop();
-    await admin.deleteGroups([`${deps.topicPrefix}${groupId}`]).catch(() => undefined);
+    try {
+      await projector.start();
+      await progress.done;
+    } finally {
+      progress.stop();
+      await projector.stop();
+      await admin.deleteGroups([`${deps.topicPrefix}${groupId}`]).catch(() => undefined);
+    }
 
     const checks = await verifyLocations(deps.db, deps.redis, deps.redisPrefix, deps.location);
-    return { events: done, checks, ok: checks.every((c) => c.ok) };
+    return { events: progress.events(), checks, ok: checks.every((c) => c.ok) };
   } finally {
     await admin.disconnect();
   }
