@@ -45,6 +45,7 @@ export interface CatchUp {
 
 /** Reads the topic's end offsets now; `done` resolves once a consumer's batches have reached them. */
 export async function catchUp(admin: Admin, topic: string, deps: ReplayProgressDeps): Promise<CatchUp> {
+  if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist: nothing to replay (check TOPIC_PREFIX and KAFKA_BROKERS)`);
   const offsets = await admin.fetchTopicOffsets(topic);
   const target = new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
   const total = offsets.reduce((n, o) => n + Number(BigInt(o.high) - BigInt(o.low)), 0);
