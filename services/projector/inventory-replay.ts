@@ -5,7 +5,7 @@
  * live rows of Postgres (same product ids). While it runs the location(s) have no snapshot, so their
  * inventory endpoints answer 404 (not synced) rather than a partial list.
  */
-import type { Kafka, Producer } from 'kafkajs';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
 import type { InventorySnapshot } from '../../shared/inventory/snapshot';
@@ -14,7 +14,7 @@ import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
 import { startInventoryConsumer } from './inventory-consumer';
 import { loadDealsFromDb } from './inventory-projection';
-import { catchUp, deleteRedisKeys, type ReplayProgressDeps } from './replay';
+import { deleteRedisKeys, replayToEnd, type ReplayProgressDeps } from './replay';
 
 export interface InventoryReplayDeps extends ReplayProgressDeps {
   kafka: Kafka; serde: AvroSerde; db: Kysely<Database>; redis: Redis;
@@ -50,12 +50,8 @@ export async function verifyInventory(db: Kysely<Database>, redis: Redis, redisP
 }
 
 export async function runInventoryReplay(deps: InventoryReplayDeps): Promise<InventoryReplayResult> {
-  const topic = topicName(deps.topicPrefix, TOPICS.inventoryItems);
-  const admin = deps.kafka.admin();
-  await admin.connect();
-  try {
-    const progress = await catchUp(admin, topic, deps);
-    const keys = redisKeys(deps.redisPrefix);
+  const keys = redisKeys(deps.redisPrefix);
+  const clear = async (): Promise<void> => {
     if (deps.location === undefined) {
       await deps.db.deleteFrom('inventory').execute();
       await deleteRedisKeys(deps.redis, keys.inventory('*'));
@@ -63,22 +59,21 @@ export async function runInventoryReplay(deps: InventoryReplayDeps): Promise<Inv
       await deps.db.deleteFrom('inventory').where('location_id', '=', deps.location).execute();
       await deps.redis.unlink(keys.inventory(deps.location));
     }
-    const groupId = `${deps.topicPrefix}replay-inventory-${Date.now().toString(36)}`;
-    const consumer = await startInventoryConsumer({
-      kafka: deps.kafka, serde: deps.serde, db: deps.db, redis: deps.redis, producer: deps.producer, inventoryKey: keys.inventory,
-      loadDeals: (id) => loadDealsFromDb(deps.db, id), logger: deps.logger, topicPrefix: deps.topicPrefix, groupId, now: deps.now ?? Date.now,
-      onlyLocation: deps.location, deadLetter: false, onBatch: progress.onBatch,
-    });
-    try {
-      await progress.done;
-    } finally {
-      progress.stop();
-      await consumer.disconnect();
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-    }
-    const checks = await verifyInventory(deps.db, deps.redis, deps.redisPrefix, deps.location);
-    return { events: progress.events(), checks, ok: checks.every((c) => c.ok) };
-  } finally {
-    await admin.disconnect();
-  }
+  };
+  const groupId = `${deps.topicPrefix}replay-inventory-${Date.now().toString(36)}`;
+  const events = await replayToEnd(deps.kafka, topicName(deps.topicPrefix, TOPICS.inventoryItems), groupId, deps, clear, (onBatch) => {
+    let consumer: Consumer | undefined;
+    return {
+      start: async () => {
+        consumer = await startInventoryConsumer({
+          kafka: deps.kafka, serde: deps.serde, db: deps.db, redis: deps.redis, producer: deps.producer, inventoryKey: keys.inventory,
+          loadDeals: (id) => loadDealsFromDb(deps.db, id), logger: deps.logger, topicPrefix: deps.topicPrefix, groupId, now: deps.now ?? Date.now,
+          onlyLocation: deps.location, deadLetter: false, onBatch,
+        });
+      },
+      stop: async () => { await consumer?.disconnect(); },
+    };
+  });
+  const checks = await verifyInventory(deps.db, deps.redis, deps.redisPrefix, deps.location);
+  return { events, checks, ok: checks.every((c) => c.ok) };
 }

@@ -34,7 +34,7 @@ export interface ReplayProgressDeps {
   quietMs?: number;
 }
 
-export interface CatchUp {
+interface CatchUp {
   /** to be called after each committed batch */
   onBatch: (b: { partition: number; nextOffset: string; events: number }) => void;
   /** resolves when every partition reached the end offset it had when the replay started */
@@ -44,7 +44,7 @@ export interface CatchUp {
 }
 
 /** Reads the topic's end offsets now; `done` resolves once a consumer's batches have reached them. */
-export async function catchUp(admin: Admin, topic: string, deps: ReplayProgressDeps): Promise<CatchUp> {
+async function catchUp(admin: Admin, topic: string, deps: ReplayProgressDeps): Promise<CatchUp> {
   if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist: nothing to replay (check TOPIC_PREFIX and KAFKA_BROKERS)`);
   const offsets = await admin.fetchTopicOffsets(topic);
   const target = new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
@@ -79,6 +79,38 @@ export async function catchUp(admin: Admin, topic: string, deps: ReplayProgressD
   };
 }
 
+/** A consumer a replay runs: started after the scope was cleared, stopped once it caught up. */
+export interface ReplayConsumer { start(): Promise<void>; stop(): Promise<void> }
+
+/**
+ * The frame both replays share: takes `topic`'s end offsets, clears the scope, runs the consumer
+ * (in the fresh group `groupId`, full name) until its batches reach those offsets or go quiet, stops
+ * it and deletes the group. Returns how many events it read.
+ */
+export async function replayToEnd(
+  kafka: Kafka, topic: string, groupId: string, deps: ReplayProgressDeps,
+  clear: () => Promise<void>, consumer: (onBatch: CatchUp['onBatch']) => ReplayConsumer,
+): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const progress = await catchUp(admin, topic, deps);
+    const running = consumer(progress.onBatch);
+    try {
+      await clear();
+      await running.start();
+      await progress.done;
+    } finally {
+      progress.stop();
+      await running.stop();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
+    return progress.events();
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export async function deleteRedisKeys(redis: Redis, pattern: string): Promise<void> {
   let cursor = '0';
   do {
@@ -89,14 +121,9 @@ export async function deleteRedisKeys(redis: Redis, pattern: string): Promise<vo
 }
 
 export async function runReplay(deps: ReplayDeps): Promise<ReplayResult> {
-  const topic = topicName(deps.topicPrefix, TOPICS.discounts);
-  const admin = deps.kafka.admin();
-  await admin.connect();
-  try {
-    const progress = await catchUp(admin, topic, deps);
-
-    // Start from nothing: rows, sync markers and Redis keys of the scope.
-    const keys = redisKeys(deps.redisPrefix);
+  const keys = redisKeys(deps.redisPrefix);
+  // Start from nothing: rows, sync markers and Redis keys of the scope.
+  const clear = async (): Promise<void> => {
     if (deps.location === undefined) {
       await deps.db.deleteFrom('location_sync').execute();
       await deps.db.deleteFrom('discounts').execute();
@@ -108,25 +135,13 @@ export async function runReplay(deps: ReplayDeps): Promise<ReplayResult> {
       await deps.db.deleteFrom('discounts').where('location_id', '=', deps.location).execute();
       await deps.redis.unlink(keys.discounts(deps.location), keys.sync(deps.location), keys.discountsVersion(deps.location));
     }
-
-    const groupId = `replay-${Date.now().toString(36)}`;
-    const projector = createProjector({
-      kafka: deps.kafka, serde: deps.serde, db: deps.db, redis: deps.redis, logger: deps.logger,
-      topicPrefix: deps.topicPrefix, redisPrefix: deps.redisPrefix, groupId, onlyLocation: deps.location, deadLetter: false, now: deps.now,
-      onLocationRebuilt: deps.onLocationRebuilt, onBatch: progress.onBatch,
-    });
-    try {
-      await projector.start();
-      await progress.done;
-    } finally {
-      progress.stop();
-      await projector.stop();
-      await admin.deleteGroups([`${deps.topicPrefix}${groupId}`]).catch(() => undefined);
-    }
-
-    const checks = await verifyLocations(deps.db, deps.redis, deps.redisPrefix, deps.location);
-    return { events: progress.events(), checks, ok: checks.every((c) => c.ok) };
-  } finally {
-    await admin.disconnect();
-  }
+  };
+  const groupId = `replay-${Date.now().toString(36)}`;
+  const events = await replayToEnd(deps.kafka, topicName(deps.topicPrefix, TOPICS.discounts), `${deps.topicPrefix}${groupId}`, deps, clear, (onBatch) => createProjector({
+    kafka: deps.kafka, serde: deps.serde, db: deps.db, redis: deps.redis, logger: deps.logger,
+    topicPrefix: deps.topicPrefix, redisPrefix: deps.redisPrefix, groupId, onlyLocation: deps.location, deadLetter: false, now: deps.now,
+    onLocationRebuilt: deps.onLocationRebuilt, onBatch,
+  }));
+  const checks = await verifyLocations(deps.db, deps.redis, deps.redisPrefix, deps.location);
+  return { events, checks, ok: checks.every((c) => c.ok) };
 }
