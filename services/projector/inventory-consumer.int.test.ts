@@ -6,11 +6,10 @@ import { randomUUID } from 'node:crypto';
 import express from 'express';
 import type { Consumer, Producer } from 'kafkajs';
 import request from 'supertest';
-import { createProducer, ensureTopics } from '../../shared/kafka';
 import { redisKeys } from '../../shared/redis';
 import { TOPICS, topicName } from '../../shared/topics';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
-import { anItem } from '../../test/support/inventory';
+import { anItem, givenInventoryItemsTopic } from '../../test/support/inventory';
 import { aDeal, include } from '../../test/support/matching';
 import { inventoryRoutes } from '../deals-api/inventory-routes';
 import { DLQ_HEADERS } from './dlq';
@@ -35,13 +34,7 @@ describe('inventory projector consumer', () => {
 
   beforeAll(async () => {
     world = await createTestWorld('inventory-consumer');
-    const admin = world.kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, world.topicPrefix, [TOPICS.inventoryItems, TOPICS.dlq], 3);
-    await admin.disconnect();
-    await world.serde.register(topicName(world.topicPrefix, TOPICS.inventoryItems), TOPICS.inventoryItems.schema);
-    producer = createProducer(world.kafka);
-    await producer.connect();
+    producer = await givenInventoryItemsTopic(world);
   }, 60_000);
   afterAll(async () => {
     await consumer?.disconnect();

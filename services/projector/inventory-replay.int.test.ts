@@ -1,13 +1,12 @@
 /** npm run replay -- --inventory: inventory.items.v1 -> Postgres `inventory` + Redis snapshots, over real Kafka, registry, Postgres, Redis. */
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Producer } from 'kafkajs';
-import { createProducer, ensureTopics } from '../../shared/kafka';
 import type { InventorySnapshot } from '../../shared/inventory/snapshot';
 import { redisKeys } from '../../shared/redis';
 import { TOPICS, topicName } from '../../shared/topics';
 import { waitFor } from '../../test/support/deals';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
-import { anItem } from '../../test/support/inventory';
+import { anItem, givenInventoryItemsTopic } from '../../test/support/inventory';
 import { startInventoryConsumer } from './inventory-consumer';
 import { loadDealsFromDb } from './inventory-projection';
 import { runInventoryReplay, verifyInventory } from './inventory-replay';
@@ -18,13 +17,7 @@ describe('inventory replay from inventory.items.v1', () => {
   let live: Consumer | undefined;
   beforeAll(async () => {
     world = await createTestWorld('inventory-replay');
-    const admin = world.kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, world.topicPrefix, [TOPICS.inventoryItems, TOPICS.dlq], 3);
-    await admin.disconnect();
-    await world.serde.register(topicName(world.topicPrefix, TOPICS.inventoryItems), TOPICS.inventoryItems.schema);
-    producer = createProducer(world.kafka);
-    await producer.connect();
+    producer = await givenInventoryItemsTopic(world);
   }, 60_000);
   afterAll(async () => { await live?.disconnect(); await producer.disconnect(); await world.close(); }, 60_000);
 

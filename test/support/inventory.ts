@@ -1,5 +1,9 @@
 /** Given-helpers for inventory tests: a canonical inventory item with defaults. */
+import type { Producer } from 'kafkajs';
 import type { InventoryItem } from '../../shared/events';
+import { createProducer, ensureTopics } from '../../shared/kafka';
+import { TOPICS, topicName } from '../../shared/topics';
+import type { TestWorld } from './integration';
 
 export function anItem(over: Partial<InventoryItem> & { productId: string }): InventoryItem {
   const locationId = over.locationId ?? 'loc-1';
@@ -30,4 +34,19 @@ export function anItem(over: Partial<InventoryItem> & { productId: string }): In
     version: 1,
     ...over,
   };
+}
+
+/** The world's inventory.items.v1 (+ DLQ) topics with the item schema registered, and a connected producer. */
+export async function givenInventoryItemsTopic(world: TestWorld): Promise<Producer> {
+  const admin = world.kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, world.topicPrefix, [TOPICS.inventoryItems, TOPICS.dlq], 3);
+  } finally {
+    await admin.disconnect();
+  }
+  await world.serde.register(topicName(world.topicPrefix, TOPICS.inventoryItems), TOPICS.inventoryItems.schema);
+  const producer = createProducer(world.kafka);
+  await producer.connect();
+  return producer;
 }
