@@ -9,6 +9,7 @@ import * as m0003 from './0003_location_sync';
 import * as m0004 from './0004_discounts';
 import * as m0005 from './0005_odoo_sink';
 import * as m0006 from './0006_inventory';
+import * as m0007 from './0007_discounts_payload_json';
 
 export const migrations: Record<string, Migration> = {
   '0001_locations_and_discounts': m0001,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004_discounts': m0004,
   '0005_odoo_sink': m0005,
   '0006_inventory': m0006,
+  '0007_discounts_payload_json': m0007,
 };

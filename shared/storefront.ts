@@ -16,7 +16,6 @@
  */
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { compileTiming, type CompiledTiming } from './deal-time';
 import type { Kysely } from './db/db';
@@ -62,24 +61,16 @@ export function numericDiscountId(discountId: string): number {
   return Number(m[1]);
 }
 
-/** The columns the storefront JSON is made of (the zone comes out of the payload). */
+/** The columns the storefront JSON is made of. */
 export const STOREFRONT_COLUMNS = [
   'id', 'location_id', 'discount_id', 'source', 'name', 'discount_code', 'discount_type', 'calculation_method_id',
   'discount_amount', 'is_active', 'is_available_online', 'valid_from', 'valid_until', 'start_time', 'end_time',
   'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'products', 'brands',
-  'product_categories', 'first_time_customer_only', 'minimum_items_required', 'version',
+  'product_categories', 'first_time_customer_only', 'minimum_items_required', 'version', 'time_zone',
 ] as const;
-export type StorefrontRow = Pick<DiscountRow, (typeof STOREFRONT_COLUMNS)[number]> & { time_zone: string | null };
-
-/** A full row (tests) as the storefront mapping reads it. */
-export function storefrontRow(row: DiscountRow): StorefrontRow {
-  const tz = (row.payload as { timeZone?: unknown }).timeZone;
-  return { ...row, time_zone: typeof tz === 'string' ? tz : null };
-}
+export type StorefrontRow = Pick<DiscountRow, (typeof STOREFRONT_COLUMNS)[number]>;
 
 export function toStorefrontDiscount(row: StorefrontRow): StorefrontDiscount {
-  const timeZone = row.time_zone;
-  if (timeZone === null) throw new Error(`discount ${row.id} has no time zone in its payload`);
   return {
     id: row.id,
     location_id: row.location_id,
@@ -100,7 +91,7 @@ export function toStorefrontDiscount(row: StorefrontRow): StorefrontDiscount {
     weekly_recurrence_info: {
       monday: row.monday, tuesday: row.tuesday, wednesday: row.wednesday, thursday: row.thursday,
       friday: row.friday, saturday: row.saturday, sunday: row.sunday,
-      start_time: row.start_time, end_time: row.end_time, time_zone: timeZone,
+      start_time: row.start_time, end_time: row.end_time, time_zone: row.time_zone,
     },
     first_time_customer_only: row.first_time_customer_only,
     minimum_items_required: row.minimum_items_required,
@@ -142,7 +133,6 @@ export function checksum(value: string | Buffer): string {
 /** Builds a location's value from Postgres (non-removed rows, ordered by id). */
 export async function buildLocationValue(db: Kysely<Database>, locationId: string): Promise<{ value: string; count: number }> {
   const rows = await db.selectFrom('discounts').select(STOREFRONT_COLUMNS)
-    .select(sql<string | null>`payload->>'timeZone'`.as('time_zone'))
     .where('location_id', '=', locationId).where('removed', '=', false)
     .orderBy('id').execute();
   return { value: locationValue(rows.map((r) => discountFragment(toStorefrontDiscount(r)))), count: rows.length };

@@ -35,7 +35,7 @@ describe('inventory endpoints over the projected snapshot', () => {
       discount_type: deal.kind, calculation_method_id: deal.calculationMethodId, discount_amount: deal.value, is_active: deal.isActive,
       is_available_online: deal.isAvailableOnline, valid_from: null, valid_until: null, start_time: null, end_time: null,
       ...deal.days, products: null, brands: null, product_categories: null, first_time_customer_only: false, minimum_items_required: null,
-      payload: JSON.stringify(deal), version: deal.version, removed, synced_at: new Date(NOW),
+      time_zone: deal.timeZone, payload: JSON.stringify(deal), version: deal.version, removed, synced_at: new Date(NOW),
     };
     await world.db.insertInto('discounts').values(row).onConflict((oc) => oc.column('id').doUpdateSet({ payload: row.payload, removed, version: row.version })).execute();
   }

@@ -20,8 +20,11 @@ describe('projector against real Kafka, registry, Postgres and Redis', () => {
     const a = randomUUID();
     const b = randomUUID();
     const { send, producer, topic } = await dealProducer(world);
+    // instants exact to the millisecond, also far from 1970 (they travel as epoch ms)
+    const from = Date.parse('2026-01-01T07:00:00.123Z');
+    const until = Date.parse('4199-12-31T06:59:59.999Z');
     await send([
-      makeDeal(a, 1, { value: '0.1', version: 2000 }),
+      makeDeal(a, 1, { value: '0.1', version: 2000, validFrom: from, validUntil: until }),
       makeDeal(a, 2, { kind: 'flat', calculationMethodId: 1, value: '5.00', version: 2000 }),
       makeDeal(a, 3, { version: 2000 }),
       makeDeal(b, 'ptl_7', { version: 2000 }),
@@ -51,7 +54,7 @@ describe('projector against real Kafka, registry, Postgres and Redis', () => {
       location_id: a, discount_id: 1, source: 'dutchie', discount_type: 'percent', is_active: true,
       brands: { ids: [12, 13], isExclusion: false }, products: null, first_time_customer_only: false,
       weekly_recurrence_info: expect.objectContaining({ monday: true, time_zone: 'America/Phoenix' }),
-      synced_at: new Date(2000).toISOString(),
+      synced_at: new Date(2000).toISOString(), valid_from: '2026-01-01T07:00:00.123Z', valid_until: '4199-12-31T06:59:59.999Z',
     });
     // One fragment per line, exactly what Postgres rebuilds.
     expect(splitLocationValue(value)).toHaveLength(2);

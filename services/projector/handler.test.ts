@@ -12,12 +12,15 @@ describe('decideDeal', () => {
     if (out.kind !== 'upsert') return;
     expect(out.row).toMatchObject({
       id: `${loc}_7`, location_id: loc, discount_id: '7', discount_amount: '0.125', discount_type: 'percent',
-      start_time: '09:00:00', version: 1_767_000_000_123, removed: false, brands: JSON.stringify({ ids: [12, 13], isExclusion: false }),
-      products: 'null',
+      start_time: '09:00:00', version: 1_767_000_000_123, removed: false, brands: { ids: [12, 13], isExclusion: false },
+      products: null, time_zone: 'America/Phoenix',
     });
-    expect(out.row.synced_at).toEqual(new Date(1_767_000_000_123));
-    expect(JSON.parse(out.row.payload)).not.toHaveProperty('rawRecord');
-    expect(JSON.parse(out.row.payload)).toHaveProperty('timeZone', 'America/Phoenix');
+    expect(out.row.synced_at).toBe(1_767_000_000_123); // the source fetch time, epoch ms
+    // the payload as written to Postgres: the canonical deal without its raw source text
+    const written = JSON.parse(JSON.stringify(out.row.payload)) as Record<string, unknown>;
+    expect(written).not.toHaveProperty('rawRecord');
+    expect(written).toHaveProperty('timeZone', 'America/Phoenix');
+    expect(deal.rawRecord).toEqual(expect.any(String)); // the decoded event itself is left as it was
   });
 
   it('reads a tombstone as a removal of the keyed deal', () => {

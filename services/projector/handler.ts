@@ -11,8 +11,24 @@ import type { NewDiscountRow, RestrictionJson } from '../../shared/db/schema';
 import { DEAL_KINDS, RESTRICTION_TYPES, WEEKDAYS, type Deal } from '../../shared/events';
 import { locationOfKey } from '../../shared/topics';
 
+/**
+ * A `discounts` row as the projector writes it: the JSON columns hold values, not text, so that a
+ * whole slice of rows is serialised by ONE JSON.stringify (store.ts) and each payload only once;
+ * instants are epoch milliseconds (Postgres turns them into timestamptz: a Date would cost a
+ * toISOString per field in that stringify).
+ */
+export type ProjectedRow = Omit<NewDiscountRow, 'products' | 'brands' | 'product_categories' | 'payload' | 'valid_from' | 'valid_until' | 'synced_at'> & {
+  valid_from: number | null;
+  valid_until: number | null;
+  synced_at: number;
+  products: RestrictionJson | null;
+  brands: RestrictionJson | null;
+  product_categories: RestrictionJson | null;
+  payload: object;
+};
+
 export type DealOutcome =
-  | { kind: 'upsert'; id: string; locationId: string; row: NewDiscountRow }
+  | { kind: 'upsert'; id: string; locationId: string; row: ProjectedRow }
   | { kind: 'remove'; id: string; locationId: string }
   | { kind: 'reject'; reason: string };
 
@@ -28,7 +44,10 @@ const restriction = z.object({ ids: z.array(z.string()), isExclusion: z.boolean(
 const localTime = z.string().refine((t) => { try { parseLocalTime(t); return true; } catch { return false; } }, 'not a local HH:MM[:SS] time');
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'not a decimal string');
 
-/** The fields the projector relies on; the rest of the Avro record is kept in `payload` as it is. */
+/**
+ * The fields the projector relies on; the rest of the Avro record is kept in `payload` as it is
+ * (taken from the decoded value, so parsing strips unknown keys instead of copying them).
+ */
 const dealSchema = z.object({
   id: z.string().min(1),
   locationId: z.string().uuid(),
@@ -52,7 +71,7 @@ const dealSchema = z.object({
   firstTimeCustomerOnly: z.boolean(),
   minimumItemsRequired: z.number().int().nullable(),
   version: z.number().int().nonnegative(),
-}).passthrough();
+});
 
 function numericRestriction(r: { ids: string[]; isExclusion: boolean } | undefined, type: string): RestrictionJson | null {
   if (!r) return null;
@@ -84,9 +103,10 @@ export function decideDeal(key: string | null, value: unknown): DealOutcome {
   } catch (e) {
     return { kind: 'reject', reason: (e as Error).message };
   }
-  // The row keeps the canonical deal without the raw source text (the topic has it).
-  const { rawRecord: _raw, ...payload } = value as Deal;
-  const row: NewDiscountRow = {
+  // The row keeps the canonical deal without the raw source text (the topic has it): an undefined
+  // property is left out by JSON.stringify.
+  const payload = { ...(value as Deal), rawRecord: undefined };
+  const row: ProjectedRow = {
     id: deal.id,
     location_id: deal.locationId,
     discount_id: deal.discountId,
@@ -98,27 +118,28 @@ export function decideDeal(key: string | null, value: unknown): DealOutcome {
     discount_amount: deal.value,
     is_active: deal.isActive,
     is_available_online: deal.isAvailableOnline,
-    valid_from: deal.validFrom === null ? null : new Date(deal.validFrom),
-    valid_until: deal.validUntil === null ? null : new Date(deal.validUntil),
+    valid_from: deal.validFrom,
+    valid_until: deal.validUntil,
     start_time: deal.startTime,
     end_time: deal.endTime,
     ...deal.days,
-    products: JSON.stringify(products),
-    brands: JSON.stringify(brands),
-    product_categories: JSON.stringify(categories),
+    products,
+    brands,
+    product_categories: categories,
     first_time_customer_only: deal.firstTimeCustomerOnly,
     minimum_items_required: deal.minimumItemsRequired,
-    payload: JSON.stringify(payload),
+    time_zone: deal.timeZone,
+    payload,
     version: deal.version,
     removed: false,
     // The source fetch time, so that a replay writes exactly the same row.
-    synced_at: new Date(deal.version),
+    synced_at: deal.version,
   };
   return { kind: 'upsert', id: deal.id, locationId: deal.locationId, row };
 }
 
 export interface BatchPlan {
-  upserts: NewDiscountRow[];
+  upserts: ProjectedRow[];
   removals: string[];
   locations: string[];
   rejected: number;
@@ -141,7 +162,7 @@ export function planBatch(outcomes: readonly DealOutcome[]): BatchPlan {
       default: { const _exhaustive: never = o; return _exhaustive; }
     }
   }
-  const upserts: NewDiscountRow[] = [];
+  const upserts: ProjectedRow[] = [];
   const removals: string[] = [];
   const locations = new Set<string>();
   for (const o of last.values()) {

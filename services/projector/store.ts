@@ -4,55 +4,46 @@
  */
 import { sql } from 'kysely';
 import type { Kysely } from '../../shared/db/db';
-import type { Database, NewDiscountRow } from '../../shared/db/schema';
+import type { Database } from '../../shared/db/schema';
 import { redisKeys, type Redis } from '../../shared/redis';
 import { buildLocationValue, valueVersion } from '../../shared/storefront';
-import type { BatchPlan } from './handler';
+import type { BatchPlan, ProjectedRow } from './handler';
 
 const UPSERT_CHUNK = 2000;
 
-/** Postgres type of each upserted column, as read from the JSON rows. */
+/** Postgres type of each upserted column, as read from the JSON rows ('epoch ms': a bigint made a timestamptz). */
 const COLUMN_TYPES = {
   id: 'text', location_id: 'uuid', discount_id: 'text', source: 'text', name: 'text', discount_code: 'text', discount_type: 'text',
   calculation_method_id: 'integer', discount_amount: 'numeric', is_active: 'boolean', is_available_online: 'boolean',
-  valid_from: 'timestamptz', valid_until: 'timestamptz', start_time: 'time', end_time: 'time',
+  valid_from: 'epoch ms', valid_until: 'epoch ms', start_time: 'time', end_time: 'time',
   monday: 'boolean', tuesday: 'boolean', wednesday: 'boolean', thursday: 'boolean', friday: 'boolean', saturday: 'boolean', sunday: 'boolean',
   products: 'jsonb', brands: 'jsonb', product_categories: 'jsonb', first_time_customer_only: 'boolean', minimum_items_required: 'integer',
-  payload: 'jsonb', version: 'bigint', removed: 'boolean', synced_at: 'timestamptz',
-} as const satisfies Record<keyof NewDiscountRow, string>;
-const NAMES = Object.keys(COLUMN_TYPES);
-const RECORD = NAMES.map((c) => `${c} ${COLUMN_TYPES[c as keyof typeof COLUMN_TYPES]}`).join(', ');
-const SELECT = NAMES.map((c) => `x.${c}`).join(', ');
+  time_zone: 'text', payload: 'json', version: 'bigint', removed: 'boolean', synced_at: 'epoch ms',
+} as const satisfies Record<keyof ProjectedRow, string>;
+const COLUMNS = Object.entries(COLUMN_TYPES);
+const NAMES = COLUMNS.map(([c]) => c);
+const RECORD = COLUMNS.map(([c, t]) => `${c} ${t === 'epoch ms' ? 'bigint' : t}`).join(', ');
+// integer arithmetic: exact to the millisecond (to_timestamp's float seconds are not, far from 1970)
+const SELECT = COLUMNS.map(([c, t]) => (t === 'epoch ms' ? `timestamptz 'epoch' + x.${c} * interval '1 millisecond'` : `x.${c}`)).join(', ');
 const UPDATE = NAMES.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');
 
 /**
- * The rows of a chunk as one JSON array. The jsonb columns already hold JSON text (the handler
- * serialised them), so they are spliced in as they are: neither escaped into a string here nor parsed
- * a second time by Postgres. A JSON null there becomes SQL NULL.
- */
-function rowsJson(rows: readonly NewDiscountRow[]): string {
-  return `[${rows.map((r) => {
-    const { products, brands, product_categories: categories, payload, ...plain } = r;
-    const head = JSON.stringify(plain);
-    return `${head.slice(0, -1)},"products":${products ?? 'null'},"brands":${brands ?? 'null'},"product_categories":${categories ?? 'null'},"payload":${payload}}`;
-  }).join(',')}]`;
-}
-
-/**
- * One statement per chunk, the rows as ONE jsonb parameter (jsonb_to_recordset): far cheaper
- * than binding 31 parameters per row. Newer versions win; an equal version re-applies
+ * One statement per chunk, the rows as ONE json parameter (json_to_recordset): far cheaper
+ * than binding a parameter per column per row, and `json` rather than `jsonb` because the text is
+ * only checked, not converted to jsonb's binary form (the payload column keeps it as it is). Newer versions win; an equal version re-applies
  * (idempotent) unless the deal was removed since, so a redelivered old upsert never resurrects
  * a tombstoned deal.
  */
-const INSERT = sql.raw(`insert into discounts (${NAMES.join(', ')}) select ${SELECT} from jsonb_to_recordset(`);
-const CONFLICT = sql.raw(`::jsonb) as x(${RECORD}) on conflict (id) do update set ${UPDATE}
+const INSERT = sql.raw(`insert into discounts (${NAMES.join(', ')}) select ${SELECT} from json_to_recordset(`);
+const CONFLICT = sql.raw(`::json) as x(${RECORD}) on conflict (id) do update set ${UPDATE}
   where discounts.version < excluded.version or (discounts.version = excluded.version and not discounts.removed)`);
 
 export async function applyToPostgres(db: Kysely<Database>, plan: BatchPlan): Promise<void> {
   if (plan.upserts.length === 0 && plan.removals.length === 0) return;
   await db.transaction().execute(async (tx) => {
     for (let i = 0; i < plan.upserts.length; i += UPSERT_CHUNK) {
-      const rows = rowsJson(plan.upserts.slice(i, i + UPSERT_CHUNK));
+      // JSON null in a jsonb column becomes SQL NULL.
+      const rows = JSON.stringify(plan.upserts.slice(i, i + UPSERT_CHUNK));
       await sql`${INSERT}${rows}${CONFLICT}`.execute(tx);
     }
     if (plan.removals.length > 0) {

@@ -63,7 +63,9 @@ export interface DiscountsTable {
   product_categories: Json<RestrictionJson | null> | null;
   first_time_customer_only: boolean;
   minimum_items_required: number | null;
-  /** the canonical deal as the pipeline carries it (fields the table has no column for) */
+  /** IANA zone of the store; the deal's hours and weekdays are local to it */
+  time_zone: string;
+  /** the canonical deal as the pipeline carries it (Postgres `json`: stored as written, read back whole) */
   payload: Json<Record<string, unknown>>;
   /** source version (fetch time, ms) of the stored state; older events are ignored */
   version: ColumnType<string, string | number | bigint, string | number | bigint>;
