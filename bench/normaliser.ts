@@ -20,7 +20,7 @@ import { LOCAL_STACK } from '../shared/config';
 import type { DealRawEvent } from '../shared/events';
 import { AvroSerde } from '../shared/serde';
 import { TOPICS, dealKey, topicName } from '../shared/topics';
-import { BatchAvroCodec } from '../services/normaliser/avro-codec';
+import { BatchAvroCodec } from '../shared/avro-codec';
 import { createNormaliser } from '../services/normaliser/consumer';
 import { drainBare } from './support';
 

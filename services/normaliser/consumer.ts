@@ -12,7 +12,7 @@ import type { Logger } from '../../shared/logger';
 import { createProducer, ensureTopics } from '../../shared/kafka';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
-import { BatchAvroCodec, UndecodableError } from './avro-codec';
+import { BatchAvroCodec, UndecodableError } from '../../shared/avro-codec';
 import { dlqMessage } from '../../shared/dlq';
 import { handle } from './handler';
 

@@ -10,6 +10,7 @@ import type { Database } from '../../shared/db/schema';
 import { createProducer, ensureTopics } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import type { Redis } from '../../shared/redis';
+import { BatchAvroCodec, UndecodableError } from '../../shared/avro-codec';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, locationOfKey, topicName } from '../../shared/topics';
 import { sendToDlq, type DeadLetter } from './dlq';
@@ -44,21 +45,23 @@ export interface Projector { start(): Promise<void>; stop(): Promise<void> }
 /** Messages decoded and written to Postgres together (see eachBatch). */
 const SLICE = 500;
 
-/** Decodes one message; a poison message becomes a reject, an infrastructure error throws (batch retried). */
-async function decode(serde: AvroSerde, m: KafkaMessage): Promise<{ value: unknown } | { reason: string }> {
-  if (m.value === null) return { value: null };
-  if (m.value.length < 5 || m.value[0] !== 0) return { reason: 'not Confluent-framed Avro (magic byte / length)' };
+/** What one message means; a value that is not Avro of a known schema is a reject (poison). */
+function outcomeOf(codec: BatchAvroCodec, m: KafkaMessage): DealOutcome {
+  const key = m.key?.toString() ?? null;
+  if (m.value === null) return decideDeal(key, null);
+  let value: unknown;
   try {
-    return { value: await serde.decode(m.value) };
+    value = codec.decode(m.value);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket|fetch failed|5\d\d/i.test(msg)) throw e;
-    return { reason: `undecodable: ${msg}` };
+    if (e instanceof UndecodableError) return { kind: 'reject', reason: `undecodable: ${e.message}` };
+    throw e;
   }
+  return decideDeal(key, value);
 }
 
 export function createProjector(deps: ProjectorDeps): Projector {
-  const { kafka, serde, db, redis, logger } = deps;
+  const { kafka, db, redis, logger } = deps;
+  const codec = new BatchAvroCodec(deps.serde);
   const now = deps.now ?? (() => new Date());
   const topic = topicName(deps.topicPrefix, TOPICS.discounts);
   const dlqTopic = topicName(deps.topicPrefix, TOPICS.dlq);
@@ -105,13 +108,14 @@ export function createProjector(deps: ProjectorDeps): Projector {
           let firstReason: string | undefined;
           for (let i = 0; i < messages.length; i += SLICE) {
             const slice = messages.slice(i, i + SLICE);
-            // One at a time: after the first message the writer schema is cached and decoding is
-            // synchronous; in parallel, a cold cache would fire one registry request per message.
+            // The slice's writer schemas are looked up once (a registry failure throws: the batch is
+            // retried; a schema the registry does not have makes its messages poison), then every
+            // message is decoded without an await.
+            await codec.prepare(slice.map((m) => m.value));
             const outcomes: DealOutcome[] = [];
             const letters: DeadLetter[] = [];
             for (const m of slice) {
-              const d = await decode(serde, m);
-              const out: DealOutcome = 'reason' in d ? { kind: 'reject', reason: d.reason } : decideDeal(m.key?.toString() ?? null, d.value);
+              const out = outcomeOf(codec, m);
               if (out.kind === 'reject') {
                 letters.push({ key: m.key, value: m.value, reason: out.reason, origin: { topic: batch.topic, partition: batch.partition, offset: m.offset } });
               }

@@ -1,9 +1,10 @@
 /**
- * Synchronous Confluent-framed Avro for whole batches. The registry client awaits a schema
- * lookup per message; here the schema ids of a batch are resolved once (`prepare`, one await,
- * normally a cache hit) and every message is then decoded/encoded without an await.
+ * Synchronous Confluent-framed Avro for whole batches (normaliser and projector). The registry
+ * client awaits a schema lookup per message; here the schema ids of a batch are resolved once
+ * (`prepare`, one await, normally a cache hit) and every message is then decoded/encoded without
+ * an await.
  */
-import type { AvroSerde } from '../../shared/serde';
+import type { AvroSerde } from './serde';
 
 interface AvroType { encode(value: unknown, buffer: Buffer, pos: number): number; fromBuffer(buffer: Buffer): unknown }
 
