@@ -8,6 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
+import { sql } from 'kysely';
+import type { Kysely } from '../shared/db/db';
+import type { Database } from '../shared/db/schema';
 import { LOCAL_STACK } from '../shared/config';
 import type { DealRawEvent } from '../shared/events';
 import { createTestWorld, type TestWorld } from '../test/support/integration';
@@ -34,6 +37,15 @@ export function processCpuMs(pid: number | undefined): number | undefined {
   } catch { return undefined; }
 }
 
+/**
+ * CPU time (ms) so far of the Postgres backends serving `db`'s database, the asking one excluded.
+ * Backends that already ended are not counted: read it while the services still hold their pools.
+ */
+export async function postgresCpuMs(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(db);
+  return rows.reduce((n, { pid }) => n + (processCpuMs(pid) ?? 0), 0);
+}
+
 /** Resident memory of a process in MB (Linux /proc); undefined once it is gone. */
 export function processRssMb(pid: number | undefined): number | undefined {
   try {
@@ -44,7 +56,8 @@ export function processRssMb(pid: number | undefined): number | undefined {
 
 /** node flags that make a service write V8 CPU profiles to $BENCH_CPU_PROF/<name>/ (devtools, speedscope). */
 export function profileFlags(name: string): string[] {
-  return process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, name)}`] : [];
+  const extra = process.env[`BENCH_FLAGS_${name.replace(/-/g, '_').toUpperCase()}`]?.split(' ').filter(Boolean) ?? [];
+  return [...extra, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, name)}`] : [])];
 }
 
 /** Starts a compiled service (scripts/services.ts) as `npm start` does; the pid is the service itself. */

@@ -93,6 +93,11 @@ function pidOf(p: Owned): number | undefined {
   try { process.kill(pid, 0); return pid; } catch { return undefined; }
 }
 
+/** The Kafka broker's pid when this script started it (benchmarks read its CPU time); undefined otherwise. */
+export function kafkaPid(): number | undefined {
+  return pidOf(owned.kafka);
+}
+
 function startDetached(p: Owned, cmd: string, args: string[], cwd: string): number {
   const out = fs.openSync(p.logFile, 'a');
   const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', out, out] });
