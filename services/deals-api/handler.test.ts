@@ -55,7 +55,7 @@ describe('liveBody', () => {
   });
 
   it('writes money as JSON numbers from decimal strings, without floats', () => {
-    const f = discountFragment(toStorefrontDiscount((asRow(makeDeal(loc, 9, { value: '12345678.123456', kind: 'flat', calculationMethodId: 1 })))));
+    const f = discountFragment(toStorefrontDiscount(asRow(makeDeal(loc, 9, { value: '12345678.123456', kind: 'flat', calculationMethodId: 1 }))));
     expect(f).toContain('"discount_amount":12345678.123456,');
   });
 

@@ -23,6 +23,16 @@ describe('decideDeal', () => {
     expect(deal.rawRecord).toEqual(expect.any(String)); // the decoded event itself is left as it was
   });
 
+  it('rejects a deal with a NUL character in its text (Postgres cannot store it: it would fail its slice forever)', () => {
+    const named = makeDeal(loc, 8, { name: 'half\u0000off' });
+    expect(decideDeal(named.id, named)).toEqual({ kind: 'reject', reason: expect.stringMatching(/NUL character/) });
+    const nested = makeDeal(loc, 8, { menuDisplay: { name: 'x\u0000', description: null, imageUrl: null, rank: null } });
+    expect(decideDeal(nested.id, nested).kind).toBe('reject');
+    // the raw source text is not stored, so a NUL there does not matter
+    const raw = makeDeal(loc, 8, { rawRecord: '{"name":"\u0000"}' });
+    expect(decideDeal(raw.id, raw).kind).toBe('upsert');
+  });
+
   it('reads a tombstone as a removal of the keyed deal', () => {
     expect(decideDeal(`${loc}_9`, null)).toEqual({ kind: 'remove', id: `${loc}_9`, locationId: loc });
   });

@@ -82,6 +82,17 @@ function numericRestriction(r: { ids: string[]; isExclusion: boolean } | undefin
 
 const NUMERIC_20_6_MAX = new Decimal('1e14');
 
+/**
+ * Whether a string anywhere in the value holds U+0000: Postgres text (and json_to_recordset) cannot
+ * take it, so such a deal would fail its whole slice on every retry. `rawRecord` is not stored.
+ */
+function holdsNul(value: unknown, key?: string): boolean {
+  if (typeof value === 'string') return key !== 'rawRecord' && value.includes('\u0000');
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some((v) => holdsNul(v));
+  return Object.entries(value).some(([k, v]) => holdsNul(v, k));
+}
+
 /** Decides what one message of deals.discounts.v1 means. `value` null = tombstone. */
 export function decideDeal(key: string | null, value: unknown): DealOutcome {
   if (key === null || key === '') return { kind: 'reject', reason: 'message has no key' };
@@ -94,6 +105,7 @@ export function decideDeal(key: string | null, value: unknown): DealOutcome {
   if (deal.id !== key) return { kind: 'reject', reason: `key ${key} differs from deal id ${deal.id}` };
   if (deal.id !== `${deal.locationId}_${deal.discountId}`) return { kind: 'reject', reason: 'deal id is not {locationId}_{discountId}' };
   if (deal.value !== null && new Decimal(deal.value).abs().gte(NUMERIC_20_6_MAX)) return { kind: 'reject', reason: 'value out of range' };
+  if (holdsNul(value)) return { kind: 'reject', reason: 'a text field holds a NUL character (Postgres cannot store it)' };
   // An empty window (validUntil <= validFrom) is stored as it is: it is simply never live.
   let products: RestrictionJson | null, brands: RestrictionJson | null, categories: RestrictionJson | null;
   try {
