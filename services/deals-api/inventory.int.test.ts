@@ -94,6 +94,17 @@ describe('inventory endpoints over the projected snapshot', () => {
     expect((res.body.data as { product_id: string; price: string }[]).map((i) => [i.product_id, i.price])).toEqual([['1', '40.00'], ['2', '30.00'], ['3', '20.00']]);
   });
 
+  it('upserts a batch larger than one statement takes, each item once, the last change per key winning', async () => {
+    const big = randomUUID();
+    const many = Array.from({ length: 2_500 }, (_, n) => anItem({ locationId: big, productId: String(n), price: '10.00', version: 1 }));
+    const changes = many.map((item) => ({ key: item.id, item, timestamp: NOW }));
+    changes.push({ key: many[7]!.id, item: { ...many[7]!, price: '7.00', version: 2 }, timestamp: NOW }); // same key again, later in the batch
+    expect([...await applyInventoryBatch(world.db, changes, new Date(NOW))]).toEqual([big]);
+    const rows = await world.db.selectFrom('inventory').select(['product_id', 'price']).where('location_id', '=', big).execute();
+    expect(rows).toHaveLength(2_500);
+    expect(rows.find((r) => r.product_id === '7')?.price).toBe('7.00');
+  });
+
   it('serves filters, categories and brands as the storefront calls them', async () => {
     const f = await request(app).get(`/api/locations/${loc}/inventory?brand=cactus%20co&limit=10&offset=0`).expect(200);
     expect(f.body).toMatchObject({ total: 1, limit: 10, offset: 0, data: [{ product_id: '3' }] });

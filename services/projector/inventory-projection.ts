@@ -27,23 +27,29 @@ export interface InventoryChange {
   timestamp: number;
 }
 
+/** Rows per upsert statement (14 parameters each: well under Postgres's 65,535). */
+const UPSERT_ROWS = 1000;
+
 export async function applyInventoryBatch(db: Kysely<Database>, changes: readonly InventoryChange[], now: Date): Promise<Set<string>> {
   const touched = new Set<string>();
-  // last change per key wins within a batch (the topic is ordered per key)
+  // last change per key wins within a batch (the topic is ordered per key), so every key below is
+  // unique: one multi-row statement may upsert them all
   const last = new Map<string, InventoryChange>();
   for (const c of changes) last.set(c.key, c);
+  const removed: string[] = [];
+  const rows = [];
   for (const c of last.values()) {
     touched.add(c.item?.locationId ?? locationOfKey(c.key));
-    if (c.item === null) {
-      await db.updateTable('inventory').set({ removed: true, synced_at: now }).where('id', '=', c.key).execute();
-      continue;
-    }
+    if (c.item === null) { removed.push(c.key); continue; }
     const i = c.item;
-    const row = {
+    rows.push({
       id: c.key, location_id: i.locationId, product_id: i.productId, sku: i.sku, name: i.name, category: i.category,
       brand_id: i.brandId, brand: i.brand, price: i.price, quantity: i.quantity, item: JSON.stringify(i), version: i.version, removed: false, synced_at: now,
-    };
-    await db.insertInto('inventory').values(row)
+    });
+  }
+  if (removed.length > 0) await db.updateTable('inventory').set({ removed: true, synced_at: now }).where('id', 'in', removed).execute();
+  for (let at = 0; at < rows.length; at += UPSERT_ROWS) {
+    await db.insertInto('inventory').values(rows.slice(at, at + UPSERT_ROWS))
       .onConflict((oc) => oc.column('id').doUpdateSet({
         location_id: (eb) => eb.ref('excluded.location_id'), product_id: (eb) => eb.ref('excluded.product_id'), sku: (eb) => eb.ref('excluded.sku'),
         name: (eb) => eb.ref('excluded.name'), category: (eb) => eb.ref('excluded.category'), brand_id: (eb) => eb.ref('excluded.brand_id'),
