@@ -29,8 +29,15 @@ describe('projector against real Kafka, registry, Postgres and Redis', () => {
       makeDeal(a, 3, { version: 2000 }),
       makeDeal(b, 'ptl_7', { version: 2000 }),
     ]);
-    // poison: not Avro at all, and an Avro deal whose key does not match its id
+    // poison: not Avro at all, and Avro of another schema (no deal in it)
     await producer.send({ topic, messages: [{ key: `${a}_9`, value: Buffer.from('{"not":"avro"}') }] });
+    const other = `${world.topicPrefix}other`;
+    await world.serde.register(other, TOPICS.rawDutchie.schema);
+    const raw = {
+      eventId: randomUUID(), source: 'dutchie', api: 'pos', locationId: a, discountId: '10', op: 'upsert', fetchedAt: 1,
+      contentHash: null, record: '{}', market: 'AZ', timeZone: 'America/Phoenix', posLocId: null,
+    };
+    await producer.send({ topic, messages: [{ key: `${a}_10`, value: await world.serde.encode(other, raw) }] });
     await send([
       makeDeal(a, 1, { value: '0.3', version: 1000 }), // older: ignored
       makeDeal(a, 2, { kind: 'flat', calculationMethodId: 1, value: '7.50', version: 3000 }), // newer: applied
@@ -77,15 +84,20 @@ describe('projector against real Kafka, registry, Postgres and Redis', () => {
     dlqConsumer = world.kafka.consumer({ groupId: `${world.topicPrefix}dlq-reader` });
     await dlqConsumer.connect();
     await dlqConsumer.subscribe({ topic: topicName(world.topicPrefix, TOPICS.dlq), fromBeginning: true });
-    const headers = await new Promise<Record<string, string>>((resolve) => {
+    const letters = await new Promise<Array<Record<string, string>>>((resolve) => {
+      const seen: Array<Record<string, string>> = [];
       void dlqConsumer!.run({ eachMessage: ({ message }) => {
-        resolve(Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])));
+        seen.push(Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])));
+        if (seen.length === 2) resolve(seen);
         return Promise.resolve();
       } });
     });
-    expect(headers[DLQ_HEADERS.reason]).toMatch(/magic byte/);
-    expect(headers[DLQ_HEADERS.topic]).toBe(topic);
-    expect(headers[DLQ_HEADERS.offset]).toMatch(/^\d+$/);
+    const reasons = letters.map((h) => h[DLQ_HEADERS.reason]);
+    expect(reasons).toEqual(expect.arrayContaining([expect.stringMatching(/magic byte/), expect.stringMatching(/^id: /)]));
+    for (const headers of letters) {
+      expect(headers[DLQ_HEADERS.topic]).toBe(topic);
+      expect(headers[DLQ_HEADERS.offset]).toMatch(/^\d+$/);
+    }
 
     // Offsets were committed up to the end of what was consumed.
     const admin = world.kafka.admin();
