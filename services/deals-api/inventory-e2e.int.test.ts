@@ -9,6 +9,7 @@ import express from 'express';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import { redisKeys } from '../../shared/redis';
+import { eventually } from '../../test/support/deals';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
 import { createNormaliser, type Normaliser } from '../normaliser/consumer';
 import { createInventoryNormaliser, type InventoryNormaliser } from '../normaliser/inventory-consumer';
@@ -22,15 +23,6 @@ import type { Consumer, Producer } from 'kafkajs';
 import { createProducer } from '../../shared/kafka';
 
 type Item = { product_id: string; brand_id: string | null; discounted_price: string | null; deal: { discount_id: string } | null };
-
-async function eventually<T>(f: () => Promise<T>, ok: (t: T) => boolean, ms = 60_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (ok(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 describe('inventory and matching end to end', () => {
   let world: TestWorld;
@@ -90,7 +82,7 @@ describe('inventory and matching end to end', () => {
     expect(inv).toMatchObject({ locations: 1, failed: 0 });
     expect(inv!.upserts).toBeGreaterThan(50);
     await p.poller.runLocked();
-    const before = await eventually(list, (xs) => xs.length === inv!.upserts);
+    const before = await eventually(list, (xs) => xs.length === inv!.upserts, 60_000);
     expect(before.length).toBe(inv!.upserts);
     expect(before.every((i) => i.discounted_price === null)).toBe(true);
 
@@ -106,7 +98,7 @@ describe('inventory and matching end to end', () => {
     };
     pw.sandbox.state.putDeal(store.lspId, deal);
     await p.poller.runLocked();
-    const during = await eventually(list, (xs) => xs.some((i) => i.discounted_price !== null));
+    const during = await eventually(list, (xs) => xs.some((i) => i.discounted_price !== null), 60_000);
     const brandIds = new Set(before.filter((i) => i.brand_id === String(brand.id)).map((i) => i.product_id));
     const changed = new Set(during.filter((i) => i.discounted_price !== null).map((i) => i.product_id));
     expect(brandIds.size).toBeGreaterThan(0);
@@ -118,7 +110,7 @@ describe('inventory and matching end to end', () => {
     // revert: the deal leaves the feed
     pw.sandbox.state.removeDeal(store.lspId, deal.id);
     await p.poller.runLocked();
-    const after = await eventually(list, (xs) => xs.length > 0 && xs.every((i) => i.discounted_price === null));
+    const after = await eventually(list, (xs) => xs.length > 0 && xs.every((i) => i.discounted_price === null), 60_000);
     expect(after.every((i) => i.discounted_price === null)).toBe(true);
     expect(after.length).toBe(before.length);
   }, 180_000);

@@ -8,21 +8,13 @@ import type { Consumer, Producer } from 'kafkajs';
 import request from 'supertest';
 import { redisKeys } from '../../shared/redis';
 import { TOPICS, topicName } from '../../shared/topics';
+import { eventually } from '../../test/support/deals';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
 import { anItem, givenInventoryItemsTopic } from '../../test/support/inventory';
 import { aDeal, include } from '../../test/support/matching';
 import { inventoryRoutes } from '../deals-api/inventory-routes';
 import { DLQ_HEADERS } from './dlq';
 import { startInventoryConsumer } from './inventory-consumer';
-
-async function eventually<T>(f: () => Promise<T>, ok: (t: T) => boolean, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (ok(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('inventory projector consumer', () => {
   let world: TestWorld;
