@@ -9,13 +9,13 @@
  * sandbox's latency fault, to model a real Odoo's round trip; the in-process sandbox answers in ~1-5 ms).
  */
 import { LOCAL_STACK } from '../shared/config';
-import { givenDeal } from '../services/odoo-sink/fixtures';
+import { givenDeal } from '../test/support/odoo-fixtures';
 import { parseOdooSinkConfig } from '../services/odoo-sink/config';
 import { startOdooSink } from '../services/odoo-sink/main';
 import {
   caughtUp, dealPublisher, eventually, givenAzLocation, givenMoreStores, startSandboxOdoo,
-} from '../services/odoo-sink/test-support';
-import { AZ_LOCATION } from '../services/odoo-sink/fixtures';
+} from '../test/support/odoo-sink';
+import { AZ_LOCATION } from '../test/support/odoo-fixtures';
 import * as stack from '../stack/stack';
 import { createTestWorld } from '../test/support/integration';
 

@@ -13,7 +13,7 @@ import readline from 'node:readline';
 import { parseConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { pollerEnv, posKeysFrom } from '../services/poller/config';
-import { seedLocations } from '../services/poller/testing';
+import { seedLocations } from '../test/support/poller';
 import { buildPoller } from '../services/poller/wiring';
 import { pollerEnvFrom, type SandboxDirectory } from '../services/sandbox/sandbox';
 import * as stack from '../stack/stack';

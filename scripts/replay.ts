@@ -1,33 +1,34 @@
 /**
- * `npm run replay [-- --location <uuid>]`: rebuild Postgres + Redis from deals.discounts.v1, then verify
+ * `npm run replay [-- --location <id>]`: rebuild Postgres + Redis from deals.discounts.v1, then verify
  * (the inventory snapshots of the rebuilt locations are recomputed against the replayed deals).
- * `npm run replay -- --inventory [--location <uuid>]`: the same for inventory.items.v1 (the `inventory`
- * rows and the `inventory:{locationUUID}` snapshots).
+ * `npm run replay -- --inventory [--location <id>]`: the same for inventory.items.v2 (the `inventory`
+ * rows and the `inventory:{locationId}` snapshots).
  */
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
-import { z } from 'zod';
 import { baseEnv, loadConfig } from '../shared/config';
+import { locationIdSchema } from '../shared/location-id';
 import { createDb, warnIdleError } from '../shared/db/db';
 import { createKafka, createProducer } from '../shared/kafka';
 import { createLogger } from '../shared/logger';
 import { createRedis, redisKeys } from '../shared/redis';
 import { AvroSerde } from '../shared/serde';
+import { TOPICS } from '../shared/topics';
 import { runInventoryReplay } from '../services/projector/inventory-replay';
 import { loadDealsFromDb, rebuildInventorySnapshot } from '../services/projector/inventory-projection';
 import { runReplay } from '../services/projector/replay';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { location: { type: 'string' }, inventory: { type: 'boolean', default: false } } });
-  const location = values.location === undefined ? undefined : z.string().uuid().safeParse(values.location);
-  if (location && !location.success) { console.error('--location must be a location UUID'); return 2; }
+  const location = values.location === undefined ? undefined : locationIdSchema.safeParse(values.location);
+  if (location && !location.success) { console.error('--location must be a location id (letters, digits and "-")'); return 2; }
   const cfg = loadConfig('replay', baseEnv(process.env));
   const logger = createLogger('replay', cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL);
   const db = createDb(cfg.DATABASE_URL, 10, warnIdleError(logger));
   const redis = createRedis(cfg.REDIS_URL);
   const kafka = createKafka({ brokers: cfg.KAFKA_BROKERS, clientId: 'replay' }, logger);
   const serde = AvroSerde.create(cfg.SCHEMA_REGISTRY_URL);
-  const topic = values.inventory ? 'inventory.items.v1' : 'deals.discounts.v1';
+  const topic = values.inventory ? TOPICS.inventoryItems.name : TOPICS.discounts.name;
   const bar = new SingleBar({ format: 'replay |{bar}| {percentage}% | {value}/{total} events | {eta_formatted} left' }, Presets.shades_classic);
   let started = false;
   const onProgress = (done: number, total: number): void => { if (!started) { bar.start(total, done); started = true; } else bar.update(done); };

@@ -16,6 +16,7 @@ import { ensureDatabase, migrateToLatest } from '../shared/db/migrate';
 import type { Database } from '../shared/db/schema';
 import { upsertSandboxLocations } from '../services/sandbox/locations';
 import { pollerEnvFrom } from '../services/sandbox/sandbox';
+import { locationIdSchema } from '../shared/location-id';
 import { ROOT } from '../shared/paths';
 import { buildServices, serviceArgs } from './services';
 
@@ -77,7 +78,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<Response> {
 
 const SandboxDirectory = z.object({
   locations: z.array(z.object({
-    id: z.string().uuid(), name: z.string(), state: z.string(), timeZone: z.string(), lspId: z.number().int(), posLocId: z.number().int(),
+    id: locationIdSchema, name: z.string(), city: z.string().nullable(), slug: z.string().nullable(), state: z.string(), timeZone: z.string(), lspId: z.number().int(), posLocId: z.number().int(),
     api: z.enum(['pos', 'backoffice']), orgId: z.number().int().nullable(), odooStoreId: z.number().int(),
   })),
   posKeys: z.record(z.string(), z.string()),

@@ -72,23 +72,27 @@ export interface Deal {
   version: number;
 }
 
+/** dealstream.InventoryRawEvent (schemas/inventory-raw-event.avsc): one package of a store's feed. */
 export interface InventoryRawEvent {
   eventId: string;
   api: 'pos' | 'backoffice';
   locationId: string;
-  productId: string;
+  inventoryId: string;
   op: 'upsert' | 'remove';
   fetchedAt: number;
   contentHash: string | null;
   record: string | null;
 }
 
+/** dealstream.InventoryItem (schemas/inventory-item.avsc): one package of one store, canonical. */
 export interface InventoryItem {
   id: string;
   locationId: string;
+  inventoryId: string;
   productId: string;
-  sku: string;
-  name: string;
+  sku: string | null;
+  name: string | null;
+  alternateName: string | null;
   description: string | null;
   categoryId: string | null;
   category: string | null;
@@ -100,12 +104,32 @@ export interface InventoryItem {
   strainType: string | null;
   vendorId: string | null;
   vendor: string | null;
+  producer: string | null;
   pricingTierId: string | null;
+  pricingTierName: string | null;
   tagIds: string[];
+  tags: string[];
+  size: string | null;
   weightGrams: string | null;
   price: string;
+  unitPrice: string | null;
+  recUnitPrice: string | null;
+  medUnitPrice: string | null;
   quantity: string;
+  isCannabis: boolean;
+  isActive: boolean;
+  medicalOnly: boolean;
   imageUrl: string | null;
+  images: string[];
+  effectivePotencyMg: string | null;
+  potencyIndicator: string | null;
+  potencyThcFormatted: string | null;
+  potencyCbdFormatted: string | null;
+  unitThcContentDose: string | null;
+  unitCbdContentDose: string | null;
+  slug: string | null;
+  effects: string[];
+  staffPick: boolean;
   sourceApi: string;
   contentHash: string;
   version: number;

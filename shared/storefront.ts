@@ -20,12 +20,36 @@ import { z } from 'zod';
 import { compileTiming, type CompiledTiming } from './deal-time';
 import type { Kysely } from './db/db';
 import type { Database, DiscountRow, RestrictionJson } from './db/schema';
-import { WEEKDAYS, type Weekday } from './events';
+import { WEEKDAYS, type DealKind, type Weekday } from './events';
 
 export interface WeeklyRecurrenceInfo extends Record<Weekday, boolean> {
   start_time: string | null;
   end_time: string | null;
   time_zone: string;
+}
+
+/**
+ * `discount_type` in the storefront's vocabulary (storefront-contract.md). The storefront prices a
+ * deal only when the lower-cased type CONTAINS "percent" (price x (1 - amount)) or "price to amount"
+ * (price = amount), and shows the name alone for anything else. So percent deals say "Percent",
+ * new-unit-price deals "Price To Amount" (Dutchie's own display strings), and every other kind a
+ * readable type containing neither: a bundle total ("2 for $99") must never look like a unit price,
+ * a BOGO encoded as 100 % off with a threshold must never look like "free". Our canonical kind is
+ * served beside it as `deal_kind`.
+ */
+export const STOREFRONT_DISCOUNT_TYPES = {
+  percent: 'Percent',
+  price_to_amount: 'Price To Amount',
+  flat: 'Dollar Off',
+  amount_off_total: 'Dollar Off Total',
+  bundle: 'Bundle',
+  bogo: 'BOGO',
+  loyalty: 'Loyalty Points',
+} as const satisfies Record<DealKind, string>;
+
+/** The storefront's type for a stored kind (a kind this code does not know is shown by name only). */
+export function storefrontDiscountType(kind: string): string {
+  return (STOREFRONT_DISCOUNT_TYPES as Record<string, string>)[kind] ?? 'Other';
 }
 
 /** A Discount as the storefront reads it (snake_case). `discount_amount` is a JSON number. */
@@ -36,7 +60,10 @@ export interface StorefrontDiscount {
   source: 'dutchie' | 'ptl';
   discount_name: string;
   discount_code: string | null;
+  /** the storefront's vocabulary (STOREFRONT_DISCOUNT_TYPES) */
   discount_type: string;
+  /** our canonical kind (shared/events.ts DEAL_KINDS) */
+  deal_kind: string;
   calculation_method_id: number | null;
   discount_amount: string | null; // decimal text, written to JSON as a number token
   is_active: boolean;
@@ -78,7 +105,9 @@ export function toStorefrontDiscount(row: StorefrontRow): StorefrontDiscount {
     source: row.source,
     discount_name: row.name,
     discount_code: row.discount_code,
-    discount_type: row.discount_type,
+    // the row keeps the canonical kind in discount_type (services/projector/handler.ts)
+    discount_type: storefrontDiscountType(row.discount_type),
+    deal_kind: row.discount_type,
     calculation_method_id: row.calculation_method_id,
     discount_amount: row.discount_amount === null ? null : new Decimal(row.discount_amount).toFixed(),
     is_active: row.is_active,
@@ -130,16 +159,22 @@ export function checksum(value: string | Buffer): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
-/** Builds a location's value from Postgres (non-removed rows, ordered by id). */
+/**
+ * Builds a location's value from Postgres: its ENABLED deals (not removed, `is_active`), ordered by
+ * id. A deal the store disabled in Dutchie is never served, at no instant (the original cached only
+ * enabled deals too); enabled again, it is back with the next rebuild.
+ */
 export async function buildLocationValue(db: Kysely<Database>, locationId: string): Promise<{ value: string; count: number }> {
   const rows = await db.selectFrom('discounts').select(STOREFRONT_COLUMNS)
-    .where('location_id', '=', locationId).where('removed', '=', false)
+    .where('location_id', '=', locationId).where('removed', '=', false).where('is_active', '=', true)
     .orderBy('id').execute();
   return { value: locationValue(rows.map((r) => discountFragment(toStorefrontDiscount(r)))), count: rows.length };
 }
 
 /** What the API needs from a fragment to decide liveness (parsed once per stored value). */
 const fragmentTimingSchema = z.object({
+  id: z.string(),
+  is_active: z.boolean(),
   valid_from: z.string().nullable(),
   valid_until: z.string().nullable(),
   weekly_recurrence_info: z.object({
@@ -150,13 +185,21 @@ const fragmentTimingSchema = z.object({
   }),
 });
 
-export interface FragmentTiming { timeZone: string; timing: CompiledTiming }
+export interface FragmentTiming {
+  id: string;
+  /** false for a disabled deal (only a value written before disabled deals were left out holds one) */
+  enabled: boolean;
+  timeZone: string;
+  timing: CompiledTiming;
+}
 
 export function fragmentTiming(fragment: string): FragmentTiming {
   const f = fragmentTimingSchema.parse(JSON.parse(fragment));
   const w = f.weekly_recurrence_info;
   const days = Object.fromEntries(WEEKDAYS.map((d) => [d, w[d]])) as Record<Weekday, boolean>;
   return {
+    id: f.id,
+    enabled: f.is_active,
     timeZone: w.time_zone,
     timing: compileTiming({
       validFrom: f.valid_from === null ? null : Date.parse(f.valid_from),

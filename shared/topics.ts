@@ -7,8 +7,10 @@ export const TOPICS = {
   rawPtl: { name: 'deals.raw.ptl.v1', compacted: false, schema: 'dealstream.DealRawEvent' },
   discounts: { name: 'deals.discounts.v1', compacted: true, schema: 'dealstream.Deal' },
   dlq: { name: 'deals.dlq.v1', compacted: false, schema: undefined },
-  inventoryRaw: { name: 'inventory.raw.v1', compacted: false, schema: 'dealstream.InventoryRawEvent' },
-  inventoryItems: { name: 'inventory.items.v1', compacted: true, schema: 'dealstream.InventoryItem' },
+  // v2: keyed by inventory package ({locationId}_{inventoryId}), not product; see the README's
+  // "Inventory topics" for why the topics were versioned rather than the schema evolved in place
+  inventoryRaw: { name: 'inventory.raw.v2', compacted: false, schema: 'dealstream.InventoryRawEvent' },
+  inventoryItems: { name: 'inventory.items.v2', compacted: true, schema: 'dealstream.InventoryItem' },
   // discounts service (issue 4)
   discountApplications: { name: 'discounts.applications.v1', compacted: false, schema: 'dealstream.DiscountApplicationEvent' },
   promotionDiscountApplied: { name: 'promotions.discount-applied.v1', compacted: false, schema: 'dealstream.PromotionDiscountApplied' },
@@ -29,7 +31,7 @@ export function topicName(prefix: string, spec: TopicSpec): string {
   return `${prefix}${spec.name}`;
 }
 
-/** `{locationUUID}_{discountId}` — the key of every deal event. */
+/** `{locationId}_{discountId}` — the key of every deal event. */
 export function dealKey(locationId: string, discountId: string | number): string {
   return `${locationId}_${discountId}`;
 }

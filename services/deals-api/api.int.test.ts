@@ -3,10 +3,8 @@ import { Registry } from 'prom-client';
 import request from 'supertest';
 import type { Deal } from '../../shared/events';
 import { redisKeys } from '../../shared/redis';
-import { makeDeal } from '../../test/support/deals';
+import { makeDeal, projectDeals } from '../../test/support/deals';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
-import { decideDeal, planBatch } from '../projector/handler';
-import { applyToPostgres, rebuildLocation } from '../projector/store';
 import { createApp } from './app';
 
 const ONLY_TUESDAY = { monday: false, tuesday: true, wednesday: false, thursday: false, friday: false, saturday: false, sunday: false };
@@ -18,24 +16,23 @@ describe('deals API against real Postgres and Redis', () => {
   let app: ReturnType<typeof createApp>;
   const synced = randomUUID();
   const neverSynced = randomUUID();
+  const hexStore = '5f3a9c0e1b2d4a6f8c7e9d01'; // one real store's CMS id is 24 hex digits, not a UUID
 
-  /** Given deals projected the way the projector does it. */
-  async function project(deals: Deal[]): Promise<void> {
-    const plan = planBatch(deals.map((d) => decideDeal(d.id, d)));
-    await applyToPostgres(world.db, plan);
-    for (const l of plan.locations) await rebuildLocation(world.db, world.redis, world.redisPrefix, l, new Date(Date.parse(TUESDAY_NOON_PHOENIX) - 60_000));
-  }
+  const project = (deals: Deal[]): Promise<void> => projectDeals(world, deals, new Date(Date.parse(TUESDAY_NOON_PHOENIX) - 60_000));
 
   beforeAll(async () => {
     world = await createTestWorld('deals-api');
     await world.db.insertInto('locations').values([
       { id: synced, name: 'Mint Tempe', state: 'AZ', time_zone: 'America/Phoenix', lsp_id: 1, pos_loc_id: 11, dutchie_api: 'pos', org_id: null },
-      { id: neverSynced, name: 'Mint Phoenix', state: 'AZ', time_zone: 'America/Phoenix', lsp_id: 1, pos_loc_id: 12, dutchie_api: 'pos', org_id: null },
+      { id: neverSynced, name: 'Mint Phoenix', city: 'Phoenix', slug: 'mint-phoenix', state: 'AZ', time_zone: 'America/Phoenix', lsp_id: 1, pos_loc_id: 12, dutchie_api: 'pos', org_id: null },
+      { id: hexStore, name: 'Mint Las Vegas', city: 'Las Vegas', slug: 'mint-las-vegas', state: 'NV', time_zone: 'America/Los_Angeles', lsp_id: 2, pos_loc_id: 13, dutchie_api: 'pos', org_id: null },
     ]).execute();
     await project([
       makeDeal(synced, 1, { value: '0.2' }),
       makeDeal(synced, 2, { days: ONLY_TUESDAY }),
       makeDeal(synced, 3, { validUntil: Date.parse('2026-03-01T07:10:00Z') }),
+      makeDeal(synced, 4, { isActive: false }), // disabled in Dutchie: never served
+      makeDeal(hexStore, 7, { timeZone: 'America/Los_Angeles' }),
     ]);
     app = createApp({
       db: world.db, redis: world.redis, redisPrefix: world.redisPrefix, logger: world.logger, metrics: new Registry(),
@@ -51,11 +48,11 @@ describe('deals API against real Postgres and Redis', () => {
     expect(res.body.count).toBe(2);
     expect((res.body.data as Array<{ id: string }>).map((d) => d.id)).toEqual([`${synced}_1`, `${synced}_2`]);
     expect(Object.keys(res.body.data[0]).sort()).toEqual([
-      'brands', 'calculation_method_id', 'discount_amount', 'discount_code', 'discount_id', 'discount_name', 'discount_type',
+      'brands', 'calculation_method_id', 'deal_kind', 'discount_amount', 'discount_code', 'discount_id', 'discount_name', 'discount_type',
       'first_time_customer_only', 'id', 'is_active', 'is_available_online', 'location_id', 'minimum_items_required',
       'product_categories', 'products', 'source', 'synced_at', 'valid_from', 'valid_until', 'weekly_recurrence_info',
     ]);
-    expect(res.body.data[0]).toMatchObject({ discount_id: 1, discount_amount: 0.2, first_time_customer_only: false, brands: { ids: [12, 13], isExclusion: false } });
+    expect(res.body.data[0]).toMatchObject({ discount_id: 1, discount_amount: 0.2, discount_type: 'Percent', deal_kind: 'percent', first_time_customer_only: false, brands: { ids: [12, 13], isExclusion: false } });
     // The stored per-deal bytes are sent as they are.
     const stored = (await world.redis.get(redisKeys(world.redisPrefix).discounts(synced)))!;
     expect(stored.split('\n')[1]!.replace(/,$/, '')).toBe(res.text.slice('{"data":['.length, res.text.indexOf(`},{"id":"${synced}_2"`) + 1));
@@ -68,6 +65,18 @@ describe('deals API against real Postgres and Redis', () => {
     expect(before.body.count).toBe(3);
   });
 
+  it('never serves a disabled deal, at any instant', async () => {
+    for (const at of ['', `?at=${WEDNESDAY_NOON_PHOENIX}`, '?at=2026-02-24T19:00:00Z', '?at=2030-01-01T00:00:00Z']) {
+      const res = await request(app).get(`/api/locations/${synced}/discounts${at}`).expect(200);
+      expect((res.body.data as Array<{ discount_id: number }>).map((d) => d.discount_id)).not.toContain(4);
+    }
+  });
+
+  it('serves a store whose id is not a UUID', async () => {
+    const res = await request(app).get(`/api/locations/${hexStore}/discounts`).expect(200);
+    expect((res.body.data as Array<{ id: string }>).map((d) => d.id)).toEqual([`${hexStore}_7`]);
+  });
+
   it('answers 304 to a matching If-None-Match', async () => {
     const first = await request(app).get(`/api/locations/${synced}/discounts`).expect(200);
     const etag = first.headers.etag as string;
@@ -76,11 +85,13 @@ describe('deals API against real Postgres and Redis', () => {
     await request(app).get(`/api/locations/${synced}/discounts?at=${WEDNESDAY_NOON_PHOENIX}`).set('If-None-Match', etag).expect(200);
   });
 
-  it('400 for a malformed id or instant, 404 for an unknown location, 503 with Retry-After before the first sync', async () => {
-    const bad = await request(app).get('/api/locations/not-a-uuid/discounts').expect(400);
-    expect(bad.body).toEqual({ error: 'bad_request', reason: expect.stringMatching(/UUID/) });
+  it('404 with the original\'s body for an unknown or malformed id (never 400), 400 for a malformed instant, 503 with Retry-After before the first sync', async () => {
+    for (const id of ['not_a_store', 'a%20b', 'x'.repeat(65), '%E2%9C%93', randomUUID(), 'abcdef0123456789abcdef01']) {
+      const res = await request(app).get(`/api/locations/${id}/discounts`).expect(404);
+      expect(res.body).toEqual({ error: 'Location not found or cache not ready' });
+      await request(app).get(`/api/locations/${id}/sync-status`).expect(404);
+    }
     expect((await request(app).get(`/api/locations/${synced}/discounts?at=yesterday`).expect(400)).body.error).toBe('bad_request');
-    expect((await request(app).get(`/api/locations/${randomUUID()}/discounts`).expect(404)).body.reason).toMatch(/unknown location/);
     const notReady = await request(app).get(`/api/locations/${neverSynced}/discounts`).expect(503);
     expect(notReady.headers['retry-after']).toBe('7');
     expect(notReady.body.error).toBe('not_ready');
@@ -118,7 +129,14 @@ describe('deals API against real Postgres and Redis', () => {
 
   it('lists locations, allows configured origins only, and serves health, OpenAPI and metrics', async () => {
     const list = await request(app).get('/api/locations').expect(200);
-    expect(list.body).toEqual({ data: [{ id: neverSynced, name: 'Mint Phoenix' }, { id: synced, name: 'Mint Tempe' }], count: 2 });
+    expect(list.body).toEqual({
+      data: [
+        { id: hexStore, name: 'Mint Las Vegas', city: 'Las Vegas', state: 'NV', slug: 'mint-las-vegas' },
+        { id: neverSynced, name: 'Mint Phoenix', city: 'Phoenix', state: 'AZ', slug: 'mint-phoenix' },
+        { id: synced, name: 'Mint Tempe', city: null, state: 'AZ', slug: null },
+      ],
+      count: 3,
+    });
     const allowed = await request(app).get('/api/locations').set('Origin', 'https://shop.example.com');
     expect(allowed.headers['access-control-allow-origin']).toBe('https://shop.example.com');
     const other = await request(app).get('/api/locations').set('Origin', 'https://evil.example.com');

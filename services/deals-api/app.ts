@@ -11,8 +11,9 @@ import type { Database } from '../../shared/db/schema';
 import type { Logger } from '../../shared/logger';
 import { redisKeys, type Redis } from '../../shared/redis';
 import { buildLocationValue, valueVersion } from '../../shared/storefront';
-import { compileLocation, etagMatches, liveBody, type CompiledLocation } from './handler';
-import { inventoryRoutes } from './inventory-routes';
+import { isLocationId } from '../../shared/location-id';
+import { compileLocation, etagMatches, fragmentsOf, liveBody, type CompiledLocation } from './handler';
+import { inventoryRoutes, NOT_FOUND } from './inventory-routes';
 import { openApiDocument } from './openapi';
 
 export interface DealsApiDeps {
@@ -39,10 +40,16 @@ const ERRORS = {
   bad_request: 400, not_found: 404, not_ready: 503,
 } as const;
 export class ApiError extends Error {
-  constructor(readonly code: keyof typeof ERRORS, readonly reason: string, readonly headers: Record<string, string> = {}) { super(reason); }
+  constructor(
+    readonly code: keyof typeof ERRORS, readonly reason: string, readonly headers: Record<string, string> = {},
+    /** a body of its own instead of {error, reason} (the original's, where the storefront expects it) */
+    readonly body?: object,
+  ) { super(reason); }
 }
 
-const locationParam = z.object({ id: z.string().uuid('location id must be a UUID') });
+/** A location the API cannot serve: malformed, unknown or not ready. Always a 404 with the original's body, never a 400. */
+const unknownLocation = (reason: string): ApiError => new ApiError('not_found', reason, {}, NOT_FOUND.location);
+
 const discountsQuery = z.object({
   at: z.string().datetime({ offset: true, message: 'at must be an ISO instant, e.g. 2026-03-10T17:00:00Z' }).optional(),
 }).passthrough();
@@ -92,15 +99,11 @@ export function createApp(deps: DealsApiDeps): express.Express {
     latency.observe({ route }, (performance.now() - (this[STARTED] ?? 0)) / 1000);
     requests.inc({ route, status: String(this.statusCode) });
   }
-  /** Location ids that passed validation (a pure check, so remembering it changes nothing). */
-  const validIds = new Set<string>();
+  /** The path's location id; a malformed one is answered like an unknown one (404, never 400). */
   function locationId(params: unknown): string {
     const id = (params as { id?: unknown }).id;
-    if (typeof id === 'string' && validIds.has(id)) return id;
-    const ok = parse(locationParam, params).id;
-    if (validIds.size >= MAX_COMPILED) validIds.clear();
-    validIds.add(ok);
-    return ok;
+    if (!isLocationId(id)) throw unknownLocation('malformed location id');
+    return id;
   }
 
   const app = express();
@@ -163,7 +166,7 @@ export function createApp(deps: DealsApiDeps): express.Express {
       db.selectFrom('locations').select('id').where('id', '=', locationId).executeTakeFirst(),
       db.selectFrom('location_sync').select('location_id').where('location_id', '=', locationId).executeTakeFirst(),
     ]);
-    if (!location && !sync) throw new ApiError('not_found', `unknown location ${locationId}`);
+    if (!location && !sync) throw unknownLocation(`unknown location ${locationId}`);
     if (!sync) throw new ApiError('not_ready', 'deals for this location are not synced yet', { 'Retry-After': String(deps.retryAfterS) });
     const { value } = await buildLocationValue(db, locationId);
     cacheReads.inc({ from: 'postgres' });
@@ -197,7 +200,7 @@ export function createApp(deps: DealsApiDeps): express.Express {
   });
 
   app.get('/api/locations', async (_req, res) => {
-    const rows = await db.selectFrom('locations').select(['id', 'name']).orderBy('name').orderBy('id').execute();
+    const rows = await db.selectFrom('locations').select(['id', 'name', 'city', 'state', 'slug']).orderBy('name').orderBy('id').execute();
     res.setHeader('Cache-Control', `public, max-age=${deps.cacheMaxAgeS}`);
     res.json({ data: rows, count: rows.length });
   });
@@ -223,22 +226,33 @@ export function createApp(deps: DealsApiDeps): express.Express {
   }
 
   app.get('/api/locations/:id/sync-status', async (req, res) => {
-    const { id } = parse(locationParam, req.params);
+    const id = locationId(req.params);
     let lastSync = await redis.get(keys.sync(id));
     if (lastSync === null) {
       const [sync, location] = await Promise.all([
         db.selectFrom('location_sync').select('last_sync').where('location_id', '=', id).executeTakeFirst(),
         db.selectFrom('locations').select('id').where('id', '=', id).executeTakeFirst(),
       ]);
-      if (!sync && !location) throw new ApiError('not_found', `unknown location ${id}`);
+      if (!sync && !location) throw unknownLocation(`unknown location ${id}`);
       lastSync = sync ? sync.last_sync.toISOString() : null;
     }
     res.setHeader('Cache-Control', 'no-cache');
     res.json({ locationId: id, lastSync, ageSeconds: lastSync === null ? null : Math.max(0, Math.floor((now() - Date.parse(lastSync)) / 1000)) });
   });
 
-  // inventory with server-computed deal prices (issue 6): read from the projector's snapshot
-  app.use(inventoryRoutes({ redis, inventoryKey: keys.inventory, now }));
+  /** `/inventory/:sku`'s discounts: the live deals it matched, exactly as `/discounts` serves them. */
+  async function discountsOf(id: string, dealIds: readonly string[]): Promise<string[]> {
+    if (dealIds.length === 0) return [];
+    try {
+      return fragmentsOf(await locationValue(id), dealIds);
+    } catch (e) {
+      if (e instanceof ApiError) return []; // the deals are not synced yet: the item has none to show
+      throw e;
+    }
+  }
+
+  // inventory with server-computed deal prices: read from the projector's snapshot
+  app.use(inventoryRoutes({ redis, inventoryKey: keys.inventory, now, discountsOf }));
 
   app.use((req, _res, next) => { next(new ApiError('not_found', `no route ${req.method} ${req.path}`)); });
 
@@ -246,7 +260,7 @@ export function createApp(deps: DealsApiDeps): express.Express {
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof ApiError) {
       for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-      res.status(ERRORS[err.code]).json({ error: err.code, reason: err.reason });
+      res.status(ERRORS[err.code]).json(err.body ?? { error: err.code, reason: err.reason });
       return;
     }
     const status = (err as { status?: unknown }).status; // body-parser / express client errors

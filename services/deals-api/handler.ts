@@ -17,6 +17,8 @@ import { fragmentTiming, splitLocationValue, type FragmentTiming } from '../../s
 export interface CompiledLocation {
   /** the version stored beside the value (null when it had none) */
   version: string | null;
+  /** each fragment's deal id (`{locationId}_{discountId}`) */
+  ids: string[];
   fragments: Buffer[];
   timings: FragmentTiming[];
   zones: string[];
@@ -35,11 +37,13 @@ export interface LiveBody { body: Buffer; etag: string; count: number }
 const MAX_BODIES = 8;
 
 export function compileLocation(raw: Buffer, version: string | null = null): CompiledLocation {
-  const fragments = splitLocationValue(raw.toString('utf8'));
-  const timings = fragments.map(fragmentTiming);
+  // a disabled deal is never live: a value written before they were left out may still hold one
+  const compiled = splitLocationValue(raw.toString('utf8')).map((f) => ({ f, t: fragmentTiming(f) })).filter((x) => x.t.enabled);
+  const timings = compiled.map((x) => x.t);
   return {
     version,
-    fragments: fragments.map((f) => Buffer.from(f, 'utf8')),
+    ids: timings.map((t) => t.id),
+    fragments: compiled.map((x) => Buffer.from(x.f, 'utf8')),
     timings,
     zones: [...new Set(timings.map((t) => t.timeZone))],
     bodies: new Map(),
@@ -92,6 +96,15 @@ function splice(loc: CompiledLocation, mask: Uint8Array, count: number): LiveBod
   parts.push(Buffer.from(`],"count":${count}}`));
   const body = Buffer.concat(parts);
   return { body, count, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+}
+
+/** The fragments (JSON texts) of the deals with these ids, in the value's order. */
+export function fragmentsOf(loc: CompiledLocation, ids: readonly string[]): string[] {
+  if (ids.length === 0) return [];
+  const wanted = new Set(ids);
+  const out: string[] = [];
+  for (let i = 0; i < loc.ids.length; i += 1) if (wanted.has(loc.ids[i]!)) out.push(loc.fragments[i]!.toString('utf8'));
+  return out;
 }
 
 /** `If-None-Match` against an ETag (comma lists, weak validators and `*`). */

@@ -1,97 +1,115 @@
 /**
- * The storefront's inventory endpoints (external-apis.md §4), read from the precomputed Redis
- * snapshot `inventory:{locationUUID}` (services/projector/inventory-projection.ts):
+ * The storefront's inventory endpoints (storefront-contract.md), read from the precomputed Redis
+ * snapshot `inventory:{locationId}` (services/projector/inventory-projection.ts):
  *
  *   GET /api/locations/:id/inventory?category&brand&search&limit&offset -> {data, total, limit, offset}
  *   GET /api/locations/:id/inventory/:sku                              -> {data, discounts}
  *   GET /api/locations/:id/categories                                  -> {categories, masterCategories}
  *   GET /api/locations/:id/brands                                      -> {brands}
  *
- * Bad input is a 400 with a JSON reason; a location without a snapshot is a 404 (unknown or not
- * ready, as for /discounts). The parsed snapshot is cached per location by its etag, so a
- * request costs one HGET of a short field unless the snapshot changed.
+ * A location id that is malformed, unknown or has no snapshot yet is a 404 with the original's body
+ * (the storefront shows "Location not found or cache not ready"; it never gets a 400 for a path id).
+ * A malformed query value is a 400 with a reason. A request costs one HGET of the short etag field;
+ * the snapshot is fetched and compiled (shared/inventory/storefront.ts) only when it changed.
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Redis } from '../../shared/redis';
-import type { InventorySnapshot } from '../../shared/inventory/snapshot';
-import { SNAPSHOT_FORMAT } from '../../shared/inventory/snapshot';
-import { brandsOf, categoriesOf, LiveSnapshot } from '../../shared/inventory/storefront';
+import { isLocationId } from '../../shared/location-id';
+import { SNAPSHOT_FORMAT, type InventorySnapshot } from '../../shared/inventory/snapshot';
+import { ServedInventory, type InventoryQuery } from '../../shared/inventory/storefront';
 
 export interface InventoryRoutesDeps {
   redis: Redis;
   inventoryKey: (locationId: string) => string;
   now: () => number;
+  /** the location's live deals with these ids, as `/discounts` serves them (JSON texts) */
+  discountsOf: (locationId: string, dealIds: readonly string[], nowMs: number) => Promise<string[]>;
+  /** bytes of compiled snapshots kept in memory (the least recently used go first) */
+  cacheBytes?: number;
 }
 
-const locationId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a location id');
-const text = z.string().trim().min(1).max(200);
-const listQuery = z.object({
-  category: text.optional(),
-  brand: text.optional(),
-  search: text.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+/** The original service's error bodies (never read by the storefront, kept for fidelity). */
+export const NOT_FOUND = { location: { error: 'Location not found or cache not ready' }, item: { error: 'Item not found' } } as const;
+
+/** A query value: absent or empty = no filter (as the original's `if (category)`), repeated = 400. */
+const filterText = z.string().max(200, 'at most 200 characters').optional().transform((v) => (v === undefined || v === '' ? undefined : v));
+export const inventoryQuery = z.object({
+  category: filterText,
+  brand: filterText,
+  search: filterText,
+  // the pages ask for 500 per page; the original had no cap, ours keeps one page's JSON bounded
+  limit: z.coerce.number().int('limit must be an integer').min(0).max(10_000).default(100),
+  offset: z.coerce.number().int('offset must be an integer').min(0).max(10_000_000).default(0),
 });
-const skuParam = z.string().min(1).max(100);
 
-/** parsed snapshots kept in memory (one per location; the oldest goes first) */
-const MAX_CACHED = 200;
-
-type Loaded = { kind: 'ok'; snapshot: InventorySnapshot } | { kind: 'bad'; reason: string } | { kind: 'missing' };
+const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 
 export function inventoryRoutes(deps: InventoryRoutesDeps): Router {
-  const cache = new Map<string, { etag: string; snapshot: InventorySnapshot }>();
+  const cache = new Map<string, ServedInventory>();
+  const budget = deps.cacheBytes ?? DEFAULT_CACHE_BYTES;
+  let held = 0;
 
-  async function load(rawId: unknown): Promise<Loaded> {
-    const id = locationId.safeParse(rawId);
-    if (!id.success) return { kind: 'bad', reason: 'location id must be a UUID-like id' };
-    const key = deps.inventoryKey(id.data);
-    const etag = await deps.redis.hget(key, 'etag');
-    if (etag === null) return { kind: 'missing' };
-    const cached = cache.get(id.data);
-    if (cached?.etag === etag) return { kind: 'ok', snapshot: cached.snapshot };
-    const [etagNow, text] = await deps.redis.hmget(key, 'etag', 'snapshot');
-    if (etagNow == null || text == null) return { kind: 'missing' };
-    const snapshot = JSON.parse(text) as InventorySnapshot; // written by our own projector
-    if (snapshot.format !== SNAPSHOT_FORMAT) return { kind: 'missing' };
-    cache.delete(id.data);
-    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!); // bounded: drop the oldest
-    cache.set(id.data, { etag: etagNow, snapshot });
-    return { kind: 'ok', snapshot };
+  function remember(id: string, served: ServedInventory): void {
+    const old = cache.get(id);
+    if (old !== undefined) { cache.delete(id); held -= old.size; }
+    cache.set(id, served);
+    held += served.size;
+    while (held > budget && cache.size > 1) {
+      const [oldestId, oldest] = cache.entries().next().value!;
+      cache.delete(oldestId);
+      held -= oldest.size;
+    }
   }
 
-  const bad = (res: Response, reason: string): void => void res.status(400).json({ error: 'bad_request', reason });
-  const missing = (res: Response): void => void res.status(404).json({ error: 'not_found', reason: 'unknown location or inventory not ready' });
-
-  /** Loads the snapshot or answers 400/404; runs `then` with it. */
-  const withSnapshot = (then: (req: Request, res: Response, s: InventorySnapshot) => void) => async (req: Request, res: Response): Promise<void> => {
-    const loaded = await load(req.params.id);
-    switch (loaded.kind) {
-      case 'bad': return bad(res, loaded.reason);
-      case 'missing': return missing(res);
-      case 'ok': return then(req, res, loaded.snapshot);
-      default: {
-        const _exhaustive: never = loaded;
-        return _exhaustive;
-      }
+  async function load(rawId: unknown): Promise<ServedInventory | null> {
+    if (!isLocationId(rawId)) return null;
+    const key = deps.inventoryKey(rawId);
+    const etag = await deps.redis.hget(key, 'etag');
+    if (etag === null) return null;
+    const cached = cache.get(rawId);
+    if (cached?.etag === etag) {
+      cache.delete(rawId); cache.set(rawId, cached); // most recently used last
+      return cached;
     }
+    const [etagNow, text] = await deps.redis.hmget(key, 'etag', 'snapshot');
+    if (etagNow == null || text == null) return null;
+    const snapshot = JSON.parse(text) as InventorySnapshot; // written by our own projector
+    if (snapshot.format !== SNAPSHOT_FORMAT) return null; // an older projector's: not ready for this API
+    const served = new ServedInventory(snapshot, etagNow);
+    remember(rawId, served);
+    return served;
+  }
+
+  const sendJson = (res: Response, text: string): void => {
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.end(text);
+  };
+  const bad = (res: Response, reason: string): void => void res.status(400).json({ error: 'bad_request', reason });
+  const missing = (res: Response): void => void res.status(404).json(NOT_FOUND.location);
+
+  /** Loads the snapshot or answers 404; runs `then` with it. */
+  const withInventory = (then: (req: Request, res: Response, s: ServedInventory) => void | Promise<void>) => async (req: Request, res: Response): Promise<void> => {
+    const served = await load(req.params.id);
+    if (served === null) return missing(res);
+    return then(req, res, served);
   };
 
   const router = Router();
-  router.get('/api/locations/:id/inventory', withSnapshot((req, res, s) => {
-    const q = listQuery.safeParse(req.query);
+  router.get('/api/locations/:id/inventory', withInventory((req, res, s) => {
+    const q = inventoryQuery.safeParse(req.query);
     if (!q.success) return bad(res, q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    res.json(new LiveSnapshot(s, deps.now()).list(q.data));
+    sendJson(res, s.list(q.data satisfies InventoryQuery, deps.now()));
   }));
-  router.get('/api/locations/:id/inventory/:sku', withSnapshot((req, res, s) => {
-    const sku = skuParam.safeParse(req.params.sku);
-    if (!sku.success) return bad(res, 'sku must be 1-100 characters');
-    const item = new LiveSnapshot(s, deps.now()).bySku(sku.data);
-    if (item === null) return void res.status(404).json({ error: 'not_found', reason: 'no item with this sku' });
-    res.json({ data: item, discounts: item.deals });
+  router.get('/api/locations/:id/inventory/:sku', withInventory(async (req, res, s) => {
+    const sku = req.params.sku;
+    const now = deps.now();
+    const found = typeof sku === 'string' ? s.bySku(sku, now) : null;
+    if (found === null) return void res.status(404).json(NOT_FOUND.item);
+    const discounts = await deps.discountsOf(req.params.id as string, found.dealIds, now);
+    sendJson(res, `{"data":${found.text},"discounts":[${discounts.join(',')}]}`);
   }));
-  router.get('/api/locations/:id/categories', withSnapshot((_req, res, s) => void res.json(categoriesOf(s))));
-  router.get('/api/locations/:id/brands', withSnapshot((_req, res, s) => void res.json(brandsOf(s))));
+  router.get('/api/locations/:id/categories', withInventory((_req, res, s) => sendJson(res, s.categories())));
+  router.get('/api/locations/:id/brands', withInventory((_req, res, s) => sendJson(res, s.brands())));
   return router;
 }

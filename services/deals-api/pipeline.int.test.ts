@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import request from 'supertest';
-import { seedLocations } from '../poller/testing';
+import { seedLocations } from '../../test/support/poller';
 import { Sandbox, type RunningSandbox } from '../sandbox/sandbox';
 import { waitFor } from '../../test/support/deals';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';

@@ -2,21 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import type { Deal } from '../../shared/events';
-import { makeDeal } from '../../test/support/deals';
+import { makeDeal, projectDeals } from '../../test/support/deals';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
-import { decideDeal, planBatch } from '../projector/handler';
-import { applyToPostgres, rebuildLocation } from '../projector/store';
 import { createApp } from './app';
 
 describe('deals API with a reused version check (versionCheckMs)', () => {
   let world: TestWorld;
   const location = randomUUID();
 
-  async function project(deals: Deal[]): Promise<void> {
-    const plan = planBatch(deals.map((d) => decideDeal(d.id, d)));
-    await applyToPostgres(world.db, plan);
-    for (const l of plan.locations) await rebuildLocation(world.db, world.redis, world.redisPrefix, l, new Date());
-  }
+  const project = (deals: Deal[]): Promise<void> => projectDeals(world, deals, new Date());
 
   beforeAll(async () => {
     world = await createTestWorld('deals-api-version-check');

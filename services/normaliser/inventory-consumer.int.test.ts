@@ -1,6 +1,6 @@
 /**
  * The normaliser's inventory transformer over real Kafka and registry: raw inventory events in,
- * canonical items (and tombstones) out on inventory.items.v1; a poison message goes to the DLQ
+ * canonical items (and tombstones) out on inventory.items.v2; a poison message goes to the DLQ
  * with its origin, and the consumer goes on.
  */
 import type { Consumer, Producer } from 'kafkajs';
@@ -33,16 +33,16 @@ describe('inventory normaliser', () => {
 
   it('maps, tombstones and dead-letters', async () => {
     const raw = topicName(world.topicPrefix, TOPICS.inventoryRaw);
-    const loc = '6d1c2e9a-0000-4000-8000-000000000001';
+    const loc = '5f3a9c0e1b2d4a6f8c7e9d01'; // a store id that is not a UUID (24 hex digits, as one real store's)
     const [a, b] = storeInventory(42, { lspId: 7, posLocId: 4201 }, 2);
-    const ev = (productId: number, op: 'upsert' | 'remove', record: unknown): InventoryRawEvent => ({
-      eventId: `e${productId}${op}`, api: 'pos', locationId: loc, productId: String(productId), op, fetchedAt: 5, contentHash: op === 'upsert' ? 'h' : null, record: op === 'upsert' ? JSON.stringify(record) : null,
+    const ev = (inventoryId: number, op: 'upsert' | 'remove', record: unknown): InventoryRawEvent => ({
+      eventId: `e${inventoryId}${op}`, api: 'pos', locationId: loc, inventoryId: String(inventoryId), op, fetchedAt: 5, contentHash: op === 'upsert' ? 'h' : null, record: op === 'upsert' ? JSON.stringify(record) : null,
     });
     await producer.send({ topic: raw, messages: [
-      { key: `${loc}_${a!.productId}`, value: await world.serde.encode(raw, ev(Number(a!.productId), 'upsert', a)) },
-      { key: `${loc}_${b!.productId}`, value: await world.serde.encode(raw, ev(Number(b!.productId), 'upsert', { ...b, unitPrice: 'free' })) },
+      { key: `${loc}_${a!.inventoryId}`, value: await world.serde.encode(raw, ev(a!.inventoryId, 'upsert', a)) },
+      { key: `${loc}_${b!.inventoryId}`, value: await world.serde.encode(raw, ev(b!.inventoryId, 'upsert', { ...b, unitPrice: 'free' })) },
       { key: `${loc}_1`, value: Buffer.from('garbage') },
-      { key: `${loc}_${a!.productId}`, value: await world.serde.encode(raw, ev(Number(a!.productId), 'remove', null)) },
+      { key: `${loc}_${a!.inventoryId}`, value: await world.serde.encode(raw, ev(a!.inventoryId, 'remove', null)) },
     ] });
 
     const got: Array<{ topic: string; key: string; value: InventoryItem | null; headers: Record<string, string> }> = [];
@@ -58,8 +58,8 @@ describe('inventory normaliser', () => {
     });
     const items = got.filter((g) => g.topic.endsWith(TOPICS.inventoryItems.name));
     const dlq = got.filter((g) => g.topic.endsWith(TOPICS.dlq.name));
-    expect(items.map((i) => [i.key, i.value?.price ?? null])).toEqual([[`${loc}_${a!.productId}`, Number(a!.unitPrice).toFixed(2)], [`${loc}_${a!.productId}`, null]]);
-    expect(items[0]!.value).toMatchObject({ brandId: String(a!.brandId), categoryId: String(a!.categoryId), sourceApi: 'pos' });
+    expect(items.map((i) => [i.key, i.value?.price ?? null])).toEqual([[`${loc}_${a!.inventoryId}`, String(a!.unitPrice)], [`${loc}_${a!.inventoryId}`, null]]);
+    expect(items[0]!.value).toMatchObject({ inventoryId: String(a!.inventoryId), productId: String(a!.productId), brandId: String(a!.brandId), categoryId: String(a!.categoryId), sourceApi: 'pos' });
     expect(dlq).toHaveLength(2);
     expect(dlq.map((d) => d.headers[DLQ_HEADERS.topic])).toEqual([raw, raw]);
     expect(dlq.map((d) => d.headers[DLQ_HEADERS.reason]).join(' | ')).toMatch(/unitPrice.*\| undecodable|undecodable.*\| .*unitPrice/);

@@ -1,5 +1,5 @@
 /**
- * The normaliser's inventory side (a transformer): inventory.raw.v1 -> inventory.items.v1
+ * The normaliser's inventory side (a transformer): inventory.raw.v2 -> inventory.items.v2
  * (compacted; tombstone on remove). Per batch: decode, map (inventory-handler.ts, pure), encode,
  * send ONE producer batch (items, tombstones and dead letters together), then resolve the
  * offsets; a failed send throws and the batch is consumed again (keyed, idempotent output).

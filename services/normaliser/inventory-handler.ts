@@ -1,11 +1,20 @@
 /**
- * Pure inventory normaliser: a raw inventory change (InventoryRawEvent) to the canonical
- * InventoryItem on inventory.items.v1 (or a tombstone). No I/O; the consumer decides commit,
- * retry or dead-letter from the outcome.
+ * Pure inventory normaliser: a raw change of one inventory package (InventoryRawEvent) to the
+ * canonical InventoryItem on inventory.items.v2 (or a tombstone). No I/O; the consumer decides
+ * commit, retry or dead-letter from the outcome.
  *
- * The POS `GET /reporting/inventory` record is camelCase; the Backoffice record is the same
- * object in PascalCase (the contract the sandbox follows, as for discounts). Backoffice keys are
- * camel-cased first, so the mapping lives in one place.
+ * The POS `GET /reporting/inventory` record is camelCase (external-apis.md §5); the Backoffice
+ * record is the same object in PascalCase (the contract the sandbox follows, as for discounts).
+ * Backoffice keys are camel-cased first, so the mapping lives in one place.
+ *
+ * Decisions (the real feed's pitfalls):
+ * - one record per PACKAGE: the key is `{locationId}_{inventoryId}`; productId and sku repeat;
+ * - `isActive` is usually absent: absent means active, only an explicit false deactivates;
+ * - `price`/`recPrice`/`medPrice` are absent; the base price is unitPrice, else recUnitPrice, else
+ *   0: exactly what the storefront computes from what we serve (`unit_price || rec_unit_price ||
+ *   price || 0` over decimal strings, where "0.0000" is truthy), so its prices and ours agree;
+ * - JSON numbers become decimal strings from their shortest exact form (19.99 -> "19.99");
+ * - fields the feed omits stay null (never invented); a negative quantity (oversold) counts as 0.
  */
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
@@ -22,12 +31,22 @@ const optText = z.string().nullish().transform((v) => (v === undefined || v === 
 // JSON numbers arrive as JS numbers: String() gives their shortest exact decimal form, which is
 // what the sender wrote (19.99 -> "19.99"); from then on only decimal strings
 const decimal = z.union([z.number().finite(), z.string().regex(/^-?\d+(\.\d+)?$/)]).transform((v) => new Decimal(String(v)));
+const optDecimal = decimal.nullish().transform((v) => v ?? null);
+const optBool = z.boolean().nullish();
+/** A tag as the feed sends it ({tagId, tagName}) or a bare name. */
+const tag = z.union([
+  z.object({ tagId: id.nullish(), tagName: z.string().nullish() }),
+  z.string().transform((tagName) => ({ tagId: null, tagName })),
+]);
+const labResult = z.looseObject({ labTest: z.string().nullish(), value: decimal.nullish(), labResultUnit: z.string().nullish() });
 
-/** The POS reporting-inventory record, as far as the pipeline reads it. */
+/** The POS reporting-inventory record, as far as the pipeline reads it (unknown fields pass unread). */
 export const posInventoryRecord = z.object({
+  inventoryId: id,
   productId: id,
-  sku: z.string().min(1),
-  productName: z.string().min(1),
+  sku: optText,
+  productName: optText,
+  alternateName: optText,
   description: optText,
   categoryId: optId,
   category: optText,
@@ -39,14 +58,26 @@ export const posInventoryRecord = z.object({
   strainType: optText,
   vendorId: optId,
   vendor: optText,
+  producer: optText,
   pricingTierId: optId,
-  tags: z.array(z.object({ tagId: id, tagName: z.string().nullish() })).nullish(),
-  unitWeight: decimal.nullish(),
+  pricingTierName: optText,
+  tags: z.array(tag).nullish(),
+  size: optText,
+  unitWeight: optDecimal,
   unitWeightUnit: z.string().nullish(),
-  unitPrice: decimal,
-  recUnitPrice: decimal.nullish(),
-  quantityAvailable: decimal,
+  unitPrice: optDecimal,
+  recUnitPrice: optDecimal,
+  medUnitPrice: optDecimal,
+  quantityAvailable: optDecimal,
+  isCannabis: optBool,
+  isActive: optBool,
+  medicalOnly: optBool,
   imageUrl: optText,
+  effectivePotencyMg: optDecimal,
+  potencyIndicator: optText,
+  labResults: z.array(labResult).nullish(),
+  unitTHCContentDose: optDecimal,
+  unitCBDContentDose: optDecimal,
 });
 export type PosInventoryRecord = z.input<typeof posInventoryRecord>;
 
@@ -64,6 +95,25 @@ export function toGrams(weight: Decimal | null | undefined, unit: string | null 
   return factor === undefined ? null : weight.times(factor).toDecimalPlaces(4).toString();
 }
 
+type LabResult = z.infer<typeof labResult>;
+
+/** "24.5%" / "10mg" from the feed's lab results for THC or CBD (total or plain); null without one. */
+export function formatPotency(results: readonly LabResult[] | null | undefined, compound: 'THC' | 'CBD'): string | null {
+  const wanted = new Set([compound, `TOTAL ${compound}`]);
+  const hit = (results ?? []).find((r) => r.value !== null && r.value !== undefined && wanted.has((r.labTest ?? '').trim().toUpperCase()));
+  if (hit?.value === null || hit?.value === undefined) return null;
+  const unit = (hit.labResultUnit ?? '').trim().toLowerCase();
+  const value = hit.value.toString();
+  return unit === 'percentage' || unit === 'percent' || unit === '%' ? `${value}%` : unit === 'milligrams' || unit === 'mg' ? `${value}mg` : unit ? `${value} ${hit.labResultUnit!.trim()}` : value;
+}
+
+/** The base unit price: the first present of unitPrice, recUnitPrice (the storefront's rule), else 0. */
+function basePrice(r: { unitPrice: Decimal | null; recUnitPrice: Decimal | null }): Decimal {
+  return r.unitPrice ?? r.recUnitPrice ?? new Decimal(0);
+}
+
+const text = (d: Decimal | null): string | null => (d === null ? null : d.toString());
+
 function camelKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(camelKeys);
   if (v !== null && typeof v === 'object') {
@@ -73,7 +123,7 @@ function camelKeys(v: unknown): unknown {
 }
 
 export function normaliseInventory(event: InventoryRawEvent): InventoryOutcome {
-  const key = `${event.locationId}_${event.productId}`;
+  const key = `${event.locationId}_${event.inventoryId}`;
   if (event.op === 'remove') return { kind: 'tombstone', key };
   if (event.record === null || event.contentHash === null) return { kind: 'reject', error: 'upsert without a record' };
   let json: unknown;
@@ -87,18 +137,20 @@ export function normaliseInventory(event: InventoryRawEvent): InventoryOutcome {
     return { kind: 'reject', error: `invalid ${event.api} inventory record: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
   }
   const r = parsed.data;
-  if (r.productId !== event.productId) return { kind: 'reject', error: `record productId ${r.productId} does not match the event's ${event.productId}` };
-  const price = (r.recUnitPrice ?? r.unitPrice).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
-  if (price.isNegative()) return { kind: 'reject', error: 'negative price' };
+  if (r.inventoryId !== event.inventoryId) return { kind: 'reject', error: `record inventoryId ${r.inventoryId} does not match the event's ${event.inventoryId}` };
+  if ([r.unitPrice, r.recUnitPrice, r.medUnitPrice].some((p) => p?.isNegative())) return { kind: 'reject', error: 'negative price' };
+  const tags = r.tags ?? [];
   return {
     kind: 'emit',
     key,
     value: {
       id: key,
       locationId: event.locationId,
+      inventoryId: r.inventoryId,
       productId: r.productId,
       sku: r.sku,
       name: r.productName,
+      alternateName: r.alternateName,
       description: r.description,
       categoryId: r.categoryId,
       category: r.category,
@@ -110,12 +162,32 @@ export function normaliseInventory(event: InventoryRawEvent): InventoryOutcome {
       strainType: r.strainType,
       vendorId: r.vendorId,
       vendor: r.vendor,
+      producer: r.producer,
       pricingTierId: r.pricingTierId,
-      tagIds: (r.tags ?? []).map((t) => t.tagId),
+      pricingTierName: r.pricingTierName,
+      tagIds: tags.flatMap((t) => (t.tagId === null || t.tagId === undefined ? [] : [t.tagId])),
+      tags: tags.flatMap((t) => (t.tagName ? [t.tagName] : [])),
+      size: r.size,
       weightGrams: toGrams(r.unitWeight, r.unitWeightUnit),
-      price: price.toFixed(2),
-      quantity: Decimal.max(0, r.quantityAvailable).toString(),
+      price: basePrice(r).toString(),
+      unitPrice: text(r.unitPrice),
+      recUnitPrice: text(r.recUnitPrice),
+      medUnitPrice: text(r.medUnitPrice),
+      quantity: Decimal.max(0, r.quantityAvailable ?? 0).toString(),
+      isCannabis: r.isCannabis === true,
+      isActive: r.isActive !== false,
+      medicalOnly: r.medicalOnly === true,
       imageUrl: r.imageUrl,
+      images: r.imageUrl === null ? [] : [r.imageUrl],
+      effectivePotencyMg: text(r.effectivePotencyMg),
+      potencyIndicator: r.potencyIndicator,
+      potencyThcFormatted: formatPotency(r.labResults, 'THC'),
+      potencyCbdFormatted: formatPotency(r.labResults, 'CBD'),
+      unitThcContentDose: text(r.unitTHCContentDose),
+      unitCbdContentDose: text(r.unitCBDContentDose),
+      slug: null,
+      effects: [],
+      staffPick: false,
       sourceApi: event.api,
       contentHash: event.contentHash,
       version: event.fetchedAt,

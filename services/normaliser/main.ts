@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   logger.info({ port: typeof address === 'object' && address ? address.port : config.METRICS_PORT, group, replay }, 'health and metrics listening');
 
   await normaliser.start();
-  // inventory (issue 6): inventory.raw.v1 -> inventory.items.v1, in its own group beside the deals
+  // inventory (issue 6): inventory.raw.v2 -> inventory.items.v2, in its own group beside the deals
   const inventory = createInventoryNormaliser({ kafka, serde, logger, topicPrefix: config.TOPIC_PREFIX, groupId: `${config.TOPIC_PREFIX}${group}-inventory`, partitions: config.KAFKA_PARTITIONS });
   shutdown.add('inventory normaliser', () => inventory.stop());
   await inventory.start();

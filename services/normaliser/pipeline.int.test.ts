@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
 import type { Deal } from '../../shared/events';
 import { TOPICS, topicName } from '../../shared/topics';
-import { countMessages, givenSandboxAndPoller, type PollerWorld } from '../poller/testing';
+import { countMessages, givenSandboxAndPoller, type PollerWorld } from '../../test/support/poller';
 import { createNormaliser, type Normaliser } from './consumer';
 
 /** Decodes every non-tombstone value of `topic` (reads `n` messages, bounded wait). */

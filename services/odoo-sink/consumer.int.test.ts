@@ -7,11 +7,11 @@ import { createTestWorld, type TestWorld } from '../../test/support/integration'
 import { createProducer } from '../../shared/kafka';
 import { TOPICS, dealKey, topicName } from '../../shared/topics';
 import { parseOdooSinkConfig } from './config';
-import { AZ_LOCATION, givenDeal } from './fixtures';
+import { AZ_LOCATION, givenDeal } from '../../test/support/odoo-fixtures';
 import { startOdooSink } from './main';
 import {
   caughtUp, dealPublisher, eventually, givenAzLocation, startSandboxOdoo, type DealPublisher, type SandboxOdoo,
-} from './test-support';
+} from '../../test/support/odoo-sink';
 
 /** The outage of the "Odoo down" test; the issue asks for 60 s (override to iterate faster). */
 const OUTAGE_MS = Number(process.env.ODOO_SINK_OUTAGE_MS ?? 60_000);

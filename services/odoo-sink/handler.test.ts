@@ -1,5 +1,5 @@
 import { dealKey } from '../../shared/topics';
-import { AZ_LOCATION, givenDeal } from './fixtures';
+import { AZ_LOCATION, givenDeal } from '../../test/support/odoo-fixtures';
 import { isStale, planTarget, selectTargets, toCalls, type Action, type SinkMessage, type Target } from './handler';
 import { memoryAppliedStore } from './applied';
 import { toOdooValues, type OdooRecord } from './mapping';

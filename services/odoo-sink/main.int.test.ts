@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
-import { givenDeal } from './fixtures';
-import { dealPublisher, eventually, givenAzLocation, startSandboxOdoo, type SandboxOdoo } from './test-support';
+import { givenDeal } from '../../test/support/odoo-fixtures';
+import { dealPublisher, eventually, givenAzLocation, startSandboxOdoo, type SandboxOdoo } from '../../test/support/odoo-sink';
 
 const freePort = () => new Promise<number>((resolve) => {
   const srv = net.createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address() as net.AddressInfo; srv.close(() => resolve(port)); });

@@ -1,4 +1,4 @@
-import { givenDeal } from './fixtures';
+import { givenDeal } from '../../test/support/odoo-fixtures';
 import {
   amountFields, diffValues, floatHours, restrictionText, timeWindow, toOdooValues, validFromDate, validUntilDate,
   type OdooRecord,

@@ -3,8 +3,8 @@ import { createTestWorld, type TestWorld } from '../../test/support/integration'
 import { createLogger } from '../../shared/logger';
 import { createOdooClient } from './odoo-client';
 import { createStoreDirectory } from './stores';
-import { AZ_LOCATION } from './fixtures';
-import { givenAzLocation, startSandboxOdoo, type SandboxOdoo } from './test-support';
+import { AZ_LOCATION } from '../../test/support/odoo-fixtures';
+import { givenAzLocation, startSandboxOdoo, type SandboxOdoo } from '../../test/support/odoo-sink';
 
 describe('store directory: location UUID → Odoo mint.store', () => {
   let world: TestWorld;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
 import type { CycleResult, CycleSummary } from './poller';
-import { countMessages, givenSandboxAndPoller, readTopic, type PollerWorld } from './testing';
+import { countMessages, givenSandboxAndPoller, readTopic, type PollerWorld } from '../../test/support/poller';
 import type { BuiltPoller } from './wiring';
 
 const done = (r: CycleResult): CycleSummary => {

@@ -1,8 +1,9 @@
 /**
  * Change-only inventory publishing (pure): compares a location's freshly fetched inventory with
  * the content hashes published last time and returns the raw events to publish — upserts for new
- * or changed products, removes for products that disappeared — and the hashes to remember once
- * they are published.
+ * or changed packages, removes for packages that disappeared — and the hashes to remember once
+ * they are published. The feed has one record per inventory package (`inventoryId`); several
+ * packages may share a product, so the package is the unit of change.
  *
  * A failed, unreadable or truncated fetch is NOT an empty inventory: the caller passes
  * {ok: false} and gets no events and unchanged hashes (deal-semantics.md §15).
@@ -19,7 +20,7 @@ export interface InventoryDiffInput {
   locationId: string;
   fetchedAt: number;
   fetch: InventoryFetch;
-  /** productId -> content hash published last time */
+  /** inventoryId -> content hash published last time */
   previous: ReadonlyMap<string, string>;
   /** event ids (a parameter so tests are deterministic) */
   newId?: () => string;
@@ -38,8 +39,8 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-const productIdOf = (api: 'pos' | 'backoffice', r: Record<string, unknown>): string | null => {
-  const id = api === 'pos' ? r.productId : r.ProductId;
+const inventoryIdOf = (api: 'pos' | 'backoffice', r: Record<string, unknown>): string | null => {
+  const id = api === 'pos' ? r.inventoryId : r.InventoryId;
   return typeof id === 'number' || (typeof id === 'string' && id !== '') ? String(id) : null;
 };
 
@@ -49,18 +50,19 @@ export function diffInventory(input: InventoryDiffInput): InventoryDiff {
   const hashes = new Map<string, string>();
   const events: InventoryRawEvent[] = [];
   for (const record of input.fetch.records) {
-    const productId = productIdOf(input.api, record);
-    if (productId === null) return { kind: 'skip', reason: 'a record without a product id: the feed is not trusted' };
+    const inventoryId = inventoryIdOf(input.api, record);
+    if (inventoryId === null) return { kind: 'skip', reason: 'a record without an inventory id: the feed is not trusted' };
+    if (hashes.has(inventoryId)) return { kind: 'skip', reason: `inventory id ${inventoryId} twice in one feed: the feed is not trusted` };
     const json = canonicalJson(record);
     const hash = createHash('sha256').update(json).digest('hex');
-    hashes.set(productId, hash);
-    if (input.previous.get(productId) !== hash) {
-      events.push({ eventId: newId(), api: input.api, locationId: input.locationId, productId, op: 'upsert', fetchedAt: input.fetchedAt, contentHash: hash, record: json });
+    hashes.set(inventoryId, hash);
+    if (input.previous.get(inventoryId) !== hash) {
+      events.push({ eventId: newId(), api: input.api, locationId: input.locationId, inventoryId, op: 'upsert', fetchedAt: input.fetchedAt, contentHash: hash, record: json });
     }
   }
-  for (const productId of input.previous.keys()) {
-    if (!hashes.has(productId)) {
-      events.push({ eventId: newId(), api: input.api, locationId: input.locationId, productId, op: 'remove', fetchedAt: input.fetchedAt, contentHash: null, record: null });
+  for (const inventoryId of input.previous.keys()) {
+    if (!hashes.has(inventoryId)) {
+      events.push({ eventId: newId(), api: input.api, locationId: input.locationId, inventoryId, op: 'remove', fetchedAt: input.fetchedAt, contentHash: null, record: null });
     }
   }
   return { kind: 'changes', events, hashes };

@@ -1,6 +1,6 @@
 /**
  * The poller's inventory cycle over the sandbox (a POS store and a Backoffice store), real Kafka,
- * registry and Postgres: every product published once, then only changes; each record maps to the
+ * registry and Postgres: every package published once, then only changes; each record maps to the
  * same canonical item as the sandbox catalog says.
  */
 import type { InventoryRawEvent } from '../../shared/events';
@@ -8,7 +8,7 @@ import { TOPICS, topicName } from '../../shared/topics';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
 import { normaliseInventory } from '../normaliser/inventory-handler';
 import { storeInventory } from '../sandbox/inventory';
-import { countMessages, givenSandboxAndPoller, type PollerWorld } from './testing';
+import { countMessages, givenSandboxAndPoller, type PollerWorld } from '../../test/support/poller';
 
 describe('poller inventory cycle', () => {
   let world: TestWorld;
@@ -32,7 +32,7 @@ describe('poller inventory cycle', () => {
     expect(await countMessages(world.kafka, topic)).toBe(expected);
 
     // every published record normalises: read a few back through the registry
-    const rows = await world.db.selectFrom('inventory_published').select(['location_id', 'product_id']).execute();
+    const rows = await world.db.selectFrom('inventory_published').select(['location_id', 'inventory_id']).execute();
     expect(rows).toHaveLength(expected);
     const consumer = world.kafka.consumer({ groupId: `${world.topicPrefix}check` });
     await consumer.connect();
@@ -47,5 +47,14 @@ describe('poller inventory cycle', () => {
     await consumer.disconnect();
     expect(new Set(seen.map((e) => e.api))).toEqual(new Set(['pos', 'backoffice']));
     expect(seen.every((e) => normaliseInventory(e).kind === 'emit')).toBe(true);
+    expect(new Set(seen.map((e) => `${e.locationId}_${e.inventoryId}`)).size).toBe(expected); // one key per package
+
+    // a package sells out and leaves the feed, another changes price: one removal, one upsert
+    const pos = stores.find((s) => s.api === 'pos')!;
+    const [gone, changed] = pw.sandbox.inventory.list(pos.posLocId)!;
+    pw.sandbox.inventory.remove(pos.posLocId, gone!.inventoryId);
+    pw.sandbox.inventory.patch(pos.posLocId, changed!.inventoryId, { unitPrice: 1.23 });
+    expect(await p.inventory.runLocked()).toEqual({ locations: 2, failed: 0, upserts: 1, removals: 1 });
+    expect(await countMessages(world.kafka, topic)).toBe(expected + 2);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 /**
  * The poller's inventory cycle (issue 6), on its own interval: for every POS store, fetch its
- * inventory, publish only what changed to inventory.raw.v1 (key {locationUUID}_{productId}), then
+ * inventory, publish only what changed to inventory.raw.v2 (key {locationId}_{inventoryId}: one per package), then
  * remember the published hashes. One cycle at a time across replicas (its own advisory lock).
  * Backoffice stores are read through the poller's Backoffice session (Sources). A failed fetch
  * publishes nothing for that store (never "everything was removed").
@@ -51,25 +51,25 @@ export function createInventoryPoller(deps: InventoryPollerDeps) {
   async function pollLocation(loc: StoreRow): Promise<{ ok: boolean; upserts: number; removals: number }> {
     const fetchedAt = deps.now();
     const fetch = await fetchStore(loc);
-    const rows = await deps.db.selectFrom('inventory_published').select(['product_id', 'content_hash']).where('location_id', '=', loc.id).execute();
-    const diff = diffInventory({ api: loc.dutchie_api, locationId: loc.id, fetchedAt, fetch, previous: new Map(rows.map((r) => [r.product_id, r.content_hash])) });
+    const rows = await deps.db.selectFrom('inventory_published').select(['inventory_id', 'content_hash']).where('location_id', '=', loc.id).execute();
+    const diff = diffInventory({ api: loc.dutchie_api, locationId: loc.id, fetchedAt, fetch, previous: new Map(rows.map((r) => [r.inventory_id, r.content_hash])) });
     if (diff.kind === 'skip') {
       deps.logger.warn({ locationId: loc.id, reason: diff.reason }, 'inventory fetch failed: nothing published');
       return { ok: false, upserts: 0, removals: 0 };
     }
     if (diff.events.length > 0) {
-      const messages = await Promise.all(diff.events.map(async (e) => ({ key: `${e.locationId}_${e.productId}`, value: await deps.serde.encode(topic, e) })));
+      const messages = await Promise.all(diff.events.map(async (e) => ({ key: `${e.locationId}_${e.inventoryId}`, value: await deps.serde.encode(topic, e) })));
       // bounded batches: a big first inventory does not become one huge request
       for (let i = 0; i < messages.length; i += 500) await deps.producer.send({ topic, messages: messages.slice(i, i + 500) });
       // remember only after Kafka acknowledged: a crash in between republishes, never loses
       await deps.db.transaction().execute(async (tx) => {
-        const removed = diff.events.filter((e) => e.op === 'remove').map((e) => e.productId);
-        if (removed.length) await tx.deleteFrom('inventory_published').where('location_id', '=', loc.id).where('product_id', 'in', removed).execute();
+        const removed = diff.events.filter((e) => e.op === 'remove').map((e) => e.inventoryId);
+        if (removed.length) await tx.deleteFrom('inventory_published').where('location_id', '=', loc.id).where('inventory_id', 'in', removed).execute();
         const upserts = diff.events.filter((e) => e.op === 'upsert');
         for (let i = 0; i < upserts.length; i += 1000) {
           await tx.insertInto('inventory_published')
-            .values(upserts.slice(i, i + 1000).map((e) => ({ location_id: loc.id, product_id: e.productId, content_hash: e.contentHash!, fetched_at: e.fetchedAt })))
-            .onConflict((oc) => oc.columns(['location_id', 'product_id']).doUpdateSet({ content_hash: (eb) => eb.ref('excluded.content_hash'), fetched_at: (eb) => eb.ref('excluded.fetched_at') }))
+            .values(upserts.slice(i, i + 1000).map((e) => ({ location_id: loc.id, inventory_id: e.inventoryId, content_hash: e.contentHash!, fetched_at: e.fetchedAt })))
+            .onConflict((oc) => oc.columns(['location_id', 'inventory_id']).doUpdateSet({ content_hash: (eb) => eb.ref('excluded.content_hash'), fetched_at: (eb) => eb.ref('excluded.fetched_at') }))
             .execute();
         }
       });

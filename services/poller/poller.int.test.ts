@@ -5,7 +5,7 @@ import { publishPtlDeal } from '../sandbox/odoo-ptl';
 import { FIXTURE_PATH } from '../sandbox/state';
 import { FIXTURE_STORE } from '../sandbox/stores';
 import type { CycleResult, CycleSummary } from './poller';
-import { countMessages, givenSandboxAndPoller, readTopic, type PollerWorld } from './testing';
+import { countMessages, givenSandboxAndPoller, readTopic, type PollerWorld } from '../../test/support/poller';
 
 const done = (r: CycleResult): CycleSummary => {
   if (r.kind !== 'done') throw new Error(`cycle ${r.kind}`);

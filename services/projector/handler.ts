@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseLocalTime } from '../../shared/deal-time';
 import type { NewDiscountRow, RestrictionJson } from '../../shared/db/schema';
 import { DEAL_KINDS, RESTRICTION_TYPES, WEEKDAYS, type Deal } from '../../shared/events';
+import { locationIdSchema } from '../../shared/location-id';
 import { locationOfKey } from '../../shared/topics';
 
 /**
@@ -50,7 +51,7 @@ const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'not a decimal string');
  */
 const dealSchema = z.object({
   id: z.string().min(1),
-  locationId: z.string().uuid(),
+  locationId: locationIdSchema,
   discountId: z.string().regex(/^(ptl_)?\d+$/, 'discount id must be numeric or ptl_{n}'),
   source: z.enum(['dutchie', 'ptl']),
   timeZone: z.string().refine(isValidZone, 'unknown IANA time zone'),

@@ -1,18 +1,17 @@
 /**
- * inventory.items.v1 -> inventory projector -> Postgres + Redis snapshot -> storefront API, over the
+ * inventory.items.v2 -> inventory projector -> Postgres + Redis snapshot -> storefront API, over the
  * real Kafka, registry, Postgres and Redis.
  */
 import { randomUUID } from 'node:crypto';
-import express from 'express';
 import type { Consumer, Producer } from 'kafkajs';
 import request from 'supertest';
 import { redisKeys } from '../../shared/redis';
 import { TOPICS, topicName } from '../../shared/topics';
 import { eventually } from '../../test/support/deals';
+import { givenDealsApi } from '../../test/support/deals-api';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
 import { anItem, givenInventoryItemsTopic } from '../../test/support/inventory';
 import { aDeal, include } from '../../test/support/matching';
-import { inventoryRoutes } from '../deals-api/inventory-routes';
 import { DLQ_HEADERS } from './dlq';
 import { startInventoryConsumer } from './inventory-consumer';
 
@@ -52,10 +51,10 @@ describe('inventory projector consumer', () => {
       { key: `${loc}_poison`, value: Buffer.from('not avro at all') },
     ] });
 
-    const app = express().use(inventoryRoutes({ redis: world.redis, inventoryKey: keys.inventory, now: () => NOW }));
-    const list = () => request(app).get(`/api/locations/${loc}/inventory`).then((r) => r.body as { total?: number; data?: { product_id: string; discounted_price: string | null }[] });
+    const app = givenDealsApi(world, { now: () => NOW });
+    const list = () => request(app).get(`/api/locations/${loc}/inventory`).then((r) => r.body as { total?: number; data?: { product_id: string; deal_price: string | null }[] });
     const body = await eventually(list, (b) => b.total === 2);
-    expect(body.data!.map((i) => [i.product_id, i.discounted_price])).toEqual([['1', null], ['2', '25.00']]);
+    expect(body.data!.map((i) => [i.product_id, i.deal_price])).toEqual([['1', null], ['2', '25.00']]);
     const rows = await world.db.selectFrom('inventory').select(['id', 'price']).where('location_id', '=', loc).orderBy('id').execute();
     expect(rows).toEqual([{ id: items[0]!.id, price: '30.00' }, { id: items[1]!.id, price: '30.00' }]);
 

@@ -1,5 +1,5 @@
 /**
- * The inventory projector's consumer: inventory.items.v1 -> Postgres `inventory` -> Redis
+ * The inventory projector's consumer: inventory.items.v2 -> Postgres `inventory` -> Redis
  * snapshot per touched location. Offsets are committed only after Postgres and Redis both
  * succeeded (a failure throws, kafkajs retries the batch: no loss, and the upserts are
  * idempotent). A message that cannot be decoded goes to the DLQ with its reason and origin in

@@ -1,5 +1,5 @@
 /**
- * Inventory projection (a projector: idempotent, rebuildable by replaying inventory.items.v1).
+ * Inventory projection (a projector: idempotent, rebuildable by replaying inventory.items.v2).
  *
  * 1. applyInventoryBatch: upserts the batch's items into Postgres `inventory`, ignoring versions
  *    older than the stored one; a tombstone marks the row removed. Returns the locations touched.
@@ -27,7 +27,7 @@ export interface InventoryChange {
   timestamp: number;
 }
 
-/** Rows per upsert statement (14 parameters each: well under Postgres's 65,535). */
+/** Rows per upsert statement (15 parameters each: well under Postgres's 65,535). */
 const UPSERT_ROWS = 1000;
 
 export async function applyInventoryBatch(db: Kysely<Database>, changes: readonly InventoryChange[], now: Date): Promise<Set<string>> {
@@ -43,7 +43,7 @@ export async function applyInventoryBatch(db: Kysely<Database>, changes: readonl
     if (c.item === null) { removed.push(c.key); continue; }
     const i = c.item;
     rows.push({
-      id: c.key, location_id: i.locationId, product_id: i.productId, sku: i.sku, name: i.name, category: i.category,
+      id: c.key, location_id: i.locationId, inventory_id: i.inventoryId, product_id: i.productId, sku: i.sku, name: i.name, category: i.category,
       brand_id: i.brandId, brand: i.brand, price: i.price, quantity: i.quantity, item: JSON.stringify(i), version: i.version, removed: false, synced_at: now,
     });
   }
@@ -51,7 +51,7 @@ export async function applyInventoryBatch(db: Kysely<Database>, changes: readonl
   for (let at = 0; at < rows.length; at += UPSERT_ROWS) {
     await db.insertInto('inventory').values(rows.slice(at, at + UPSERT_ROWS))
       .onConflict((oc) => oc.column('id').doUpdateSet({
-        location_id: (eb) => eb.ref('excluded.location_id'), product_id: (eb) => eb.ref('excluded.product_id'), sku: (eb) => eb.ref('excluded.sku'),
+        location_id: (eb) => eb.ref('excluded.location_id'), inventory_id: (eb) => eb.ref('excluded.inventory_id'), product_id: (eb) => eb.ref('excluded.product_id'), sku: (eb) => eb.ref('excluded.sku'),
         name: (eb) => eb.ref('excluded.name'), category: (eb) => eb.ref('excluded.category'), brand_id: (eb) => eb.ref('excluded.brand_id'),
         brand: (eb) => eb.ref('excluded.brand'), price: (eb) => eb.ref('excluded.price'), quantity: (eb) => eb.ref('excluded.quantity'),
         item: (eb) => eb.ref('excluded.item'), version: (eb) => eb.ref('excluded.version'), removed: false, synced_at: (eb) => eb.ref('excluded.synced_at'),

@@ -1,4 +1,4 @@
-/** npm run replay -- --inventory: inventory.items.v1 -> Postgres `inventory` + Redis snapshots, over real Kafka, registry, Postgres, Redis. */
+/** npm run replay -- --inventory: inventory.items.v2 -> Postgres `inventory` + Redis snapshots, over real Kafka, registry, Postgres, Redis. */
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Producer } from 'kafkajs';
 import type { InventorySnapshot } from '../../shared/inventory/snapshot';
@@ -11,7 +11,7 @@ import { startInventoryConsumer } from './inventory-consumer';
 import { loadDealsFromDb } from './inventory-projection';
 import { runInventoryReplay, verifyInventory } from './inventory-replay';
 
-describe('inventory replay from inventory.items.v1', () => {
+describe('inventory replay from inventory.items.v2', () => {
   let world: TestWorld;
   let producer: Producer;
   let live: Consumer | undefined;

@@ -13,7 +13,7 @@ const UPSERT_CHUNK = 2000;
 
 /** Postgres type of each upserted column, as read from the JSON rows ('epoch ms': a bigint made a timestamptz). */
 const COLUMN_TYPES = {
-  id: 'text', location_id: 'uuid', discount_id: 'text', source: 'text', name: 'text', discount_code: 'text', discount_type: 'text',
+  id: 'text', location_id: 'text', discount_id: 'text', source: 'text', name: 'text', discount_code: 'text', discount_type: 'text',
   calculation_method_id: 'integer', discount_amount: 'numeric', is_active: 'boolean', is_available_online: 'boolean',
   valid_from: 'epoch ms', valid_until: 'epoch ms', start_time: 'time', end_time: 'time',
   monday: 'boolean', tuesday: 'boolean', wednesday: 'boolean', thursday: 'boolean', friday: 'boolean', saturday: 'boolean', sunday: 'boolean',

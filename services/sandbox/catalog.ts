@@ -46,7 +46,7 @@ const BRAND_NAMES = ['Mint Cannabis', 'Grassroots', 'Stiiizy', 'Wyld', 'Select',
 const CATEGORIES: Array<[string, string]> = [
   ['Flower', 'Flower'], ['Pre-Roll', 'Pre-Rolls'], ['Vape Cartridge', 'Vapes'], ['Disposable Vape', 'Vapes'], ['Edible Gummy', 'Edibles'],
   ['Chocolate', 'Edibles'], ['Concentrate', 'Concentrates'], ['Live Resin', 'Concentrates'], ['Tincture', 'Tinctures'], ['Topical', 'Topicals'],
-  ['Beverage', 'Edibles'], ['Accessories', 'Accessories'],
+  ['Beverage', 'Edibles'], ['Accessories', 'Accessories'], ['Apparel', 'Merch'],
 ];
 const WEIGHTS = ['1', '3.5', '7', '14', '28', '0.5', '0.7'];
 

@@ -12,14 +12,13 @@
  */
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { PosInventoryRecord } from '../normaliser/inventory-handler';
-import { toBackoffice } from './inventory';
+import { toBackoffice, type DutchieInventoryRecord } from './inventory';
 
 export interface SandboxInventoryDeps {
   /** the POS LocIds a POS API key may read (undefined: unknown key) */
   storesOfKey: (key: string) => readonly number[] | undefined;
   /** the inventory of a store by POS LocId (undefined: unknown store) */
-  inventory: (posLocId: number) => PosInventoryRecord[] | undefined;
+  inventory: (posLocId: number) => DutchieInventoryRecord[] | undefined;
   now: () => number;
   /** requests per minute per key (Dutchie: 60 for /reporting/*) */
   reportingPerMinute?: number;

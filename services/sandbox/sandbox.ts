@@ -10,7 +10,7 @@ import { backofficeRouter, Sessions } from './dutchie-backoffice';
 import { posRouter, RateLimiter } from './dutchie-pos';
 import { PosDiscount } from './dutchie-record';
 import { FaultBox, FaultInput } from './faults';
-import { storeInventory } from './inventory';
+import { InventoryState } from './inventory';
 import { sandboxInventoryRoutes } from './inventory-routes';
 import { generateDeal } from './generate';
 import { jsonApp, jsonErrors, listen, type RunningServer } from './http';
@@ -59,6 +59,7 @@ export class Sandbox {
   readonly state: DutchieState;
   readonly odoo = new OdooStore();
   readonly faults = new FaultBox();
+  readonly inventory: InventoryState;
   readonly sessions: Sessions;
   readonly limiter: RateLimiter;
   readonly odooAuth: OdooAuth;
@@ -69,6 +70,7 @@ export class Sandbox {
     this.now = opts.now ?? (() => new Date());
     const { now: _now, posRateLimitPerMinute, backofficeSessionTtlMs, odoo, ptlDealsPerMarket, ...stateOpts } = opts;
     this.state = new DutchieState({ ...DEFAULT_STATE, nowMs: this.now().getTime(), ...stateOpts });
+    this.inventory = new InventoryState(this.state.options.seed, (posLocId) => this.state.stores.find((s) => s.posLocId === posLocId));
     this.sessions = new Sessions(backofficeSessionTtlMs ?? 24 * 3600_000, () => this.now().getTime());
     this.limiter = new RateLimiter(posRateLimitPerMinute ?? 120, () => this.now().getTime());
     this.odooAuth = { db: 'mint', login: 'dealstream@mint.test', apiKey: `odoo_${this.state.options.seed}_sandbox_key`, uid: 2, ...odoo };
@@ -126,18 +128,14 @@ export class Sandbox {
     return generateDeal(prng(subSeed(this.state.options.seed, 'new', id)), input, lspCatalog(input.seed, lspId), id);
   }
 
-  /** Inventory (issue 6): POS /reporting/inventory and Backoffice get-inventory over the catalog's products. */
+  /** Inventory: POS /reporting/inventory and Backoffice get-inventory, one record per package. */
   private inventoryRouter(): Router {
-    const seed = this.state.options.seed;
     return sandboxInventoryRoutes({
       storesOfKey: (key) => {
         const lspId = this.state.lspOfKey(key);
         return lspId === undefined ? undefined : this.state.stores.filter((s) => s.lspId === lspId).map((s) => s.posLocId);
       },
-      inventory: (posLocId) => {
-        const store = this.state.stores.find((s) => s.posLocId === posLocId);
-        return store === undefined ? undefined : storeInventory(seed, store);
-      },
+      inventory: (posLocId) => this.inventory.list(posLocId),
       now: () => this.now().getTime(),
       backofficeSession: (body) => this.sessions.valid(body.SessionId) && this.state.stores.some((s) => s.posLocId === body.LocId && s.lspId === body.LspId),
     });
@@ -184,6 +182,34 @@ export class Sandbox {
     r.delete('/lsps/:lspId/deals/:id', guard((req, res) => { this.state.removeDeal(lsp(req.params.lspId as string), Number(req.params.id)); res.json({ ok: true }); }));
     r.put('/lsps/:lspId/deals', guard((req, res) => {
       this.state.replaceDeals(lsp(req.params.lspId as string), z.array(PosDiscount).parse(req.body));
+      res.json({ ok: true });
+    }));
+    const locId = (v: unknown): number => { const n = Number(v); if (!Number.isInteger(n)) throw new StateError(400, `bad LocId ${String(v)}`); return n; };
+    const packageOf = (req: Request): [number, number] => {
+      const inventoryId = Number(req.params.inventoryId);
+      if (!Number.isInteger(inventoryId)) throw new StateError(400, `bad inventoryId ${String(req.params.inventoryId)}`);
+      return [locId(req.params.posLocId), inventoryId];
+    };
+    r.get('/stores/:posLocId/inventory', guard((req, res) => {
+      const items = this.inventory.list(locId(req.params.posLocId));
+      if (items === undefined) throw new StateError(404, `no store ${String(req.params.posLocId)}`);
+      res.json({ count: items.length, items });
+    }));
+    r.patch('/stores/:posLocId/inventory/:inventoryId', guard((req, res) => {
+      const [loc, id] = packageOf(req);
+      const next = this.inventory.patch(loc, id, z.record(z.string(), z.unknown()).parse(req.body));
+      if (next === undefined) throw new StateError(404, `no package ${id} in store ${loc}`);
+      res.json(next);
+    }));
+    r.put('/stores/:posLocId/inventory/:inventoryId', guard((req, res) => {
+      const [loc, id] = packageOf(req);
+      const record = z.looseObject({ productId: z.number().int(), sku: z.string().min(1) }).parse(req.body);
+      if (!this.inventory.put(loc, { ...record, inventoryId: id } as unknown as Parameters<InventoryState['put']>[1])) throw new StateError(404, `no store ${loc}`);
+      res.json({ ok: true });
+    }));
+    r.delete('/stores/:posLocId/inventory/:inventoryId', guard((req, res) => {
+      const [loc, id] = packageOf(req);
+      if (!this.inventory.remove(loc, id)) throw new StateError(404, `no package ${id} in store ${loc}`);
       res.json({ ok: true });
     }));
     r.get('/faults', guard((_req, res) => { res.json({ faults: this.faults.list() }); }));

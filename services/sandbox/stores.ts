@@ -16,8 +16,12 @@ export const MARKETS = [
 export type Market = (typeof MARKETS)[number]['state'];
 
 export interface SandboxStore {
-  id: string; // store UUID
+  /** the store's id in the chain's CMS (DutchieStoreID): a UUID for most stores, 24 hex digits for one */
+  id: string;
   name: string;
+  city: string;
+  /** the storefront's URL slug */
+  slug: string;
   state: Market;
   timeZone: string;
   lspId: number;
@@ -32,9 +36,19 @@ export interface SandboxStore {
 
 /** The recorded store: its LocId is one the fixture's location-restricted deals name (1568). */
 export const FIXTURE_STORE = {
-  id: '3f6b0a52-8c1d-4e2a-9b7f-5d0c1e2a6b91', name: 'Mint Tempe (recorded)', state: 'AZ', timeZone: 'America/Phoenix',
+  id: '3f6b0a52-8c1d-4e2a-9b7f-5d0c1e2a6b91', name: 'Mint Tempe (recorded)', city: 'Tempe', slug: 'mint-tempe', state: 'AZ', timeZone: 'America/Phoenix',
   lspId: 100, posLocId: 1568, api: 'pos', orgId: null, kind: 'fixture',
 } as const satisfies Omit<SandboxStore, 'odooStoreId'>;
+
+/** 24 hex digits derived from a seed and a name: the shape of the one real store id that is not a UUID. */
+export function seededHexId(seed: number, name: string): string {
+  return createHash('sha256').update(`${seed}:${name}`).digest('hex').slice(0, 24);
+}
+
+/** `Mint Las Vegas #5031` -> `mint-las-vegas-5031` */
+export function slugOf(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
 
 /** A UUID (v4 layout) derived from a seed and a name. */
 export function seededUuid(seed: number, name: string): string {
@@ -64,8 +78,11 @@ export function generatedStores(seed: number, lspsPerMarket: number, storesPerLs
       for (let s = 0; s < storesPerLsp; s++) {
         const city = CITIES[m.state][(l * storesPerLsp + s) % CITIES[m.state].length]!;
         const posLocId = loc++;
+        const name = `Mint ${city} #${posLocId}`;
+        // like the real chain, one store's CMS id is not a UUID: the first Nevada store's
+        const id = m.state === 'NV' && l === 0 && s === 0 ? seededHexId(seed, `store-${lspId}-${posLocId}`) : seededUuid(seed, `store-${lspId}-${posLocId}`);
         out.push({
-          id: seededUuid(seed, `store-${lspId}-${posLocId}`), name: `Mint ${city} #${posLocId}`, state: m.state, timeZone: m.timeZone,
+          id, name, city, slug: slugOf(name), state: m.state, timeZone: m.timeZone,
           lspId, posLocId, api: m.api, orgId: m.api === 'backoffice' ? 9000 + lspId : null, kind: 'generated',
         });
       }

@@ -18,8 +18,10 @@ type Json<T> = ColumnType<T, string, string>;
 export interface RestrictionJson { ids: number[]; isExclusion: boolean }
 
 export interface LocationsTable {
-  id: string; // store UUID
+  id: string; // the store's id in the chain's CMS (DutchieStoreID): opaque text, see shared/location-id.ts
   name: string;
+  city: string | null; // 0008
+  slug: string | null; // 0008
   state: string; // two-letter market, e.g. AZ
   time_zone: string; // IANA, e.g. America/Phoenix
   lsp_id: number;
@@ -74,11 +76,12 @@ export interface DiscountsTable {
 }
 
 export interface InventoryTable {
-  id: string; // {locationUUID}_{productId}
+  id: string; // {locationId}_{inventoryId}: one row per inventory package
   location_id: string;
+  inventory_id: string;
   product_id: string;
-  sku: string;
-  name: string;
+  sku: string | null;
+  name: string | null;
   category: string | null;
   brand_id: string | null;
   brand: string | null;
@@ -93,10 +96,10 @@ export interface InventoryTable {
   synced_at: Timestamp;
 }
 
-/** Poller: the content hash last published per product (migration 0006). */
+/** Poller: the content hash last published per inventory package (migrations 0006, 0008). */
 export interface InventoryPublishedTable {
   location_id: string;
-  product_id: string;
+  inventory_id: string;
   content_hash: string;
   fetched_at: ColumnType<string, string | number | bigint, string | number | bigint>;
 }

@@ -15,7 +15,8 @@
 import type { Deal, InventoryItem } from '../events';
 import { buildDealIndex, matchProduct, type LiveFields, type MatchableProduct, type MatchTier, type MatchTierName, type PriceEffect } from '../matching';
 
-export const SNAPSHOT_FORMAT = 1;
+/** 2: one item per inventory package, with every field the storefront reads (issue 12) */
+export const SNAPSHOT_FORMAT = 2;
 
 export interface SnapshotDeal {
   id: string;
@@ -27,8 +28,8 @@ export interface SnapshotDeal {
   live: LiveFields;
 }
 
-/** The item as the storefront lists it (no pipeline bookkeeping), plus its matches. */
-export type SnapshotItem = Omit<InventoryItem, 'contentHash' | 'version' | 'sourceApi'> & {
+/** The item as the storefront lists it (no pipeline bookkeeping but its version, the storefront's synced_at), plus its matches. */
+export type SnapshotItem = Omit<InventoryItem, 'contentHash' | 'sourceApi'> & {
   /** flat [dealIndex, effectIndex, dealIndex, effectIndex, ...] into the snapshot's tables */
   m: number[];
 };
@@ -39,7 +40,7 @@ export interface InventorySnapshot {
   computedAt: number;
   deals: SnapshotDeal[];
   effects: PriceEffect[];
-  /** sorted by name, then product id */
+  /** the location's ACTIVE packages (the feed's isActive false ones are not listed, as the original cached only active ones), sorted by name (no name last), then inventory id */
   items: SnapshotItem[];
 }
 
@@ -57,6 +58,14 @@ export function toMatchable(item: InventoryItem): MatchableProduct {
   };
 }
 
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** By product name (an item without one last, as Postgres orders NULLs), then by inventory id. */
+export function byNameThenId(a: InventoryItem, b: InventoryItem): number {
+  if (a.name !== b.name) return a.name === null ? 1 : b.name === null ? -1 : compareText(a.name, b.name);
+  return compareText(a.inventoryId, b.inventoryId);
+}
+
 const liveFields = (d: Deal): LiveFields => ({
   validFrom: d.validFrom, validUntil: d.validUntil, startTime: d.startTime, endTime: d.endTime, days: d.days, timeZone: d.timeZone,
 });
@@ -69,7 +78,7 @@ export function buildSnapshot(locationId: string, items: readonly InventoryItem[
   const effectIdx = new Map<PriceEffect, number>();
   const effects: PriceEffect[] = [];
   const byId = new Map(mine.map((d) => [d.id, d]));
-  const sorted = items.filter((i) => i.locationId === locationId).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+  const sorted = items.filter((i) => i.locationId === locationId && i.isActive).sort(byNameThenId);
   const out: SnapshotItem[] = sorted.map((item) => {
     const { matches } = matchProduct(index, toMatchable(item));
     const m: number[] = [];
@@ -90,7 +99,7 @@ export function buildSnapshot(locationId: string, items: readonly InventoryItem[
       }
       m.push(di, ei);
     }
-    const { contentHash: _h, version: _v, sourceApi: _s, ...rest } = item;
+    const { contentHash: _h, sourceApi: _s, ...rest } = item;
     return { ...rest, m };
   });
   return { format: SNAPSHOT_FORMAT, locationId, computedAt, deals: snapshotDeals, effects, items: out };

@@ -3,6 +3,8 @@ import type { Producer } from 'kafkajs';
 import type { Deal } from '../../shared/events';
 import { createProducer, ensureTopics } from '../../shared/kafka';
 import { TOPICS, topicName } from '../../shared/topics';
+import { decideDeal, planBatch } from '../../services/projector/handler';
+import { applyToPostgres, rebuildLocation } from '../../services/projector/store';
 import type { TestWorld } from './integration';
 
 export const EVERY_DAY: Deal['days'] = { monday: true, tuesday: true, wednesday: true, thursday: true, friday: true, saturday: true, sunday: true };
@@ -42,6 +44,13 @@ export async function dealProducer(world: TestWorld, partitions = 3): Promise<{ 
       for (let i = 0; i < messages.length; i += 5000) await producer.send({ topic, messages: messages.slice(i, i + 5000) });
     },
   };
+}
+
+/** Given deals projected the way the projector does it: rows upserted, each location's Redis value rebuilt at `syncedAt`. */
+export async function projectDeals(world: Pick<TestWorld, 'db' | 'redis' | 'redisPrefix'>, deals: ReadonlyArray<Deal | { tombstone: string }>, syncedAt: Date): Promise<void> {
+  const plan = planBatch(deals.map((d) => ('tombstone' in d ? decideDeal(d.tombstone, null) : decideDeal(d.id, d))));
+  await applyToPostgres(world.db, plan);
+  for (const l of plan.locations) await rebuildLocation(world.db, world.redis, world.redisPrefix, l, syncedAt);
 }
 
 /** Polls `check` until it returns a value (not undefined) or the time is up. */

@@ -5,13 +5,17 @@ import { createProducer, ensureTopics } from '../../shared/kafka';
 import { TOPICS, topicName } from '../../shared/topics';
 import type { TestWorld } from './integration';
 
+/** A canonical inventory package; `inventoryId` defaults to the product id (one package per product). */
 export function anItem(over: Partial<InventoryItem> & { productId: string }): InventoryItem {
   const locationId = over.locationId ?? 'loc-1';
+  const inventoryId = over.inventoryId ?? over.productId;
   return {
-    id: `${locationId}_${over.productId}`,
+    id: `${locationId}_${inventoryId}`,
     locationId,
+    inventoryId,
     sku: `SKU-${over.productId}`,
     name: `Product ${over.productId}`,
+    alternateName: null,
     description: null,
     categoryId: '12',
     category: 'Flower',
@@ -23,12 +27,32 @@ export function anItem(over: Partial<InventoryItem> & { productId: string }): In
     strainType: null,
     vendorId: null,
     vendor: null,
+    producer: null,
     pricingTierId: null,
+    pricingTierName: null,
     tagIds: [],
+    tags: [],
+    size: null,
     weightGrams: '3.5',
     price: '40.00',
+    unitPrice: over.price ?? '40.00',
+    recUnitPrice: null,
+    medUnitPrice: null,
     quantity: '10',
+    isCannabis: true,
+    isActive: true,
+    medicalOnly: false,
     imageUrl: null,
+    images: [],
+    effectivePotencyMg: null,
+    potencyIndicator: null,
+    potencyThcFormatted: null,
+    potencyCbdFormatted: null,
+    unitThcContentDose: null,
+    unitCbdContentDose: null,
+    slug: null,
+    effects: [],
+    staffPick: false,
     sourceApi: 'pos',
     contentHash: 'h',
     version: 1,
@@ -36,7 +60,7 @@ export function anItem(over: Partial<InventoryItem> & { productId: string }): In
   };
 }
 
-/** The world's inventory.items.v1 (+ DLQ) topics with the item schema registered, and a connected producer. */
+/** The world's inventory.items.v2 (+ DLQ) topics with the item schema registered, and a connected producer. */
 export async function givenInventoryItemsTopic(world: TestWorld): Promise<Producer> {
   const admin = world.kafka.admin();
   await admin.connect();

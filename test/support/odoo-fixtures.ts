@@ -1,6 +1,6 @@
 /** Canonical deals for the sink's tests and benchmark (given-helpers; no I/O). */
 import type { Deal } from '../../shared/events';
-import { makeDeal } from '../../test/support/deals';
+import { makeDeal } from './deals';
 
 export const AZ_LOCATION = '5b0f6f0e-8c1a-4d1e-9a57-0a6f3f1a2b01';
 

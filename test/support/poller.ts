@@ -9,18 +9,15 @@ import type { DealRawEvent } from '../../shared/events';
 import type { Logger } from '../../shared/logger';
 import { parseConfig } from '../../shared/config';
 import type { AvroSerde } from '../../shared/serde';
-import { Sandbox, type RunningSandbox, type SandboxOptions } from '../sandbox/sandbox';
-import type { SandboxStore } from '../sandbox/stores';
-import { pollerEnv, posKeysFrom } from './config';
-import { buildPoller, type BuiltPoller } from './wiring';
+import { Sandbox, type RunningSandbox, type SandboxOptions } from '../../services/sandbox/sandbox';
+import { upsertSandboxLocations } from '../../services/sandbox/locations';
+import type { SandboxStore } from '../../services/sandbox/stores';
+import { pollerEnv, posKeysFrom } from '../../services/poller/config';
+import { buildPoller, type BuiltPoller } from '../../services/poller/wiring';
 
-/** Inserts the sandbox's stores as `locations` rows. */
+/** Inserts (or refreshes) the sandbox's stores as `locations` rows, as `npm start` does. */
 export async function seedLocations(db: Kysely<Database>, stores: SandboxStore[]): Promise<void> {
-  if (!stores.length) return;
-  await db.insertInto('locations').values(stores.map((s) => ({
-    id: s.id, name: s.name, state: s.state, time_zone: s.timeZone, lsp_id: s.lspId, pos_loc_id: s.posLocId,
-    dutchie_api: s.api, org_id: s.orgId, odoo_store_id: s.odooStoreId,
-  }))).onConflict((oc) => oc.column('id').doNothing()).execute();
+  await upsertSandboxLocations(db, { locations: stores });
 }
 
 export interface PollerWorld {

@@ -10,12 +10,12 @@ import type { Deal } from '../../shared/events';
 import { createProducer, ensureTopics } from '../../shared/kafka';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, dealKey, topicName } from '../../shared/topics';
-import type { FaultBox } from '../sandbox/faults';
-import type { RunningServer } from '../sandbox/http';
-import type { OdooAuth } from '../sandbox/odoo-rpc';
-import type { OdooStore } from '../sandbox/odoo-store';
-import { Sandbox } from '../sandbox/sandbox';
-import { AZ_LOCATION } from './fixtures';
+import type { FaultBox } from '../../services/sandbox/faults';
+import type { RunningServer } from '../../services/sandbox/http';
+import type { OdooAuth } from '../../services/sandbox/odoo-rpc';
+import type { OdooStore } from '../../services/sandbox/odoo-store';
+import { Sandbox } from '../../services/sandbox/sandbox';
+import { AZ_LOCATION } from './odoo-fixtures';
 
 /** The LocId of the sandbox's recorded AZ store (FIXTURE_STORE). */
 export const AZ_POS_LOC_ID = 1568;
