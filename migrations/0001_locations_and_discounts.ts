@@ -17,7 +17,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('discounts')
-    .addColumn('id', 'text', (c) => c.primaryKey()) // {locationUUID}_{discountId}
+    .addColumn('id', 'text', (c) => c.primaryKey()) // {locationId}_{discountId}
     .addColumn('location_id', 'uuid', (c) => c.notNull())
     .addColumn('discount_id', 'text', (c) => c.notNull())
     .addColumn('source', 'text', (c) => c.notNull().check(sql`source in ('dutchie', 'ptl')`))

@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('odoo_sink_applied')
-    .addColumn('deal_key', 'text', (c) => c.primaryKey()) // {locationUUID}_{discountId}
+    .addColumn('deal_key', 'text', (c) => c.primaryKey()) // {locationId}_{discountId}
     .addColumn('version', 'bigint', (c) => c.notNull()) // the deal's version (fetch time, ms)
     .addColumn('removed', 'boolean', (c) => c.notNull())
     .addColumn('applied_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))

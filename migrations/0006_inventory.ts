@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('inventory')
-    .addColumn('id', 'text', (c) => c.primaryKey()) // {locationUUID}_{productId}
+    .addColumn('id', 'text', (c) => c.primaryKey()) // {locationId}_{productId}
     .addColumn('location_id', 'uuid', (c) => c.notNull())
     .addColumn('product_id', 'text', (c) => c.notNull())
     .addColumn('sku', 'text', (c) => c.notNull())

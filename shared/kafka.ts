@@ -1,6 +1,6 @@
 /**
  * Kafka client factory. Producers are idempotent with acks=all and partition deal keys
- * `{locationUUID}_{id}` by the location part, so one consumer owns a location.
+ * `{locationId}_{id}` by the location part, so one consumer owns a location.
  */
 import {
   Kafka, Partitioners, logLevel, type Admin, type ICustomPartitioner, type Producer, type LogEntry,

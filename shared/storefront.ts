@@ -2,7 +2,7 @@
  * The ONE mapping from Postgres `discounts` rows to the storefront's JSON (external-apis.md §4),
  * shared by the projector (which writes Redis) and the deals API (which rebuilds on a miss).
  *
- * The Redis value `discounts:{locationUUID}` is a JSON array of every non-removed deal of the
+ * The Redis value `discounts:{locationId}` is a JSON array of every non-removed deal of the
  * location, ordered by id, laid out ONE DEAL PER LINE:
  *
  *     [\n{...deal 1...},\n{...deal 2...}\n]

@@ -252,7 +252,7 @@ export function createApp(deps: DealsApiDeps): express.Express {
   }
 
   // inventory with server-computed deal prices: read from the projector's snapshot
-  app.use(inventoryRoutes({ redis, inventoryKey: keys.inventory, now, discountsOf }));
+  app.use(inventoryRoutes({ redis, inventoryKey: keys.inventory, now, discountsOf, versionCheckMs, cacheControl }));
 
   app.use((req, _res, next) => { next(new ApiError('not_found', `no route ${req.method} ${req.path}`)); });
 

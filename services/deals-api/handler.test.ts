@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { decideDeal } from '../projector/handler';
-import { discountFragment, locationValue, toStorefrontDiscount } from '../../shared/storefront';
+import { DEAL_KINDS } from '../../shared/events';
+import { discountFragment, locationValue, STOREFRONT_DISCOUNT_TYPES, storefrontDiscountType, toStorefrontDiscount } from '../../shared/storefront';
 import type { DiscountRow } from '../../shared/db/schema';
 import { makeDeal } from '../../test/support/deals';
-import { compileLocation, etagMatches, liveBody } from './handler';
+import { compileLocation, etagMatches, fragmentsOf, liveBody } from './handler';
 
 const loc = randomUUID();
 const ONLY_TUESDAY = { monday: false, tuesday: true, wednesday: false, thursday: false, friday: false, saturday: false, sunday: false };
@@ -93,5 +94,40 @@ describe('liveBody reuses its last answer only while liveness cannot change', ()
     // deal 3: Tuesdays 09:00-17:00 Phoenix (UTC-7) -> ends 2026-03-11T00:00:00Z
     expect(liveBody(compiled, Date.parse('2026-03-10T23:59:59.999Z')).count).toBe(2);
     expect(liveBody(compiled, Date.parse('2026-03-11T00:00:00.000Z')).count).toBe(1);
+  });
+});
+
+describe('discount_type in the storefront\'s vocabulary', () => {
+  // the storefront prices a deal only when the lower-cased type CONTAINS these (storefront-contract.md)
+  it.each(DEAL_KINDS)('%s: "percent" only for percent deals, "price to amount" only for new-unit-price deals', (kind) => {
+    const type = storefrontDiscountType(kind).toLowerCase();
+    expect(type.includes('percent')).toBe(kind === 'percent');
+    expect(type.includes('price to amount')).toBe(kind === 'price_to_amount');
+    expect(type.length).toBeGreaterThan(0);
+  });
+
+  it('uses Dutchie\'s own display strings where the storefront prices, and serves our kind beside it', () => {
+    expect(STOREFRONT_DISCOUNT_TYPES.percent).toBe('Percent');
+    expect(STOREFRONT_DISCOUNT_TYPES.price_to_amount).toBe('Price To Amount');
+    const bundle = toStorefrontDiscount(asRow(makeDeal(loc, 9, { kind: 'bundle', calculationMethodId: 6, value: '99', bundleQuantity: 2 })));
+    expect(bundle).toMatchObject({ discount_type: 'Bundle', deal_kind: 'bundle' });
+    expect(storefrontDiscountType('something new')).toBe('Other');
+  });
+});
+
+describe('compileLocation', () => {
+  it('leaves a disabled deal out even when an older stored value still holds it', () => {
+    const disabled = discountFragment(toStorefrontDiscount(asRow(makeDeal(loc, 4, { isActive: false }))));
+    const c = compileLocation(Buffer.from(locationValue([...fragments, disabled])));
+    expect(c.ids).toEqual(deals.map((d) => d.id));
+    const at = Date.parse('2026-01-02T19:00:00Z');
+    expect(liveBody(c, at).body.toString()).toBe(liveBody(compileLocation(raw), at).body.toString());
+    expect(fragmentsOf(c, [`${loc}_4`])).toEqual([]);
+  });
+
+  it('gives the fragments of the wanted deal ids, in the value\'s order', () => {
+    const c = compileLocation(raw);
+    expect(fragmentsOf(c, [deals[2]!.id, deals[0]!.id])).toEqual([fragments[0], fragments[2]]);
+    expect(fragmentsOf(c, [])).toEqual([]);
   });
 });

@@ -27,6 +27,10 @@ export interface InventoryRoutesDeps {
   discountsOf: (locationId: string, dealIds: readonly string[], nowMs: number) => Promise<string[]>;
   /** bytes of compiled snapshots kept in memory (the least recently used go first) */
   cacheBytes?: number;
+  /** the Cache-Control of a 200 (as /discounts sends it) */
+  cacheControl?: string;
+  /** how long (ms) a location's snapshot etag check may be reused, as for /discounts (0: every request) */
+  versionCheckMs?: number;
 }
 
 /** The original service's error bodies (never read by the storefront, kept for fidelity). */
@@ -48,6 +52,9 @@ const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 export function inventoryRoutes(deps: InventoryRoutesDeps): Router {
   const cache = new Map<string, ServedInventory>();
   const budget = deps.cacheBytes ?? DEFAULT_CACHE_BYTES;
+  const versionCheckMs = deps.versionCheckMs ?? 0;
+  /** per location: when its etag was last confirmed (monotonic ms) */
+  const checkedAt = new Map<string, number>();
   let held = 0;
 
   function remember(id: string, served: ServedInventory): void {
@@ -58,18 +65,24 @@ export function inventoryRoutes(deps: InventoryRoutesDeps): Router {
     while (held > budget && cache.size > 1) {
       const [oldestId, oldest] = cache.entries().next().value!;
       cache.delete(oldestId);
+      checkedAt.delete(oldestId);
       held -= oldest.size;
     }
   }
 
   async function load(rawId: unknown): Promise<ServedInventory | null> {
     if (!isLocationId(rawId)) return null;
+    const cached = cache.get(rawId);
+    // within the window the projector's last snapshot is served from memory (it replaces the
+    // snapshot atomically; Cache-Control lets clients keep a page for longer anyway)
+    if (cached !== undefined && versionCheckMs > 0 && performance.now() - (checkedAt.get(rawId) ?? -Infinity) < versionCheckMs) return cached;
     const key = deps.inventoryKey(rawId);
+    const started = performance.now();
     const etag = await deps.redis.hget(key, 'etag');
     if (etag === null) return null;
-    const cached = cache.get(rawId);
     if (cached?.etag === etag) {
       cache.delete(rawId); cache.set(rawId, cached); // most recently used last
+      checkedAt.set(rawId, started);
       return cached;
     }
     const [etagNow, text] = await deps.redis.hmget(key, 'etag', 'snapshot');
@@ -78,10 +91,12 @@ export function inventoryRoutes(deps: InventoryRoutesDeps): Router {
     if (snapshot.format !== SNAPSHOT_FORMAT) return null; // an older projector's: not ready for this API
     const served = new ServedInventory(snapshot, etagNow);
     remember(rawId, served);
+    checkedAt.set(rawId, started);
     return served;
   }
 
-  const sendJson = (res: Response, text: string): void => {
+  const sendJson = (res: Response, text: string | Buffer): void => {
+    if (deps.cacheControl !== undefined) res.setHeader('Cache-Control', deps.cacheControl);
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.end(text);
   };

@@ -18,7 +18,7 @@ const rejectOf = (o: Outcome): string => {
 const everyDay = { monday: true, tuesday: true, wednesday: true, thursday: true, friday: true, saturday: true, sunday: true };
 
 describe('normaliser handler: events', () => {
-  it('keys the deal {locationUUID}_{discountId} and carries event fields through', () => {
+  it('keys the deal {locationId}_{discountId} and carries event fields through', () => {
     const d = pos();
     expect(d.id).toBe(`${LOCATION}_1001`);
     expect(d).toMatchObject({ locationId: LOCATION, discountId: '1001', source: 'dutchie', sourceApi: 'pos', market: 'AZ', version: 1_760_000_000_000, contentHash: 'hash' });

@@ -5,13 +5,13 @@ import { baseEnv, devDefault, parseConfig } from '../../shared/config';
 /** The sandbox Odoo (`npm run sandbox`, port 7003, seed 42) as development defaults. */
 export const SANDBOX_ODOO = { url: 'http://127.0.0.1:7003', db: 'mint', login: 'dealstream@mint.test', apiKey: 'odoo_42_sandbox_key' } as const;
 
-/** `uuid=7,uuid2=8`: a fixed location → Odoo store map (otherwise the stores are looked up in Odoo). */
+/** `loc=7,loc2=8` (store id = Odoo store id): a fixed location → Odoo store map (otherwise the stores are looked up in Odoo). */
 const storeMap = z.string().transform((s, ctx) => {
   const out = new Map<string, number>();
   for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
     const [loc, id] = pair.split('=');
     const n = Number(id);
-    if (!loc || !Number.isInteger(n) || n <= 0) { ctx.addIssue({ code: 'custom', message: `bad pair ${JSON.stringify(pair)} (want uuid=storeId)` }); return z.NEVER; }
+    if (!loc || !Number.isInteger(n) || n <= 0) { ctx.addIssue({ code: 'custom', message: `bad pair ${JSON.stringify(pair)} (want locationId=odooStoreId)` }); return z.NEVER; }
     out.set(loc.trim(), n);
   }
   return out;

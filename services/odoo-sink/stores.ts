@@ -1,19 +1,19 @@
 /**
- * Which Odoo store a location UUID is. Odoo keeps its own store ids (`store_ids` is a many2many to
+ * Which Odoo store a location is. Odoo keeps its own store ids (`store_ids` is a many2many to
  * `mint.store`). Postgres `locations.odoo_store_id` holds it when the poller has recorded it; else
  * the sink finds the `mint.store` whose `dutchie_loc_id` is the location's `pos_loc_id`. Answers are
  * cached; a location either side does not know is asked again at most once per `missTtlMs`.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../shared/db/schema';
+import { isLocationId } from '../../shared/location-id';
 import type { OdooClient } from './odoo-client';
 
 export interface StoreDirectory {
-  /** Odoo store id by location UUID; locations without an Odoo store are absent. */
+  /** Odoo store id by location id; locations without an Odoo store are absent. */
   resolve(locationIds: readonly string[]): Promise<Map<string, number>>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface OdooStoreLookup { model: string; locField: string }
 
@@ -29,9 +29,9 @@ export function createStoreDirectory(deps: { db: Kysely<Database>; odoo: OdooCli
     async resolve(locationIds) {
       const ask = [...new Set(locationIds)].filter((l) => !known.has(l) && now() - (missedAt.get(l) ?? -Infinity) >= missTtlMs);
       if (ask.length) {
-        // locations.id is a uuid column: a key whose location part is no UUID cannot be a store.
-        const uuids = ask.filter((l) => UUID.test(l));
-        const rows = uuids.length ? await db.selectFrom('locations').select(['id', 'pos_loc_id', 'odoo_store_id']).where('id', 'in', uuids).execute() : [];
+        // a key whose location part is not a well-formed store id cannot be a store
+        const ids = ask.filter(isLocationId);
+        const rows = ids.length ? await db.selectFrom('locations').select(['id', 'pos_loc_id', 'odoo_store_id']).where('id', 'in', ids).execute() : [];
         // The poller records a store's Odoo id (locations.odoo_store_id); otherwise ask Odoo by LocId.
         for (const r of rows) if (r.odoo_store_id !== null) known.set(r.id, r.odoo_store_id);
         const locOf = new Map(rows.filter((r) => r.odoo_store_id === null).map((r) => [r.id, r.pos_loc_id]));
@@ -48,7 +48,7 @@ export function createStoreDirectory(deps: { db: Kysely<Database>; odoo: OdooCli
   };
 }
 
-/** A fixed map (deployments that configure it, or the benchmark): `uuid=7,uuid2=8`. */
+/** A fixed map (deployments that configure it, or the benchmark): `loc=7,loc2=8`. */
 export function staticStoreDirectory(map: ReadonlyMap<string, number>): StoreDirectory {
   return { resolve: (ids) => Promise.resolve(pick(map, ids)) };
 }

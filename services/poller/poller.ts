@@ -107,11 +107,11 @@ async function remember(db: Kysely<Database>, batch: Remembered[]): Promise<void
     // Array parameters (unnest) instead of thousands of bound values.
     if (up.ids.length) {
       await sql`insert into poller_published (location_id, discount_id, source, content_hash, fetched_at)
-        select l, d, s, h, f from unnest(${up.locations}::uuid[], ${up.ids}::text[], ${up.sources}::text[], ${up.hashes}::text[], ${up.fetchedAt}::bigint[]) as t(l, d, s, h, f)
+        select l, d, s, h, f from unnest(${up.locations}::text[], ${up.ids}::text[], ${up.sources}::text[], ${up.hashes}::text[], ${up.fetchedAt}::bigint[]) as t(l, d, s, h, f)
         on conflict (location_id, discount_id) do update set content_hash = excluded.content_hash, fetched_at = excluded.fetched_at, source = excluded.source`.execute(trx);
     }
     if (gone.ids.length) {
-      await sql`delete from poller_published p using unnest(${gone.locations}::uuid[], ${gone.ids}::text[]) as t(l, d)
+      await sql`delete from poller_published p using unnest(${gone.locations}::text[], ${gone.ids}::text[]) as t(l, d)
         where p.location_id = t.l and p.discount_id = t.d`.execute(trx);
     }
   });

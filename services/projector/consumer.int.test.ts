@@ -58,7 +58,7 @@ describe('projector against real Kafka, registry, Postgres and Redis', () => {
     const data = JSON.parse(value) as Array<Record<string, unknown>>;
     expect(data.map((d) => [d.id, d.discount_amount])).toEqual([[`${a}_1`, 0.1], [`${a}_2`, 7.5]]);
     expect(data[0]).toMatchObject({
-      location_id: a, discount_id: 1, source: 'dutchie', discount_type: 'percent', is_active: true,
+      location_id: a, discount_id: 1, source: 'dutchie', discount_type: 'Percent', deal_kind: 'percent', is_active: true,
       brands: { ids: [12, 13], isExclusion: false }, products: null, first_time_customer_only: false,
       weekly_recurrence_info: expect.objectContaining({ monday: true, time_zone: 'America/Phoenix' }),
       synced_at: new Date(2000).toISOString(), valid_from: '2026-01-01T07:00:00.123Z', valid_until: '4199-12-31T06:59:59.999Z',

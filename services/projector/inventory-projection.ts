@@ -4,7 +4,7 @@
  * 1. applyInventoryBatch: upserts the batch's items into Postgres `inventory`, ignoring versions
  *    older than the stored one; a tombstone marks the row removed. Returns the locations touched.
  * 2. rebuildInventorySnapshot: for one location, reads its live rows and its deals, precomputes
- *    the matches (shared/inventory) and writes the Redis hash `inventory:{locationUUID}`
+ *    the matches (shared/inventory) and writes the Redis hash `inventory:{locationId}`
  *    ({etag, computedAt, snapshot}) in one HSET (atomic). Call it after a batch for every touched location, and after the deals of a
  *    location change.
  *

@@ -1,6 +1,6 @@
 /**
  * Inventory replay: rebuilds the Postgres `inventory` rows and the Redis snapshots
- * `inventory:{locationUUID}` from inventory.items.v2 (compacted) with a fresh consumer group from the
+ * `inventory:{locationId}` from inventory.items.v2 (compacted) with a fresh consumer group from the
  * earliest offset, then checks every location of the scope: the snapshot in Redis holds exactly the
  * live rows of Postgres (same product ids). While it runs the location(s) have no snapshot, so their
  * inventory endpoints answer 404 (not synced) rather than a partial list.

@@ -1,4 +1,4 @@
-/** Projector process: deals.discounts.v1 -> Postgres `discounts` + Redis `discounts:{locationUUID}`. */
+/** Projector process: deals.discounts.v1 -> Postgres `discounts` + Redis `discounts:{locationId}`. */
 import { createDb, warnIdleError } from '../../shared/db/db';
 import { loadConfig } from '../../shared/config';
 import { createKafka, createProducer } from '../../shared/kafka';

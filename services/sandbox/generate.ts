@@ -4,7 +4,7 @@
  * location's products (such a deal is then restricted to that location, product ids being per location).
  */
 import { DateTime } from 'luxon';
-import { lspCatalog, locationProducts, pick, prng, subSeed, type LspCatalog } from './catalog';
+import { lspCatalog, locationProducts, pick, prng, subSeed, type LspCatalog, type Product } from './catalog';
 import type { PosDiscount } from './dutchie-record';
 
 const METHOD_NAMES: Record<number, string> = { 1: 'FLAT_AMOUNT_OFF', 2: 'PERCENT_OFF', 3: 'PRICE_TO_AMOUNT', 5: 'AMOUNT_OFF_TOTAL', 6: 'PRICE_TO_AMOUNT_TOTAL' };
@@ -21,12 +21,12 @@ export interface GenerateInput {
   nowMs: number;
 }
 
-const productCache = new Map<string, number[]>();
-function productIds(seed: number, catalog: LspCatalog, loc: number): number[] {
+const productCache = new Map<string, Map<number, Product>>();
+function productsOf(seed: number, catalog: LspCatalog, loc: number): Map<number, Product> {
   const key = `${seed}/${catalog.lspId}/${loc}`;
-  let ids = productCache.get(key);
-  if (!ids) { ids = locationProducts(seed, catalog, loc).map((p) => p.id); productCache.set(key, ids); }
-  return ids;
+  let products = productCache.get(key);
+  if (!products) { products = new Map(locationProducts(seed, catalog, loc).map((p) => [p.id, p])); productCache.set(key, products); }
+  return products;
 }
 
 const utcIso = (dt: DateTime): string => dt.toUTC().toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'");
@@ -47,7 +47,7 @@ export function generateDeal(rand: () => number, input: GenerateInput, catalog: 
   // Mix of methods like the real feed: percent, flat, price-to, bundles, BOGO.
   const kind = r < 0.45 ? 'percent' : r < 0.6 ? 'flat' : r < 0.72 ? 'price' : r < 0.9 ? 'bundle' : r < 0.95 ? 'bogo' : 'total';
   const method = { percent: 2, bogo: 2, flat: 1, price: 3, bundle: 6, total: 5 }[kind];
-  const value = {
+  let value = {
     percent: pick(rand, [0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5]), bogo: 1, flat: money(rand, 1, 15), price: money(rand, 5, 40),
     bundle: pick(rand, [50, 60, 80, 99, 100]), total: money(rand, 5, 25),
   }[kind];
@@ -65,8 +65,11 @@ export function generateDeal(rand: () => number, input: GenerateInput, catalog: 
     restrictions.Category = { restrictionIds: take(catalog.categories, 1).map((c) => c.id), isExclusion: false };
   } else if (t < 0.7 && input.locIds.length) {
     const loc = pick(rand, input.locIds);
-    restrictions.Product = { restrictionIds: take(productIds(input.seed, catalog, loc), 1 + Math.floor(rand() * 5)), isExclusion: false };
+    const products = productsOf(input.seed, catalog, loc);
+    restrictions.Product = { restrictionIds: take([...products.keys()], 1 + Math.floor(rand() * 5)), isExclusion: false };
     locationRestrictions = [loc];
+    // a store sets "now $X" on products that cost more than X: 70 % of the cheapest one it names
+    if (kind === 'price') value = Math.max(0.01, Math.floor(Math.min(...restrictions.Product.restrictionIds.map((id) => Number(products.get(id)!.price))) * 70) / 100);
   } else if (t < 0.75) restrictions.Brand = { restrictionIds: take(catalog.brands, 1).map((b) => b.id), isExclusion: true };
   if (!locationRestrictions.length && input.locIds.length > 1 && rand() < 0.15) locationRestrictions = take(input.locIds, 1 + Math.floor(rand() * (input.locIds.length - 1)));
 

@@ -61,3 +61,43 @@ describe('0007: discounts.payload jsonb -> json, time_zone column', () => {
     expect(row.payload).toEqual(payload);
   });
 });
+
+describe('0008: opaque store ids, packages', () => {
+  let world: TestWorld;
+  beforeAll(async () => { world = await createTestWorld('migrate8'); });
+  afterAll(async () => { await world.close(); });
+  const migrator = () => new Migrator({ db: world.db, provider: { getMigrations: () => Promise.resolve(migrations) } });
+  const STORE = '00000000-0000-4000-8000-000000000001';
+
+  it('keeps a store and its deals across the uuid -> text change, and drops the product-keyed inventory state', async () => {
+    expect((await migrator().migrateTo('0007_discounts_payload_json')).error).toBeUndefined();
+    await sql`insert into locations (id, name, state, time_zone, lsp_id, pos_loc_id, dutchie_api) values (${STORE}, 'Mint', 'AZ', 'America/Phoenix', 1, 2, 'pos')`.execute(world.db);
+    await sql`insert into discounts (id, location_id, discount_id, source, name, discount_type, is_active, is_available_online,
+      monday, tuesday, wednesday, thursday, friday, saturday, sunday, payload, version, synced_at, time_zone)
+      values (${`${STORE}_7`}, ${STORE}, '7', 'dutchie', 'n', 'percent', true, true, true, true, true, true, true, true, true, '{}', 1, now(), 'America/Phoenix')`.execute(world.db);
+    await sql`insert into inventory_published (location_id, product_id, content_hash, fetched_at) values (${STORE}, '5012', 'h', 1)`.execute(world.db);
+    await sql`insert into inventory (id, location_id, product_id, sku, name, price, quantity, item, version, synced_at)
+      values (${`${STORE}_5012`}, ${STORE}, '5012', 'S', 'N', 1, 1, '{}', 1, now())`.execute(world.db);
+
+    await migrateToLatest(world.db);
+    expect(await world.db.selectFrom('discounts').select(['id', 'location_id']).execute()).toEqual([{ id: `${STORE}_7`, location_id: STORE }]);
+    expect(await world.db.selectFrom('inventory_published').selectAll().execute()).toEqual([]); // republished to the v2 topic by the next cycle
+    expect(await world.db.selectFrom('inventory').selectAll().execute()).toEqual([]);
+    // a store id that is not a UUID is accepted everywhere now
+    const hex = 'abcdef0123456789abcdef01';
+    await world.db.insertInto('locations').values({ id: hex, name: 'Mint NV', city: 'Reno', slug: 'mint-nv', state: 'NV', time_zone: 'America/Los_Angeles', lsp_id: 1, pos_loc_id: 3, dutchie_api: 'pos', org_id: null }).execute();
+    await world.db.insertInto('location_sync').values({ location_id: hex, last_sync: new Date(), deal_count: 0 }).execute();
+    await world.db.insertInto('inventory_published').values({ location_id: hex, inventory_id: '9', content_hash: 'h', fetched_at: 1 }).execute();
+    expect((await world.db.selectFrom('locations').select(['id', 'city', 'slug']).where('id', '=', hex).executeTakeFirstOrThrow())).toEqual({ id: hex, city: 'Reno', slug: 'mint-nv' });
+  });
+
+  it('goes back down while every store id is a UUID', async () => {
+    await world.db.deleteFrom('location_sync').execute();
+    await world.db.deleteFrom('inventory_published').execute();
+    await world.db.deleteFrom('locations').where('id', '<>', STORE).execute();
+    expect((await migrator().migrateTo('0007_discounts_payload_json')).error).toBeUndefined();
+    const cols = await sql<{ data_type: string }>`select data_type from information_schema.columns where table_name = 'locations' and column_name = 'id'`.execute(world.db);
+    expect(cols.rows[0]!.data_type).toBe('uuid');
+    await migrateToLatest(world.db);
+  });
+});

@@ -42,7 +42,7 @@ export interface PollerPublishedTable {
 }
 
 export interface DiscountsTable {
-  id: string; // {locationUUID}_{discountId}
+  id: string; // {locationId}_{discountId}
   location_id: string;
   discount_id: string;
   source: DealSource;

@@ -1,5 +1,5 @@
 /**
- * The precomputed inventory of one location, as stored in Redis (`inventory:{locationUUID}`)
+ * The precomputed inventory of one location, as stored in Redis (`inventory:{locationId}`)
  * by the projector whenever the location's deals or inventory change.
  *
  * Decision: eligibility, tiers and price effects are computed here, once per change, for every

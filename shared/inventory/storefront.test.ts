@@ -28,7 +28,7 @@ const snapshot: InventorySnapshot = JSON.parse(JSON.stringify(buildSnapshot('loc
 const served = (): ServedInventory => new ServedInventory(snapshot, 'etag-1');
 const q = (over: Partial<InventoryQuery> = {}): InventoryQuery => ({ limit: 100, offset: 0, ...over });
 type Page = { data: StorefrontItem[]; total: number; limit: number; offset: number };
-const list = (s: ServedInventory, query: InventoryQuery, at = TUESDAY_NOON): Page => JSON.parse(s.list(query, at)) as Page;
+const list = (s: ServedInventory, query: InventoryQuery, at = TUESDAY_NOON): Page => JSON.parse(s.list(query, at).toString()) as Page;
 
 describe('an inventory snapshot served to the storefront', () => {
   it('lists every active package, ordered by product name, with the contract\'s types', () => {
@@ -66,7 +66,16 @@ describe('an inventory snapshot served to the storefront', () => {
   it('applies time windows at read time without recomputing (happy hour)', () => {
     const { data } = list(served(), q(), TUESDAY_EVENING);
     expect(data.map((i) => i.deal_price)).toEqual(['7.50', '30.00', '15.00', '18.75', '18.75']);
-    expect(data[3]!.deals.map((d) => d.discount_id)).toEqual(['10', '11']);
+    expect(data.map((i) => i.deal_count)).toEqual([1, 2, 2, 2, 2]);
+    expect(list(served(), q(), TUESDAY_NOON).data.map((i) => i.deal_count)).toEqual([0, 1, 1, 1, 1]);
+  });
+
+  it('lists carry the best deal and a count; the single item (by SKU) every live deal', () => {
+    const { data } = list(served(), q(), TUESDAY_EVENING);
+    expect(data[3]).not.toHaveProperty('deals');
+    const one = JSON.parse(served().bySku('GH-1', TUESDAY_EVENING)!.text) as StorefrontItem;
+    expect(one.deals!.map((d) => [d.discount_id, d.tier_name, d.unit_price])).toEqual([['10', 'brand', '18.75'], ['11', 'store_wide', '20.00']]);
+    expect({ ...one, deals: undefined }).toEqual({ ...data[3], deals: undefined });
   });
 
   it('never includes disabled deals or another location\'s deals', () => {
@@ -126,7 +135,7 @@ describe('the original\'s query semantics', () => {
 
   it('lists distinct non-empty categories, master categories and brands, sorted', () => {
     const s = served();
-    expect(JSON.parse(s.categories())).toEqual({ categories: ['Accessories', 'Flower', 'Gummies'], masterCategories: ['Accessories', 'Edibles', 'Flower'] });
-    expect(JSON.parse(s.brands())).toEqual({ brands: ['Cactus Co', 'Glassworks', 'Sonoran Farms'] });
+    expect(JSON.parse(s.categories().toString())).toEqual({ categories: ['Accessories', 'Flower', 'Gummies'], masterCategories: ['Accessories', 'Edibles', 'Flower'] });
+    expect(JSON.parse(s.brands().toString())).toEqual({ brands: ['Cactus Co', 'Glassworks', 'Sonoran Farms'] });
   });
 });

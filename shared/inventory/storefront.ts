@@ -10,7 +10,10 @@
  * (`discounted_price`, `discount_name`, `discount_type`, `discount_amount`, `discount_valid_*`):
  *   deal_price  the best unit price after live deals (decimal string, 2 places) or null
  *   best_deal   the best live match (an offer such as "2 for $30" when no unit price applies) or null
- *   deals       every live match, most specific tier first
+ *   deal_count  how many live deals apply
+ *   deals       every live match, most specific tier first: only on the single item
+ *               (/inventory/:sku). In a list a store's store-wide deals would repeat on every item
+ *               (a 500-item page of a store with 100 store-wide deals would weigh ~15 MB).
  *
  * Speed: a snapshot is compiled once per version into one JSON text per item (everything but the
  * deal fields) plus what the filters compare; a request computes the deals' liveness once per
@@ -77,10 +80,12 @@ export interface StorefrontItem {
   medical_only: boolean;
   deal_price: string | null;
   best_deal: StorefrontDeal | null;
-  deals: StorefrontDeal[];
+  deal_count: number;
+  /** only on the single item (/inventory/:sku) */
+  deals?: StorefrontDeal[];
 }
 
-export type ItemDealFields = Pick<StorefrontItem, 'deal_price' | 'best_deal' | 'deals'>;
+export type ItemDealFields = Pick<StorefrontItem, 'deal_price' | 'best_deal' | 'deal_count'> & { deals: StorefrontDeal[] };
 
 export interface InventoryQuery {
   category?: string;
@@ -94,7 +99,7 @@ export interface InventoryQuery {
 const dec4 = (v: string | null): string | null => (v === null ? null : new Decimal(v).toFixed(4));
 
 /** The item's fields, without our deal fields. */
-export function itemFields(i: SnapshotItem): Omit<StorefrontItem, keyof ItemDealFields> {
+export function itemFields(i: SnapshotItem): Omit<StorefrontItem, keyof ItemDealFields | 'deals'> {
   return {
     id: i.id,
     location_id: i.locationId,
@@ -168,7 +173,7 @@ function liveMatches(s: InventorySnapshot, item: SnapshotItem, live: Uint8Array)
 /** Our deal fields of an item, given which of the snapshot's deals are live. */
 export function dealFields(s: InventorySnapshot, item: SnapshotItem, live: Uint8Array): ItemDealFields {
   const match = pickBest(item.productId, liveMatches(s, item, live));
-  return { deal_price: match.discountedPrice, best_deal: match.best === null ? null : toStorefrontDeal(match.best), deals: match.matches.map(toStorefrontDeal) };
+  return { deal_price: match.discountedPrice, best_deal: match.best === null ? null : toStorefrontDeal(match.best), deal_count: match.matches.length, deals: match.matches.map(toStorefrontDeal) };
 }
 
 const lower = (v: string | null): string | null => (v === null ? null : v.toLowerCase());
@@ -191,7 +196,9 @@ export function matchesQuery(k: FilterKeys, q: Pick<InventoryQuery, 'category' |
   return true;
 }
 
+/** memoised list bodies per snapshot: at most this many, and this many bytes */
 const MAX_BODIES = 16;
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const MAX_LIVE_STATES = 8;
 
 interface LiveState { key: string; live: Uint8Array; tails: (string | undefined)[] }
@@ -209,14 +216,15 @@ export class ServedInventory {
   private readonly skus: (string | null)[];
   private readonly timings: Array<{ zone: string; timing: CompiledTiming | null }>;
   private readonly zones: string[];
-  private readonly categoriesBody: string;
-  private readonly brandsBody: string;
+  private readonly categoriesBody: Buffer;
+  private readonly brandsBody: Buffer;
   /** approximate bytes held (for the API's memory budget) */
   readonly size: number;
   private second = -1;
   private state: LiveState | null = null;
   private readonly states = new Map<string, LiveState>();
-  private readonly bodies = new Map<string, string>();
+  private readonly bodies = new Map<string, Buffer>();
+  private bodyBytes = 0;
 
   constructor(private readonly snapshot: InventorySnapshot, etag: string) {
     this.etag = etag;
@@ -228,8 +236,8 @@ export class ServedInventory {
       try { return { zone: d.live.timeZone, timing: compileTiming(d.live) }; } catch { return { zone: d.live.timeZone, timing: null }; }
     });
     this.zones = [...new Set(this.timings.map((t) => t.zone))];
-    this.categoriesBody = JSON.stringify({ categories: distinct(snapshot.items.map((i) => i.category)), masterCategories: distinct(snapshot.items.map((i) => i.masterCategory)) });
-    this.brandsBody = JSON.stringify({ brands: distinct(snapshot.items.map((i) => i.brand)) });
+    this.categoriesBody = Buffer.from(JSON.stringify({ categories: distinct(snapshot.items.map((i) => i.category)), masterCategories: distinct(snapshot.items.map((i) => i.masterCategory)) }));
+    this.brandsBody = Buffer.from(JSON.stringify({ brands: distinct(snapshot.items.map((i) => i.brand)) }));
     this.size = this.heads.reduce((n, h) => n + h.length, 0) * 2 + this.snapshot.items.length * 200;
   }
 
@@ -250,7 +258,7 @@ export class ServedInventory {
     let state = this.states.get(key);
     if (state === undefined) {
       state = { key, live, tails: new Array<string | undefined>(this.heads.length) };
-      if (this.states.size >= MAX_LIVE_STATES) { this.states.delete(this.states.keys().next().value!); this.bodies.clear(); }
+      if (this.states.size >= MAX_LIVE_STATES) { this.states.delete(this.states.keys().next().value!); this.bodies.clear(); this.bodyBytes = 0; }
       this.states.set(key, state);
     }
     this.second = second;
@@ -258,18 +266,19 @@ export class ServedInventory {
     return state;
   }
 
+  /** An item's text as a list shows it (our best deal and the count of live deals). */
   private itemText(i: number, state: LiveState): string {
     let tail = state.tails[i];
     if (tail === undefined) {
       const f = dealFields(this.snapshot, this.snapshot.items[i]!, state.live);
-      tail = `,"deal_price":${JSON.stringify(f.deal_price)},"best_deal":${JSON.stringify(f.best_deal)},"deals":${JSON.stringify(f.deals)}}`;
+      tail = `,"deal_price":${JSON.stringify(f.deal_price)},"best_deal":${JSON.stringify(f.best_deal)},"deal_count":${f.deal_count}}`;
       state.tails[i] = tail;
     }
     return this.heads[i]! + tail;
   }
 
-  /** `{data, total, limit, offset}` as JSON text: filtered, then counted, then paged. */
-  list(q: InventoryQuery, nowMs: number): string {
+  /** `{data, total, limit, offset}` as JSON bytes: filtered, then counted, then paged (memoised per query and liveness). */
+  list(q: InventoryQuery, nowMs: number): Buffer {
     const state = this.liveState(nowMs);
     const memo = `${state.key}\u0000${q.category ?? '\u0001'}\u0000${q.brand ?? '\u0001'}\u0000${q.search ?? '\u0001'}\u0000${q.limit}\u0000${q.offset}`;
     const hit = this.bodies.get(memo);
@@ -287,22 +296,26 @@ export class ServedInventory {
         total += 1;
       }
     }
-    const body = `{"data":[${page.map((i) => this.itemText(i, state)).join(',')}],"total":${total},"limit":${q.limit},"offset":${q.offset}}`;
-    if (this.bodies.size >= MAX_BODIES) this.bodies.delete(this.bodies.keys().next().value!);
-    this.bodies.set(memo, body);
+    const body = Buffer.from(`{"data":[${page.map((i) => this.itemText(i, state)).join(',')}],"total":${total},"limit":${q.limit},"offset":${q.offset}}`, 'utf8');
+    while (this.bodies.size > 0 && (this.bodies.size >= MAX_BODIES || this.bodyBytes + body.length > MAX_BODY_BYTES)) {
+      const [oldest, text] = this.bodies.entries().next().value!;
+      this.bodies.delete(oldest);
+      this.bodyBytes -= text.length;
+    }
+    if (body.length <= MAX_BODY_BYTES) { this.bodies.set(memo, body); this.bodyBytes += body.length; }
     return body;
   }
 
-  /** The first item (in list order) with this SKU, as JSON text, and the ids of its live deals. */
+  /** The first item (in list order) with this SKU, as JSON text with every live deal, and their ids. */
   bySku(sku: string, nowMs: number): { text: string; dealIds: string[] } | null {
     const i = this.skus.indexOf(sku);
     if (i === -1) return null;
-    const state = this.liveState(nowMs);
-    const ids = liveMatches(this.snapshot, this.snapshot.items[i]!, state.live).map((m) => m.dealId);
-    return { text: this.itemText(i, state), dealIds: ids };
+    const f = dealFields(this.snapshot, this.snapshot.items[i]!, this.liveState(nowMs).live);
+    const text = `${this.heads[i]!},"deal_price":${JSON.stringify(f.deal_price)},"best_deal":${JSON.stringify(f.best_deal)},"deal_count":${f.deal_count},"deals":${JSON.stringify(f.deals)}}`;
+    return { text, dealIds: f.deals.map((d) => d.id) };
   }
 
-  categories(): string { return this.categoriesBody; }
+  categories(): Buffer { return this.categoriesBody; }
 
-  brands(): string { return this.brandsBody; }
+  brands(): Buffer { return this.brandsBody; }
 }
