@@ -11,7 +11,8 @@ import { eventually } from '../../test/support/deals';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
 import { givenPipeline, type PipelineWorld } from '../../test/support/pipeline';
 import {
-  ContractRoutes, storefrontPrice, storefrontPrices, storefrontTargets, type ContractDiscount, type ContractItem,
+  ContractRoutes, storefrontMerge, storefrontPrice, storefrontPrices, storefrontProductsPage, storefrontTargets,
+  type ContractDiscount, type ContractItem,
 } from '../../test/support/storefront';
 import { FIXTURE_STORE, type SandboxStore } from '../sandbox/stores';
 import type { StorefrontItem } from '../../shared/inventory/storefront';
@@ -88,6 +89,18 @@ describe('the storefront contract, against the running pipeline', () => {
       // several packages of one product are several items
       expect(new Set(items.map((i) => i.product_id)).size).toBeLessThan(items.length);
     }
+  });
+
+  it('the storefront\'s products page, filtering as its code does, shows products for every store, and deals reach them', async () => {
+    let discounted = 0;
+    for (const s of stores) {
+      const { items } = await allItems(s.id);
+      const discounts = ContractRoutes.discounts.parse((await get(`/api/locations/${s.id}/discounts`).expect(200)).body).data;
+      const merged = storefrontMerge(items, discounts);
+      expect({ store: s.id, products: storefrontProductsPage(merged).length > 0 }).toEqual({ store: s.id, products: true });
+      discounted += storefrontProductsPage(merged).filter((p) => p.discount_name).length;
+    }
+    expect(discounted).toBeGreaterThan(0);
   });
 
   it('GET /categories and /brands are the distinct non-empty values of the items, sorted', async () => {

@@ -111,3 +111,19 @@ export function storefrontPick(discounts: readonly ContractDiscount[], item: Con
   for (const d of discounts) if (storefrontTargets(d, item) && (best === undefined || d.discount_amount > best.discount_amount)) best = d;
   return best;
 }
+
+/** An item as the storefront's pages see it after merging the discounts (its getInventoryWithDiscounts). */
+export type StorefrontProduct = ContractItem & { discount_name?: string; discount_valid_from?: string; discount_valid_until?: string; discounted_price?: number };
+
+export function storefrontMerge(items: readonly ContractItem[], discounts: readonly ContractDiscount[]): StorefrontProduct[] {
+  return items.map((item) => {
+    const d = storefrontPick(discounts, item);
+    if (d === undefined) return item;
+    return { ...item, discount_name: d.discount_name, discount_valid_from: d.valid_from ?? undefined, discount_valid_until: d.valid_until ?? undefined, discounted_price: storefrontPrice(item, d) };
+  });
+}
+
+/** The products page: cannabis items that are not inactive. */
+export function storefrontProductsPage(products: readonly StorefrontProduct[]): StorefrontProduct[] {
+  return products.filter((p) => p.is_cannabis === true && p.is_active !== false);
+}
