@@ -1,7 +1,19 @@
 // Two projects: fast unit tests (pure code) and integration tests against real Kafka,
 // schema registry, Postgres and Redis (see test/global-setup.ts for how those are found).
-const transform = { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
-const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'], modulePathIgnorePatterns: ['<rootDir>/dist/'] };
+//
+// ESM-only dependencies (p-limit and its yocto-queue): the services require() them natively (Node 24's
+// require(esm), dist/ and tsx alike), but jest's own module loader does so only under the experimental
+// `--experimental-vm-modules` flag, so jest compiles these few packages to CommonJS like our sources.
+const ESM_ONLY = ['p-limit', 'yocto-queue'];
+const swc = ['@swc/jest', { jsc: { target: 'es2022' } }];
+const transform = { '^.+\\.tsx?$': swc, [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: swc };
+const common = {
+  transform,
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
+};
 
 module.exports = {
   // testTimeout is a global option (ignored inside a project): integration tests and their hooks need it.

@@ -28,7 +28,7 @@ const started = Date.now();
 const entryPoints = DIRS.flatMap(sources);
 await build({
   entryPoints: entryPoints.map((f) => path.join(root, f)),
-  outdir, outbase: root, platform: 'node', target: 'node20', format: 'cjs',
+  outdir, outbase: root, platform: 'node', target: 'node24', format: 'cjs',
   sourcemap: 'linked', logLevel: 'warning',
 });
 console.error(`[build] ${entryPoints.length} files -> dist/ in ${Date.now() - started} ms`);
