@@ -6,6 +6,7 @@
 import Decimal from 'decimal.js';
 import { z } from 'zod';
 import { DISCOUNT_METHODS, DISCOUNT_SCOPES, DISCOUNT_TYPES, EMPLOYEE_ROLES } from '../../shared/db/schema';
+import { APPROVAL_TTL_S } from './approval';
 import { STACK_LAYERS } from './handler';
 
 const DECIMAL = /^\d{1,14}(\.\d{1,6})?$/;
@@ -110,17 +111,33 @@ export const discountSource = z.discriminatedUnion('kind', [
   }),
 ]);
 
+const entityFields = { entityType: z.string().trim().min(1).max(100), entityId: uuid };
+const lineId = z.string().trim().min(1).max(255);
+
 const applicationFields = {
-  entityType: z.string().trim().min(1).max(100),
-  entityId: uuid,
+  ...entityFields,
   baseAmount: money,
-  employeeId: uuid,
-  approvedBy: uuid.nullable().default(null),
+  /** the acting employee is the one the token names; naming another one is refused */
+  employeeId: uuid.nullable().default(null).meta({ description: 'optional: must be the employee linked to the token' }),
+  /** a one-time approval code issued by an approving employee (POST /discounts/approvals) */
+  approval: z.string().min(1).max(200).nullable().default(null),
+  approvedBy: z.never({ error: 'no longer accepted: the approver issues a code (POST /discounts/approvals), sent here as approval' }).optional(),
   reason: z.string().max(2000).nullable().default(null),
   discount: discountSource,
 };
 
-export const lineApplicationBody = z.strictObject({ ...applicationFields, lineId: z.string().trim().min(1).max(255), current: currentDetail });
+export const lineApplicationBody = z.strictObject({ ...applicationFields, lineId, current: currentDetail });
 export const cartApplicationBody = z.strictObject({ ...applicationFields, current: currentDetail });
 export type LineApplicationBody = z.infer<typeof lineApplicationBody>;
 export type CartApplicationBody = z.infer<typeof cartApplicationBody>;
+
+/** An approval for one line (with lineId) or cart (without) application of `discount`, up to `maxAmount`. */
+export const approvalBody = z.strictObject({
+  ...entityFields,
+  lineId: lineId.nullable().default(null),
+  discount: discountSource,
+  maxAmount: money.meta({ description: 'the most discount (money) approved' }),
+  note: z.string().max(500).nullable().default(null),
+  ttlSeconds: z.number().int().min(APPROVAL_TTL_S.min).max(APPROVAL_TTL_S.max).default(APPROVAL_TTL_S.default),
+});
+export type ApprovalBody = z.infer<typeof approvalBody>;

@@ -294,8 +294,8 @@ describe('discounts HTTP API on real Postgres', () => {
       const discounts = createDiscounts({ db: world.db, newId: () => ids.shift() ?? randomUUID() });
       const appId = ids[0]!;
       await expect(discounts.buildLineDiscount({
-        businessId: A, entityType: 'sale', entityId: randomUUID(), lineId: 'L', baseAmount: '10', current: null, employeeId: cashier,
-        approvedBy: null, reason: null, discount: { kind: 'manual', type: 'manual', method: 'amount', value: '1' },
+        businessId: A, entityType: 'sale', entityId: randomUUID(), lineId: 'L', baseAmount: '10', current: null, actor: { kind: 'employee', employeeId: cashier },
+        approval: null, reason: null, discount: { kind: 'manual', type: 'manual', method: 'amount', value: '1' },
       })).rejects.toThrow(/duplicate key/);
       expect(await world.db.selectFrom('discount_application').select('id').where('id', '=', appId).executeTakeFirst()).toBeUndefined();
     });
