@@ -82,7 +82,7 @@ describe('discounts HTTP API on real Postgres', () => {
       expect((await request(app).get('/health')).body.status).toBe('ok');
       const doc = await request(app).get('/openapi.json');
       expect(doc.body.openapi).toBe('3.1.0');
-      expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/discounts/rules', '/discounts/rules/{id}', '/discounts/applications/line', '/discounts/applications/cart']));
+      expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/discounts/rules', '/discounts/rules/{id}', '/discounts/applications/line', '/discounts/applications/cart', '/discounts/approvals']));
       expect((await request(app).get('/metrics')).text).toContain('discounts_http_request_duration_seconds');
     });
   });

@@ -2,7 +2,6 @@
  * `npm run discounts`: the HTTP API, the outbox relay and the loyalty redemption consumer, in one
  * process (each is safe to run as several instances). Wires the real clients; nothing else does.
  */
-import http from 'node:http';
 import { sql } from 'kysely';
 import { Gauge, Histogram } from 'prom-client';
 import { loadConfig } from '../../shared/config';
@@ -11,6 +10,7 @@ import { createKafka, ensureTopics } from '../../shared/kafka';
 import { createLogger, safeUrl, type Logger } from '../../shared/logger';
 import { createMetricsRegistry } from '../../shared/ops';
 import { AvroSerde } from '../../shared/serde';
+import { createHttpServer } from '../../shared/http-server';
 import { createShutdown } from '../../shared/shutdown';
 import { TOPICS } from '../../shared/topics';
 import { createVerifier } from './auth';
@@ -32,11 +32,6 @@ function announceAuth(cfg: DiscountsConfig, logger: Logger): void {
     return;
   }
   logger.info({ authMode: keys.kind, ...(keys.kind === 'jwks' ? { jwks: safeUrl(keys.url), algorithms: keys.algorithms } : {}), issuer, audience }, 'bearer tokens verified with asymmetric keys');
-}
-
-/** An HTTP server with bounded headers and bounded time to send them and the body. */
-export function createHttpServer(app: http.RequestListener, maxHeaderBytes: number): http.Server {
-  return http.createServer({ maxHeaderSize: maxHeaderBytes, headersTimeout: 10_000, requestTimeout: 30_000 }, app);
 }
 
 async function main(): Promise<void> {
@@ -86,7 +81,7 @@ async function main(): Promise<void> {
     db, discounts, logger, metrics, verify: createVerifier(cfg.auth), maxBodyBytes: cfg.DISCOUNTS_MAX_BODY_BYTES,
     checks: { postgres: async () => { await sql`select 1`.execute(db); return true; } },
   });
-  const server = createHttpServer(app, cfg.DISCOUNTS_MAX_HEADER_BYTES);
+  const server = createHttpServer(app, { maxHeaderBytes: cfg.DISCOUNTS_MAX_HEADER_BYTES });
   await new Promise<void>((resolve) => server.listen(cfg.DISCOUNTS_PORT, resolve));
   shutdown.add('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
   logger.info({ port: cfg.DISCOUNTS_PORT, database: safeUrl(cfg.DATABASE_URL), topicPrefix: cfg.TOPIC_PREFIX }, 'discounts service started');
