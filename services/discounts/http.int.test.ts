@@ -103,7 +103,7 @@ describe('discounts HTTP API on real Postgres', () => {
       const bad: unknown[] = [
         { ...body, value: 150 }, { ...body, method: 'amount' }, { ...body, scope: 'basket' }, { ...body, value: '1e3' }, { ...body, value: -5 },
         { ...body, extra: true }, { ...body, name: '' }, { ...body, validFrom: '2026-02-01T00:00:00Z', validTo: '2026-01-01T00:00:00Z' },
-        { ...body, value: '123456789012345.1' }, [], { ...body, minRoleLevel: 'janitor' },
+        { ...body, value: '123456789012345.1' }, [], { ...body, minRoleLevel: 'janitor' }, { ...body, name: 'a\u0000b' },
       ];
       for (const b of bad) {
         const r = await post(`/discounts/rules?businessId=${A}`, b, managerToken);
