@@ -1,7 +1,7 @@
 /**
  * `npm run discounts:seed`: a demo business for the README's curl example: three employees
  * (cashier, manager, owner) linked to the token subjects demo-cashier, demo-manager, demo-owner,
- * four rules and a promotion, with fixed ids. Idempotent.
+ * five rules and a promotion, with fixed ids. Idempotent.
  */
 import { loadConfig } from '../../shared/config';
 import { createDb } from '../../shared/db/db';
@@ -24,6 +24,7 @@ export const DEMO = {
     managerQuarter: '5eed0000-0000-4000-8000-0000000000e2',
     fiveOffCart: '5eed0000-0000-4000-8000-0000000000e3',
     damaged: '5eed0000-0000-4000-8000-0000000000e4',
+    staffApproved: '5eed0000-0000-4000-8000-0000000000e5',
   },
   promotionId: '5eed0000-0000-4000-8000-0000000000f1',
 } as const;
@@ -44,6 +45,7 @@ export async function seedDemo(db: Kysely<Database>): Promise<void> {
     { ...rule, id: r.managerQuarter, name: 'Manager 25%', scope: 'line', type: 'markdown', method: 'percent', value: '25', min_role_level: 'manager', requires_approval: true },
     { ...rule, id: r.fiveOffCart, name: '$5 off the cart', scope: 'cart', type: 'manual', method: 'amount', value: '5' },
     { ...rule, id: r.damaged, name: 'Damaged packaging', scope: 'line', type: 'comp', method: 'percent', value: '30', requires_reason: true },
+    { ...rule, id: r.staffApproved, name: 'Friends & family 15%', scope: 'line', type: 'manual', method: 'percent', value: '15', requires_approval: true },
   ]).onConflict((oc) => oc.column('id').doNothing()).execute();
   await db.insertInto('promotion').values({ id: DEMO.promotionId, business_id: biz, name: 'Green Friday 20%', method: 'percent', value: '20', max_value: null, valid_from: null, valid_to: null })
     .onConflict((oc) => oc.column('id').doNothing()).execute();
