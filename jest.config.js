@@ -1,10 +1,10 @@
 // Two projects: fast unit tests (pure code) and integration tests against real Kafka,
 // schema registry, Postgres and Redis (see test/global-setup.ts for how those are found).
 //
-// ESM-only dependencies (p-limit and its yocto-queue): the services require() them natively (Node 24's
+// ESM-only dependencies (p-limit and its yocto-queue, jose): the services require() them natively (Node 24's
 // require(esm), dist/ and tsx alike), but jest's own module loader does so only under the experimental
 // `--experimental-vm-modules` flag, so jest compiles these few packages to CommonJS like our sources.
-const ESM_ONLY = ['p-limit', 'yocto-queue'];
+const ESM_ONLY = ['p-limit', 'yocto-queue', 'jose'];
 const swc = ['@swc/jest', { jsc: { target: 'es2022' } }];
 const transform = { '^.+\\.tsx?$': swc, [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: swc };
 const common = {

@@ -1,8 +1,10 @@
 /**
  * `npm run bench:discounts`: POST /discounts/applications/line throughput and p99 against the real
  * service process (services/discounts/main.ts: API + outbox relay publishing to Kafka + loyalty
- * consumer), each request verifying a JWT and writing the audit row and its outbox row in one
- * transaction. Baseline, same run, same settings, also its own process: a bare express handler
+ * consumer), each request verifying an ES256 JWT (keys from a JWKS endpoint served here, as an
+ * identity provider's) and writing the audit row and its outbox row in one transaction. Also the
+ * cost of a token verification in this process, cached (the same token again) and uncached (a new
+ * token each time), ES256 and RS256. Baseline, same run, same settings, also its own process: a bare express handler
  * doing one INSERT (bench/baseline-server.ts). The load generator (autocannon) runs here.
  * Brings up the local stack when needed, uses its own database and topic prefix, removes both.
  * Ends with one JSON line.
@@ -20,7 +22,8 @@ import { ensureDatabase, migrateToLatest } from '../shared/db/migrate';
 import { createKafka } from '../shared/kafka';
 import { createLogger } from '../shared/logger';
 import * as stack from '../stack/stack';
-import { mintToken } from '../services/discounts/auth';
+import { createVerifier, mintToken } from '../services/discounts/auth';
+import { makeTestKey, startJwksServer, type TestKey } from '../test/support/auth';
 import { DEMO, seedDemo } from '../services/discounts/seed';
 import { SERVICE_NODE_FLAGS, buildServices, serviceArgs } from '../scripts/services';
 import { processCpuMs, processRssMb, profileFlags } from './support';
@@ -35,7 +38,9 @@ const BASELINE_APP = 'bench-baseline';
 const DRIVER_APP = 'bench-driver';
 const ENTITY = '0b7e2c1a-1111-4222-8333-444455556666';
 const TARGET = { applications_per_s: 1000, p99_ms: 25 };
-const AUTH = { secret: 'bench-secret-bench-secret-bench-secret-42', issuer: 'dealstream', audience: 'dealstream-discounts' };
+const ISSUER = 'https://idp.bench.invalid/';
+const AUDIENCE = 'dealstream-discounts';
+const VERIFY_ROUNDS = 2000;
 
 const log = (msg: string): void => { console.error(`[bench:discounts] ${msg}`); };
 
@@ -125,6 +130,30 @@ async function ready(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
+/**
+ * Microseconds per verification through the service's verifier with keys from a JWKS endpoint:
+ * cached (one token verified again and again, as a till re-using its token) and uncached (a
+ * different token each time, so each is a full signature check).
+ */
+async function verificationCost(key: TestKey, jwksUrl: string): Promise<{ cached_us: number; uncached_us: number }> {
+  const keys = { kind: 'jwks' as const, url: jwksUrl, algorithms: ['RS256', 'ES256'] as const, cooldownMs: 30_000, cacheMaxAgeMs: 600_000, timeoutMs: 5000 };
+  const mint = (i: number) => mintToken(key.signing, { subject: `bench-${i}`, businesses: [DEMO.businessId] }, { issuer: ISSUER, audience: AUDIENCE });
+  const tokens = await Promise.all(Array.from({ length: VERIFY_ROUNDS }, (_, i) => mint(i)));
+  const uncached = createVerifier({ keys, issuer: ISSUER, audience: AUDIENCE }, { cacheSize: 0 });
+  const cached = createVerifier({ keys, issuer: ISSUER, audience: AUDIENCE });
+  await uncached(`Bearer ${tokens[0]}`); // the key set is fetched once, before timing
+  await cached(`Bearer ${tokens[0]}`);
+  const time = async (f: (i: number) => Promise<unknown>): Promise<number> => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < VERIFY_ROUNDS; i++) await f(i);
+    return Number((Number(process.hrtime.bigint() - t0) / 1000 / VERIFY_ROUNDS).toFixed(2));
+  };
+  return {
+    uncached_us: await time((i) => uncached(`Bearer ${tokens[i]}`)),
+    cached_us: await time(() => cached(`Bearer ${tokens[0]}`)),
+  };
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -162,12 +191,15 @@ async function main(): Promise<void> {
   await admin.connect();
 
   const children: ChildProcess[] = [];
+  const es256 = makeTestKey('ES256');
+  const rs256 = makeTestKey('RS256');
+  const jwks = await startJwksServer([es256, rs256]);
   try {
     const [servicePort, baselinePort] = [await freePort(), await freePort()];
     const env = { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl };
     buildServices();
     const service = start('discounts', serviceArgs('discounts', profileFlags('discounts')), {
-      ...env, TOPIC_PREFIX: prefix, DISCOUNTS_PORT: String(servicePort), DISCOUNTS_JWT_SECRET: AUTH.secret, DISCOUNTS_DB_POOL: String(POOL),
+      ...env, TOPIC_PREFIX: prefix, DISCOUNTS_PORT: String(servicePort), DISCOUNTS_JWKS_URL: jwks.url, DISCOUNTS_JWT_ISSUER: ISSUER, DISCOUNTS_DB_POOL: String(POOL),
     });
     const bareChild = start('baseline', [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'bench/baseline-server.ts'], {
       ...env, DATABASE_URL: `${databaseUrl}?application_name=${BASELINE_APP}`, PORT: String(baselinePort), POOL: String(POOL), BUSINESS_ID: DEMO.businessId,
@@ -175,10 +207,10 @@ async function main(): Promise<void> {
     children.push(service, bareChild);
     await Promise.all([ready(`http://127.0.0.1:${servicePort}/health`), ready(`http://127.0.0.1:${baselinePort}/health`)]);
     log(`service (pid ${service.pid}) and baseline (pid ${bareChild.pid}) are up`);
-    const token = await mintToken(AUTH, { userId: DEMO.employees.owner, businesses: [DEMO.businessId] }, 3600);
+    const token = await mintToken(es256.signing, { subject: DEMO.subjects.cashier, businesses: [DEMO.businessId] }, { issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 3600 });
     const body = JSON.stringify({
       entityType: 'sale', entityId: ENTITY, lineId: 'line-1', baseAmount: '42.50',
-      employeeId: DEMO.employees.cashier, current: { discounts: [{ layer: 'price_list', method: 'amount', value: '2.50', amount: '2.50' }] },
+      current: { discounts: [{ layer: 'price_list', method: 'amount', value: '2.50', amount: '2.50' }] },
       discount: { kind: 'rule', ruleId: DEMO.rules.tenPercent },
     });
     const bareUrl = `http://127.0.0.1:${baselinePort}/baseline`;
@@ -207,9 +239,13 @@ async function main(): Promise<void> {
     const applications = Number((await sql<{ n: string }>`select count(*) as n from discount_application`.execute(db)).rows[0]!.n);
     log(`${applications} audit rows; outbox drained in ${drainS.toFixed(1)}s (pending ${pending})`);
 
+    const verification = { es256: await verificationCost(es256, jwks.url), rs256: await verificationCost(rs256, jwks.url) };
+    log(`token verification (us each): ES256 ${verification.es256.uncached_us} uncached, ${verification.es256.cached_us} cached; RS256 ${verification.rs256.uncached_us} uncached, ${verification.rs256.cached_us} cached`);
+
     const metrics = {
       applications_per_s: Math.round(line.rps), p50_ms: line.p50, p99_ms: line.p99, service_cpu_ms_per_application: line.cpuMsPerRequest, postgres_cpu_ms_per_application: line.pgCpuMsPerRequest, applications_ok: line.ok, errors: line.errors, audit_rows: applications,
       outbox_pending_after_drain: pending, outbox_drain_s: Number(drainS.toFixed(2)), service_rss_mb: processRssMb(service.pid) ?? null,
+      token_verification_us: verification,
     };
     const result = {
       bench: 'discounts',
@@ -222,6 +258,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
   } finally {
     await Promise.all(children.map(stop));
+    await jwks.close();
     const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
     if (mine.length) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
     await admin.disconnect();

@@ -11,6 +11,7 @@ import * as m0005 from './0005_odoo_sink';
 import * as m0006 from './0006_inventory';
 import * as m0007 from './0007_discounts_payload_json';
 import * as m0008 from './0008_storefront_ids_and_packages';
+import * as m0009 from './0009_discounts_identity';
 
 export const migrations: Record<string, Migration> = {
   '0001_locations_and_discounts': m0001,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0006_inventory': m0006,
   '0007_discounts_payload_json': m0007,
   '0008_storefront_ids_and_packages': m0008,
+  '0009_discounts_identity': m0009,
 };

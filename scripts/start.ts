@@ -37,9 +37,19 @@ const SERVICES: ServiceSpec[] = [
   { name: 'normaliser' },
   { name: 'projector' },
   { name: 'deals-api' },
-  { name: 'discounts' },
+  { name: 'discounts', env: () => discountsAuthEnv(process.env) },
   { name: 'odoo-sink', env: (c) => c.pollerEnv },
 ];
+
+/**
+ * `npm start` is a developer's command: with no token keys configured it runs the discounts service
+ * in development auth mode (HS256 tokens of `npm run discounts:token`), and says so.
+ */
+function discountsAuthEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.DISCOUNTS_AUTH_MODE || env.DISCOUNTS_JWKS_URL || env.DISCOUNTS_JWT_PUBLIC_KEY) return {};
+  say('discounts: no DISCOUNTS_JWKS_URL or DISCOUNTS_JWT_PUBLIC_KEY set: DEVELOPMENT auth mode (tokens from npm run discounts:token)');
+  return { DISCOUNTS_AUTH_MODE: 'development' };
+}
 
 const startEnv = z.object({
   DATABASE_URL: devDefault(process.env, z.string().url(), LOCAL_STACK.DATABASE_URL),

@@ -6,13 +6,17 @@
 import Decimal from 'decimal.js';
 import { z } from 'zod';
 import { DISCOUNT_METHODS, DISCOUNT_SCOPES, DISCOUNT_TYPES, EMPLOYEE_ROLES } from '../../shared/db/schema';
+import { APPROVAL_TTL_S } from './approval';
 import { STACK_LAYERS } from './handler';
 
 const DECIMAL = /^\d{1,14}(\.\d{1,6})?$/;
 
+/** Text Postgres can store: its text types refuse the NUL character, so it is refused here, as bad input. */
+const pgText = () => z.string().refine((s) => !s.includes('\u0000'), { message: 'must not contain the NUL character' });
+
 /** A non-negative decimal that fits numeric(20,6), as its canonical string. */
 export const money = z
-  .union([z.string(), z.number().finite()])
+  .union([pgText(), z.number().finite()])
   .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
   .refine((s) => DECIMAL.test(s), { message: 'must be a non-negative decimal with at most 14 integer and 6 fraction digits' })
   .transform((s) => new Decimal(s).toFixed())
@@ -22,10 +26,10 @@ const timestamp = z.iso.datetime({ offset: true }).transform((s) => new Date(s))
 
 /** Rule fields as the document lists them (camelCase over the snake_case columns). */
 const ruleFields = {
-  name: z.string().trim().min(1).max(255),
-  description: z.string().max(10_000).nullable(),
+  name: pgText().trim().min(1).max(255),
+  description: pgText().max(10_000).nullable(),
   scope: z.enum(DISCOUNT_SCOPES),
-  appliesTo: z.string().trim().min(1).max(255),
+  appliesTo: pgText().trim().min(1).max(255),
   type: z.enum(DISCOUNT_TYPES),
   method: z.enum(DISCOUNT_METHODS),
   value: money,
@@ -77,7 +81,7 @@ const offset = z.coerce.number().int().min(0).max(1_000_000).default(0);
 export const businessQuery = z.object({ businessId: uuid });
 export const createRuleQuery = businessQuery.extend({ createdBy: uuid.optional() });
 export const listRulesQuery = businessQuery.extend({ active: boolString.optional(), scope: z.enum(DISCOUNT_SCOPES).optional(), limit, offset });
-export const byEntityQuery = businessQuery.extend({ entityType: z.string().min(1).max(100), entityId: uuid, limit, offset });
+export const byEntityQuery = businessQuery.extend({ entityType: pgText().min(1).max(100), entityId: uuid, limit, offset });
 export const byEmployeeQuery = businessQuery.extend({ employeeId: uuid, from: timestamp.optional(), to: timestamp.optional(), limit, offset });
 
 const layer = z.strictObject({
@@ -89,11 +93,11 @@ const layer = z.strictObject({
   amount: money,
   ruleId: uuid.nullable().default(null),
   promotionId: uuid.nullable().default(null),
-  label: z.string().max(255).nullable().default(null),
-  reason: z.string().max(2000).nullable().default(null),
+  label: pgText().max(255).nullable().default(null),
+  reason: pgText().max(2000).nullable().default(null),
   appliedBy: uuid.nullable().default(null),
   approvedBy: uuid.nullable().default(null),
-  appliedAt: z.string().max(64).nullable().default(null),
+  appliedAt: pgText().max(64).nullable().default(null),
 });
 
 /** The stack already on the line/cart; totals are recomputed by the engine, so only the layers matter. */
@@ -110,17 +114,33 @@ export const discountSource = z.discriminatedUnion('kind', [
   }),
 ]);
 
+const entityFields = { entityType: pgText().trim().min(1).max(100), entityId: uuid };
+const lineId = pgText().trim().min(1).max(255);
+
 const applicationFields = {
-  entityType: z.string().trim().min(1).max(100),
-  entityId: uuid,
+  ...entityFields,
   baseAmount: money,
-  employeeId: uuid,
-  approvedBy: uuid.nullable().default(null),
-  reason: z.string().max(2000).nullable().default(null),
+  /** the acting employee is the one the token names; naming another one is refused */
+  employeeId: uuid.nullable().default(null).meta({ description: 'optional: must be the employee linked to the token' }),
+  /** a one-time approval code issued by an approving employee (POST /discounts/approvals) */
+  approval: pgText().min(1).max(200).nullable().default(null),
+  approvedBy: z.never({ error: 'no longer accepted: the approver issues a code (POST /discounts/approvals), sent here as approval' }).optional(),
+  reason: pgText().max(2000).nullable().default(null),
   discount: discountSource,
 };
 
-export const lineApplicationBody = z.strictObject({ ...applicationFields, lineId: z.string().trim().min(1).max(255), current: currentDetail });
+export const lineApplicationBody = z.strictObject({ ...applicationFields, lineId, current: currentDetail });
 export const cartApplicationBody = z.strictObject({ ...applicationFields, current: currentDetail });
 export type LineApplicationBody = z.infer<typeof lineApplicationBody>;
 export type CartApplicationBody = z.infer<typeof cartApplicationBody>;
+
+/** An approval for one line (with lineId) or cart (without) application of `discount`, up to `maxAmount`. */
+export const approvalBody = z.strictObject({
+  ...entityFields,
+  lineId: lineId.nullable().default(null),
+  discount: discountSource,
+  maxAmount: money.meta({ description: 'the most discount (money) approved' }),
+  note: pgText().max(500).nullable().default(null),
+  ttlSeconds: z.number().int().min(APPROVAL_TTL_S.min).max(APPROVAL_TTL_S.max).default(APPROVAL_TTL_S.default),
+});
+export type ApprovalBody = z.infer<typeof approvalBody>;

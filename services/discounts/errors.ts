@@ -13,16 +13,28 @@ export const ERROR_STATUS = {
   TOKEN_EXPIRED: 401,
   // 403: the caller or the employee may not do this
   BUSINESS_NOT_PERMITTED: 403,
+  CALLER_NOT_EMPLOYEE: 403,
+  EMPLOYEE_NOT_CALLER: 403,
   EMPLOYEE_INACTIVE: 403,
+  CATALOG_NOT_PERMITTED: 403,
   OVERRIDE_NOT_PERMITTED: 403,
   ROLE_TOO_LOW: 403,
   APPROVAL_REQUIRED: 403,
+  APPROVER_NOT_PERMITTED: 403,
+  SELF_APPROVAL: 403,
+  APPROVAL_INVALID: 403,
+  APPROVAL_EXPIRED: 403,
+  APPROVAL_MISMATCH: 403,
   // 404: unknown, or belongs to another business (never revealed)
   NOT_FOUND: 404,
   RULE_NOT_FOUND: 404,
   EMPLOYEE_NOT_FOUND: 404,
-  APPROVER_NOT_FOUND: 404,
   PROMOTION_NOT_FOUND: 404,
+  // 409: a one-time approval presented a second time
+  APPROVAL_USED: 409,
+  // 413 / 415: a body too large, or not JSON
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   // 422: well-formed, but the discount cannot be applied now
   RULE_INACTIVE: 422,
   RULE_NOT_IN_WINDOW: 422,
@@ -32,6 +44,8 @@ export const ERROR_STATUS = {
   NEGATIVE_PRICE: 422,
   // 500: a bug or an outage; the body never carries the cause
   INTERNAL: 500,
+  // 503: the identity provider's keys cannot be fetched now (retry)
+  AUTH_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -17,8 +17,8 @@ describe('group commit of applications on real Postgres', () => {
   afterAll(async () => { await world.close(); }, 60_000);
 
   const input = (entityId: string = randomUUID()): LineDiscountInput => ({
-    businessId: business, entityType: 'sale', entityId, lineId: 'L1', baseAmount: '10', current: null, employeeId: employee,
-    approvedBy: null, reason: null, discount: { kind: 'rule', ruleId },
+    businessId: business, entityType: 'sale', entityId, lineId: 'L1', baseAmount: '10', current: null, actor: { kind: 'employee', employeeId: employee },
+    approval: null, reason: null, discount: { kind: 'rule', ruleId },
   });
   const settle = <T>(p: Promise<T>) => p.then((v) => ({ ok: true as const, v }), (e: Error) => ({ ok: false as const, e }));
 

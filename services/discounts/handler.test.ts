@@ -1,3 +1,4 @@
+import type { ApprovalView } from './approval';
 import {
   decideDiscount, decideLoyalty, inWindow, type ApplyDiscountRequest, type DiscountContext, type DiscountDecision, type DiscountLayer,
   type EmployeeView, type PromotionView, type RuleView,
@@ -8,8 +9,10 @@ const OTHER = '22222222-2222-4222-8222-222222222222';
 const NOW = new Date('2026-11-21T12:00:00Z');
 
 const employee = (over: Partial<EmployeeView> = {}): EmployeeView => ({
-  id: 'e-cashier', businessId: BIZ, role: 'cashier', canApproveDiscounts: false, canOverridePrices: false, isActive: true, ...over,
+  id: 'e-cashier', businessId: BIZ, subject: 'sub-cashier', role: 'cashier', canApproveDiscounts: false, canOverridePrices: false, isActive: true, ...over,
 });
+const manager = (over: Partial<EmployeeView> = {}): EmployeeView =>
+  employee({ id: 'e-mgr', subject: 'sub-mgr', role: 'manager', canApproveDiscounts: true, ...over });
 const rule = (over: Partial<RuleView> = {}): RuleView => ({
   id: 'r-1', businessId: BIZ, name: '10% off', scope: 'line', type: 'manual', method: 'percent', value: '10', maxValue: null,
   requiresReason: false, requiresApproval: false, minRoleLevel: null, isActive: true, validFrom: null, validTo: null, ...over,
@@ -20,10 +23,10 @@ const promotion = (over: Partial<PromotionView> = {}): PromotionView => ({
 
 const request = (over: Partial<ApplyDiscountRequest> = {}): ApplyDiscountRequest => ({
   businessId: BIZ, entityType: 'sale', entityId: 'sale-1', scope: 'line', lineId: 'line-1', baseAmount: '100.00', current: [],
-  employeeId: 'e-cashier', approvedBy: null, reason: null, discount: { kind: 'rule', ruleId: 'r-1' }, ...over,
+  actor: { kind: 'subject', subject: 'sub-cashier', employeeId: null }, approval: null, reason: null, discount: { kind: 'rule', ruleId: 'r-1' }, ...over,
 });
 const context = (over: Partial<DiscountContext> = {}): DiscountContext => ({
-  employee: employee(), approver: null, rule: rule(), promotion: null, now: NOW,
+  employee: employee(), approval: null, approver: null, rule: rule(), promotion: null, now: NOW,
   applicationId: 'app-1', applicationEventId: 'ev-1', promotionEventId: 'ev-2', ...over,
 });
 
@@ -38,10 +41,27 @@ const layer = (over: Partial<DiscountLayer>): DiscountLayer => ({
   label: null, reason: null, appliedBy: null, approvedBy: null, appliedAt: null, ...over,
 });
 
-describe('step 1: the employee and permissions', () => {
-  it('rejects an unknown employee, or one of another business, as not found', () => {
-    expect(code(decideDiscount(request(), context({ employee: null })))).toBe('EMPLOYEE_NOT_FOUND');
-    expect(code(decideDiscount(request(), context({ employee: employee({ businessId: OTHER }) })))).toBe('EMPLOYEE_NOT_FOUND');
+describe('step 1: the acting employee, proven, and permissions', () => {
+  it('the acting employee is the one linked to the token subject, and is what the audit row records', () => {
+    const d = applied(decideDiscount(request(), context()));
+    expect(d.application).toMatchObject({ createdBy: 'e-cashier', approvedBy: null, approvalId: null });
+    expect(d.layer.appliedBy).toBe('e-cashier');
+  });
+  it("a token whose subject is not linked to an employee of the business is 403", () => {
+    expect(code(decideDiscount(request(), context({ employee: null })))).toBe('CALLER_NOT_EMPLOYEE');
+    expect(code(decideDiscount(request(), context({ employee: employee({ businessId: OTHER }) })))).toBe('CALLER_NOT_EMPLOYEE');
+    expect(code(decideDiscount(request(), context({ employee: employee({ subject: 'someone-else' }) })))).toBe('CALLER_NOT_EMPLOYEE');
+  });
+  it('an employeeId in the request that is not the token\'s employee is 403; the same one is fine', () => {
+    const claimed = (employeeId: string) => request({ actor: { kind: 'subject', subject: 'sub-cashier', employeeId } });
+    expect(code(decideDiscount(claimed('e-owner'), context()))).toBe('EMPLOYEE_NOT_CALLER');
+    expect(code(decideDiscount(claimed('e-cashier'), context()))).toBeNull();
+  });
+  it('an in-process caller names its employee: unknown or of another business is not found', () => {
+    const inProcess = request({ actor: { kind: 'employee', employeeId: 'e-cashier' } });
+    expect(code(decideDiscount(inProcess, context({ employee: null })))).toBe('EMPLOYEE_NOT_FOUND');
+    expect(code(decideDiscount(inProcess, context({ employee: employee({ businessId: OTHER }) })))).toBe('EMPLOYEE_NOT_FOUND');
+    expect(code(decideDiscount(inProcess, context()))).toBeNull();
   });
   it('rejects an inactive employee', () => {
     expect(code(decideDiscount(request(), context({ employee: employee({ isActive: false }) })))).toBe('EMPLOYEE_INACTIVE');
@@ -100,21 +120,60 @@ describe('step 2-3: rule or promotion, active and in its window', () => {
   });
 });
 
-describe('approval gate and reason', () => {
+describe('approval gate with proof, and reason', () => {
+  const approval = (over: Partial<ApprovalView> = {}): ApprovalView => ({
+    id: 'apv-1', businessId: BIZ, approverId: 'e-mgr', entityType: 'sale', entityId: 'sale-1', scope: 'line', lineId: 'line-1',
+    discount: { kind: 'rule', ruleId: 'r-1' }, maxAmount: '10', expiresAt: new Date(NOW.getTime() + 60_000), usedAt: null, ...over,
+  });
   const approvalRule = context({ rule: rule({ requiresApproval: true }) });
-  it('requires an approver with canApproveDiscounts unless the employee has it', () => {
+  const approved = (over: Partial<DiscountContext> = {}) => ({ ...approvalRule, approval: approval(), approver: manager(), ...over });
+  const withCode = request({ approval: 'apv_code' });
+
+  it('an approval-required rule needs an approval code unless the acting employee has canApproveDiscounts', () => {
     expect(code(decideDiscount(request(), approvalRule))).toBe('APPROVAL_REQUIRED');
     expect(code(decideDiscount(request(), { ...approvalRule, employee: employee({ canApproveDiscounts: true }) }))).toBeNull();
-    const withApprover = request({ approvedBy: 'e-mgr' });
-    expect(code(decideDiscount(withApprover, approvalRule))).toBe('APPROVER_NOT_FOUND');
-    expect(code(decideDiscount(withApprover, { ...approvalRule, approver: employee({ id: 'e-mgr' }) }))).toBe('APPROVAL_REQUIRED');
-    expect(code(decideDiscount(withApprover, { ...approvalRule, approver: employee({ id: 'e-mgr', businessId: OTHER, canApproveDiscounts: true }) }))).toBe('APPROVER_NOT_FOUND');
-    const d = applied(decideDiscount(withApprover, { ...approvalRule, approver: employee({ id: 'e-mgr', role: 'manager', canApproveDiscounts: true }) }));
-    expect(d.application.approvedBy).toBe('e-mgr');
   });
-  it('a named approver must exist in the business even when the rule needs no approval', () => {
-    expect(code(decideDiscount(request({ approvedBy: 'e-ghost' }), context()))).toBe('APPROVER_NOT_FOUND');
-    expect(code(decideDiscount(request({ approvedBy: 'e-mgr' }), context({ approver: employee({ id: 'e-mgr' }) })))).toBeNull();
+  it('a valid approval: both identities in the audit row and the layer', () => {
+    const d = applied(decideDiscount(withCode, approved()));
+    expect(d.application).toMatchObject({ createdBy: 'e-cashier', approvedBy: 'e-mgr', approvalId: 'apv-1' });
+    expect(d.layer).toMatchObject({ appliedBy: 'e-cashier', approvedBy: 'e-mgr' });
+    expect(d.events[0]!.payload).toMatchObject({ createdBy: 'e-cashier', approvedBy: 'e-mgr' });
+  });
+  it('self-approval is 403: the approver cannot be the acting employee', () => {
+    const self = manager({ id: 'e-cashier', subject: 'sub-cashier' });
+    expect(code(decideDiscount(withCode, approved({ employee: self, approver: self, approval: approval({ approverId: 'e-cashier' }) })))).toBe('SELF_APPROVAL');
+  });
+  it('an approver without canApproveDiscounts (or no longer active) is 403', () => {
+    expect(code(decideDiscount(withCode, approved({ approver: manager({ canApproveDiscounts: false }) })))).toBe('APPROVER_NOT_PERMITTED');
+    expect(code(decideDiscount(withCode, approved({ approver: manager({ isActive: false }) })))).toBe('APPROVER_NOT_PERMITTED');
+    expect(code(decideDiscount(withCode, approved({ approver: null })))).toBe('APPROVER_NOT_PERMITTED');
+  });
+  it('an unknown, foreign, used or expired code is refused: used is 409 (a replay), the others 403', () => {
+    expect(code(decideDiscount(withCode, approved({ approval: null })))).toBe('APPROVAL_INVALID');
+    expect(code(decideDiscount(withCode, approved({ approval: approval({ businessId: OTHER }) })))).toBe('APPROVAL_INVALID');
+    expect(code(decideDiscount(withCode, approved({ approval: approval({ usedAt: NOW }) })))).toBe('APPROVAL_USED');
+    expect(code(decideDiscount(withCode, approved({ approval: approval({ expiresAt: NOW }) })))).toBe('APPROVAL_EXPIRED');
+  });
+  it('an approval is bound to its application: entity, line, discount, and at most its amount', () => {
+    expect(code(decideDiscount(withCode, approved({ approval: approval({ entityId: 'sale-2' }) })))).toBe('APPROVAL_MISMATCH');
+    expect(code(decideDiscount(withCode, approved({ approval: approval({ entityType: 'quote' }) })))).toBe('APPROVAL_MISMATCH');
+    expect(code(decideDiscount(withCode, approved({ approval: approval({ lineId: 'line-2' }) })))).toBe('APPROVAL_MISMATCH');
+    expect(code(decideDiscount(withCode, approved({ approval: approval({ scope: 'cart', lineId: null }) })))).toBe('APPROVAL_MISMATCH');
+    expect(code(decideDiscount(withCode, approved({ approval: approval({ discount: { kind: 'rule', ruleId: 'r-2' } }) })))).toBe('APPROVAL_MISMATCH');
+    // 10% of 100 = 10: an approval up to 9.99 does not cover it, one up to 10 does
+    const over = decideDiscount(withCode, approved({ approval: approval({ maxAmount: '9.99' }) }));
+    expect(over.kind === 'reject' && over.error.message).toBe('the discount (10) exceeds the approved amount (9.99)');
+    expect(code(decideDiscount(withCode, approved({ approval: approval({ maxAmount: '10.000' }) })))).toBeNull();
+  });
+  it('a manual discount is matched by type, method and value, the value as a decimal', () => {
+    const manual = request({ approval: 'apv_code', discount: { kind: 'manual', type: 'comp', method: 'amount', value: '5' } });
+    const bound = (value: string) => approved({ approval: approval({ discount: { kind: 'manual', type: 'comp', method: 'amount', value } }) });
+    expect(code(decideDiscount(manual, bound('5.00')))).toBeNull();
+    expect(code(decideDiscount(manual, bound('6')))).toBe('APPROVAL_MISMATCH');
+  });
+  it('an approval does not stand in for canOverridePrices', () => {
+    const override = request({ approval: 'apv_code', discount: { kind: 'manual', type: 'override', method: 'amount', value: '5' } });
+    expect(code(decideDiscount(override, approved({ approval: approval({ discount: override.discount }) })))).toBe('OVERRIDE_NOT_PERMITTED');
   });
   it('requiresReason refuses a missing or blank reason', () => {
     const c = context({ rule: rule({ requiresReason: true }) });

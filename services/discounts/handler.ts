@@ -9,7 +9,11 @@ import {
   EMPLOYEE_ROLES, type DiscountMethod, type DiscountScope, type DiscountType, type EmployeeRole,
 } from '../../shared/db/schema';
 import type { DiscountApplicationEvent, PromotionDiscountApplied } from '../../shared/events';
+import { checkApproval, checkApprovedAmount, type ApprovalView } from './approval';
 import { fail, type DiscountError } from './errors';
+import { actingEmployee, type Actor, type EmployeeView } from './identity';
+
+export type { EmployeeView } from './identity';
 
 /** Stacking order of a discount stack; each layer may add discounts. */
 export const STACK_LAYERS = ['price_list', 'price_rule', 'discount_rule', 'manual', 'override'] as const;
@@ -57,13 +61,13 @@ export interface ApplyDiscountRequest {
   baseAmount: string;
   /** the stack already on the line / cart (empty when none) */
   current: DiscountLayer[];
-  employeeId: string;
-  approvedBy: string | null;
+  /** who applies the discount (identity.ts) */
+  actor: Actor;
+  /** a one-time approval code issued by an approving employee (approval.ts), or null */
+  approval: string | null;
   reason: string | null;
   discount: DiscountSource;
 }
-
-export interface EmployeeView { id: string; businessId: string; role: EmployeeRole; canApproveDiscounts: boolean; canOverridePrices: boolean; isActive: boolean }
 export interface RuleView {
   id: string; businessId: string; name: string; scope: DiscountScope; type: DiscountType; method: DiscountMethod;
   value: string; maxValue: string | null; requiresReason: boolean; requiresApproval: boolean;
@@ -76,7 +80,10 @@ export interface PromotionView {
 
 /** Everything the engine needs besides the request; loaded by the service, null when not found. */
 export interface DiscountContext {
+  /** the row found for the actor */
   employee: EmployeeView | null;
+  /** the approval the code stands for, and the employee who issued it */
+  approval: ApprovalView | null;
   approver: EmployeeView | null;
   rule: RuleView | null;
   promotion: PromotionView | null;
@@ -90,8 +97,12 @@ export interface DiscountContext {
 export interface ApplicationRecord {
   id: string; businessId: string; entityType: string; entityId: string; lineId: string | null;
   scope: DiscountScope; type: DiscountType; method: DiscountMethod; value: string; amountApplied: string;
-  ruleId: string | null; promotionId: string | null; reason: string | null; approvedBy: string | null;
+  ruleId: string | null; promotionId: string | null; reason: string | null;
+  /** the approving employee, proven by the approval code they issued; null without one */
+  approvedBy: string | null;
+  /** the acting employee, proven by the token (or named by an in-process module); null for an online loyalty redemption */
   createdBy: string | null; redemptionId: string | null; createdAt: Date;
+  approvalId: string | null;
 }
 
 export type OutboxEvent =
@@ -103,6 +114,7 @@ export type DiscountDecision =
   | { kind: 'reject'; error: DiscountError };
 
 const reject = (error: DiscountError): DiscountDecision => ({ kind: 'reject', error });
+const isError = (x: object): x is DiscountError => 'code' in x;
 
 export const roleLevel = (role: EmployeeRole): number => EMPLOYEE_ROLES.indexOf(role);
 const rank = (layer: StackLayer): number => STACK_LAYERS.indexOf(layer);
@@ -113,16 +125,17 @@ export function inWindow(now: Date, from: Date | null, to: Date | null): boolean
 }
 
 /** What the resolved discount is, whatever its source. */
-interface Resolved { layer: StackLayer; type: DiscountType; method: DiscountMethod; value: string; maxValue: string | null; ruleId: string | null; promotionId: string | null; label: string | null }
+interface Discount { layer: StackLayer; type: DiscountType; method: DiscountMethod; value: string; maxValue: string | null; ruleId: string | null; promotionId: string | null; label: string | null }
+/** ... and who applies it, with whose approval. */
+interface Resolved extends Discount { employee: EmployeeView; approval: ApprovalView | null }
 
 /** Steps 1-3: employee and permissions, rule or promotion, activity and window, approval, reason. */
 function resolve(req: ApplyDiscountRequest, ctx: DiscountContext): Resolved | DiscountError {
-  const { employee } = ctx;
-  // 1. the employee exists in this business and may apply discounts at all
-  if (!employee || employee.businessId !== req.businessId) return fail('EMPLOYEE_NOT_FOUND', `employee ${req.employeeId} not found`);
-  if (!employee.isActive) return fail('EMPLOYEE_INACTIVE', 'the employee is not active');
+  // 1. the acting employee is proven, of this business, and active
+  const employee = actingEmployee(req.actor, ctx.employee, req.businessId);
+  if (isError(employee)) return employee;
 
-  let resolved: Resolved;
+  let resolved: Discount;
   let requiresApproval = false;
   let requiresReason = false;
   const src = req.discount;
@@ -169,20 +182,20 @@ function resolve(req: ApplyDiscountRequest, ctx: DiscountContext): Resolved | Di
     }
   }
 
-  // A named approver must be an employee of this business, whether or not the rule needs one.
-  if (req.approvedBy !== null && (!ctx.approver || ctx.approver.businessId !== req.businessId)) {
-    return fail('APPROVER_NOT_FOUND', `approver ${req.approvedBy} not found`);
+  // A presented approval is checked whether or not the rule needs one: it is used up either way.
+  if (req.approval !== null) {
+    const problem = checkApproval(req, ctx.approval, ctx.approver, employee, ctx.now);
+    if (problem) return problem;
   }
-  // Permission layering: an override needs canOverridePrices ...
+  const approval = req.approval === null ? null : ctx.approval;
+  // Permission layering: an override needs canOverridePrices of the employee applying it ...
   if (resolved.type === 'override' && !employee.canOverridePrices) return fail('OVERRIDE_NOT_PERMITTED', 'a price override needs canOverridePrices');
-  // ... and an approval-required rule needs an employee (the one applying it, or a named approver) with canApproveDiscounts.
-  if (requiresApproval && !employee.canApproveDiscounts) {
-    if (req.approvedBy === null) return fail('APPROVAL_REQUIRED', 'the rule requires approval by an employee with canApproveDiscounts');
-    const { approver } = ctx;
-    if (!approver?.isActive || !approver.canApproveDiscounts) return fail('APPROVAL_REQUIRED', 'the approver may not approve discounts');
+  // ... and an approval-required rule an employee with canApproveDiscounts: the one applying it, or another who issued an approval.
+  if (requiresApproval && !employee.canApproveDiscounts && approval === null) {
+    return fail('APPROVAL_REQUIRED', 'the rule requires approval: an approval code from an employee with canApproveDiscounts (POST /discounts/approvals)');
   }
   if (requiresReason && (req.reason === null || req.reason.trim() === '')) return fail('REASON_REQUIRED', 'the rule requires a reason');
-  return resolved;
+  return { ...resolved, employee, approval };
 }
 
 function validValue(method: DiscountMethod, value: Decimal): string | null {
@@ -227,10 +240,10 @@ function compute(req: ApplyDiscountRequest, r: Resolved): { amount: Decimal; sta
   if (base.minus(totalAfter).isNegative()) {
     return fail('NEGATIVE_PRICE', `the discounts (${totalAfter.toFixed()}) would exceed the amount (${base.toFixed()})`);
   }
+  const overApproved = r.approval && checkApprovedAmount(r.approval, amount);
+  if (overApproved) return overApproved;
   return { amount, stack: before };
 }
-
-const isError = (x: object): x is DiscountError => 'code' in x;
 
 /** buildLineDiscount / buildCartDiscount, computed: steps 1-5 decided, 6-8 returned as data. */
 export function decideDiscount(req: ApplyDiscountRequest, ctx: DiscountContext): DiscountDecision {
@@ -244,17 +257,18 @@ export function decideDiscount(req: ApplyDiscountRequest, ctx: DiscountContext):
   const amount = computed.amount.toFixed();
   const value = new Decimal(resolved.value).toFixed();
   const createdAt = ctx.now;
-  const approvedBy = req.approvedBy;
+  const employeeId = resolved.employee.id;
+  const approvedBy = resolved.approval?.approverId ?? null;
   const application: ApplicationRecord = {
     id: ctx.applicationId, businessId: req.businessId, entityType: req.entityType, entityId: req.entityId, lineId: req.lineId,
     scope: req.scope, type: resolved.type, method: resolved.method, value, amountApplied: amount,
     ruleId: resolved.ruleId, promotionId: resolved.promotionId, reason: req.reason, approvedBy,
-    createdBy: req.employeeId, redemptionId: null, createdAt,
+    createdBy: employeeId, redemptionId: null, createdAt, approvalId: resolved.approval?.id ?? null,
   };
   const layer: DiscountLayer = {
     layer: resolved.layer, applicationId: application.id, type: resolved.type, method: resolved.method, value, amount,
     ruleId: resolved.ruleId, promotionId: resolved.promotionId, label: resolved.label, reason: req.reason,
-    appliedBy: req.employeeId, approvedBy, appliedAt: createdAt.toISOString(),
+    appliedBy: employeeId, approvedBy, appliedAt: createdAt.toISOString(),
   };
   // The new layer goes after every layer of the same or an earlier rank: the stack stays in stacking order.
   const after = req.current.filter((d) => rank(d.layer) > rank(resolved.layer));
@@ -267,7 +281,7 @@ export function decideDiscount(req: ApplyDiscountRequest, ctx: DiscountContext):
       payload: {
         eventId: ctx.promotionEventId, promotionId: resolved.promotionId, businessId: req.businessId, applicationId: application.id,
         entityType: req.entityType, entityId: req.entityId, lineId: req.lineId, scope: req.scope, amountApplied: amount,
-        employeeId: req.employeeId, occurredAt: createdAt.getTime(),
+        employeeId, occurredAt: createdAt.getTime(),
       },
     });
   }
@@ -307,7 +321,7 @@ export function decideLoyalty(req: LoyaltyRequest, ctx: LoyaltyContext): Loyalty
     id: ctx.applicationId, businessId: req.businessId, entityType: req.entityType, entityId: req.entityId, lineId: req.lineId,
     scope: req.lineId === null ? 'cart' : 'line', type: 'loyalty', method: 'amount', value: amount.toFixed(), amountApplied: amount.toFixed(),
     ruleId: null, promotionId: null, reason: req.reason ?? `loyalty redemption of ${req.points} points`, approvedBy: null,
-    createdBy: req.employeeId, redemptionId: req.redemptionId, createdAt: ctx.now,
+    createdBy: req.employeeId, redemptionId: req.redemptionId, createdAt: ctx.now, approvalId: null,
   };
   return { kind: 'apply', application, events: [applicationEvent(application, ctx.applicationEventId)] };
 }

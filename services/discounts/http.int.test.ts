@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { createMetricsRegistry } from '../../shared/ops';
+import { makeTestKey, signClaims } from '../../test/support/auth';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
-import { TEST_AUTH, givenEmployee, givenPromotion, givenRule, tokenFor } from '../../test/support/discounts';
+import { TEST_AUDIENCE, TEST_AUTH, TEST_ISSUER, TEST_KEY, givenEmployee, givenPromotion, givenRule, tokenAs, tokenFor } from '../../test/support/discounts';
 import { createVerifier } from './auth';
 import { createApp } from './http';
 import { createDiscounts } from './service';
@@ -15,8 +15,9 @@ describe('discounts HTTP API on real Postgres', () => {
   let app: Express;
   const A = randomUUID();
   const B = randomUUID();
-  let token: string; // covers A and B
+  let token: string; // the cashier's, covers A and B
   let tokenA: string; // covers A only
+  let managerToken: string; // may change the catalog of A
   let cashier: string; let manager: string; let owner: string; let employeeB: string;
 
   beforeAll(async () => {
@@ -25,24 +26,25 @@ describe('discounts HTTP API on real Postgres', () => {
       db: world.db, discounts: createDiscounts({ db: world.db }), verify: createVerifier(TEST_AUTH), logger: world.logger,
       metrics: createMetricsRegistry('discounts-test'), checks: { postgres: async () => { await sql`select 1`.execute(world.db); return true; } },
     });
-    token = await tokenFor([A, B]);
-    tokenA = await tokenFor([A]);
     cashier = await givenEmployee(world.db, A, 'cashier');
     manager = await givenEmployee(world.db, A, 'manager', { approve: true, override: true });
     owner = await givenEmployee(world.db, A, 'owner', { approve: true, override: true });
     employeeB = await givenEmployee(world.db, B, 'owner', { approve: true, override: true });
+    token = await tokenAs(cashier, [A, B]);
+    tokenA = await tokenAs(cashier, [A]);
+    managerToken = await tokenAs(manager, [A]);
   }, 60_000);
   afterAll(async () => { await world.close(); }, 60_000);
 
   const get = (path: string, t = token) => request(app).get(path).set('authorization', `Bearer ${t}`);
   const post = (path: string, body: unknown, t = token) => request(app).post(path).set('authorization', `Bearer ${t}`).send(body as object);
-  const patch = (path: string, body: unknown) => request(app).patch(path).set('authorization', `Bearer ${token}`).send(body as object);
-  const del = (path: string) => request(app).delete(path).set('authorization', `Bearer ${token}`);
+  const patch = (path: string, body: unknown, t = managerToken) => request(app).patch(path).set('authorization', `Bearer ${t}`).send(body as object);
+  const del = (path: string, t = managerToken) => request(app).delete(path).set('authorization', `Bearer ${t}`);
 
-  const line = (over: Record<string, unknown>) => ({
-    entityType: 'sale', entityId: randomUUID(), lineId: 'L1', baseAmount: '100.00', employeeId: cashier, ...over,
-  });
-  const applyLine = (body: Record<string, unknown>, business = A) => post(`/discounts/applications/line?businessId=${business}`, line(body));
+  const line = (over: Record<string, unknown>) => ({ entityType: 'sale', entityId: randomUUID(), lineId: 'L1', baseAmount: '100.00', ...over });
+  /** Applies a line discount with the token of employee `as` (default the cashier) covering A and B. */
+  const applyLine = async ({ as, ...body }: Record<string, unknown>, business = A) =>
+    post(`/discounts/applications/line?businessId=${business}`, line(body), as ? await tokenAs(as as string, [A, B]) : token);
   const countRows = async (table: 'discount_application' | 'discount_outbox') =>
     Number((await world.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
 
@@ -52,19 +54,20 @@ describe('discounts HTTP API on real Postgres', () => {
       expect(r1.status).toBe(401);
       expect(r1.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(r1.body.code).toBe('UNAUTHENTICATED');
-      const forged = await tokenFor([A], { auth: { ...TEST_AUTH, secret: 'another-secret-another-secret-another-1' } });
-      expect((await get(`/discounts/rules?businessId=${A}`, forged)).status).toBe(401);
-      const expired = await new SignJWT({ businesses: [A] }).setProtectedHeader({ alg: 'HS256' }).setSubject(randomUUID())
-        .setIssuer(TEST_AUTH.issuer).setAudience(TEST_AUTH.audience).setExpirationTime(Math.floor(Date.now() / 1000) - 60)
-        .sign(new TextEncoder().encode(TEST_AUTH.secret));
-      const r3 = await get(`/discounts/rules?businessId=${A}`, expired);
+      const unknownKey = await tokenAs(cashier, [A], { key: makeTestKey('ES256') });
+      expect((await get(`/discounts/rules?businessId=${A}`, unknownKey)).status).toBe(401);
+      const now = Math.floor(Date.now() / 1000);
+      const claims = { sub: `sub-${cashier}`, businesses: [A], iss: TEST_ISSUER, aud: TEST_AUDIENCE };
+      const r3 = await get(`/discounts/rules?businessId=${A}`, await signClaims(TEST_KEY, { ...claims, exp: now - 60 }));
       expect(r3.status).toBe(401);
       expect(r3.body.code).toBe('TOKEN_EXPIRED');
-      const foreign = await tokenFor([A], { auth: { ...TEST_AUTH, issuer: 'someone-else' } });
+      const noExp = await get(`/discounts/rules?businessId=${A}`, await signClaims(TEST_KEY, claims));
+      expect(noExp.status).toBe(401);
+      expect(noExp.body.detail).toBe("the token's exp claim is missing");
+      const foreign = await tokenAs(cashier, [A], { issuer: 'someone-else' });
       expect((await get(`/discounts/rules?businessId=${A}`, foreign)).status).toBe(401);
       expect((await get(`/discounts/rules?businessId=${A}`, 'not.a.jwt')).status).toBe(401);
-      const noBusinesses = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(randomUUID()).setIssuer(TEST_AUTH.issuer)
-        .setAudience(TEST_AUTH.audience).setExpirationTime('5m').sign(new TextEncoder().encode(TEST_AUTH.secret));
+      const noBusinesses = await signClaims(TEST_KEY, { ...claims, businesses: undefined, exp: now + 300 });
       expect((await get(`/discounts/rules?businessId=${A}`, noBusinesses)).status).toBe(401);
     });
 
@@ -79,7 +82,7 @@ describe('discounts HTTP API on real Postgres', () => {
       expect((await request(app).get('/health')).body.status).toBe('ok');
       const doc = await request(app).get('/openapi.json');
       expect(doc.body.openapi).toBe('3.1.0');
-      expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/discounts/rules', '/discounts/rules/{id}', '/discounts/applications/line', '/discounts/applications/cart']));
+      expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/discounts/rules', '/discounts/rules/{id}', '/discounts/applications/line', '/discounts/applications/cart', '/discounts/approvals']));
       expect((await request(app).get('/metrics')).text).toContain('discounts_http_request_duration_seconds');
     });
   });
@@ -88,10 +91,9 @@ describe('discounts HTTP API on real Postgres', () => {
     const body = { name: '10% Off Manual', description: 'Manual discount for staff', scope: 'line', appliesTo: 'all', type: 'manual', method: 'percent', value: 10, maxValue: 50, requiresReason: false, requiresApproval: false, minRoleLevel: 'cashier', isActive: true };
 
     it('creates the document example and reads it back with decimal strings', async () => {
-      const createdBy = randomUUID();
-      const r = await post(`/discounts/rules?businessId=${A}&createdBy=${createdBy}`, body);
+      const r = await post(`/discounts/rules?businessId=${A}&createdBy=${manager}`, body, managerToken);
       expect(r.status).toBe(201);
-      expect(r.body).toMatchObject({ businessId: A, name: '10% Off Manual', value: '10', maxValue: '50', minRoleLevel: 'cashier', isActive: true, createdBy });
+      expect(r.body).toMatchObject({ businessId: A, name: '10% Off Manual', value: '10', maxValue: '50', minRoleLevel: 'cashier', isActive: true, createdBy: manager, updatedBy: manager });
       const back = await get(`/discounts/rules/${r.body.id}?businessId=${A}`);
       expect(back.status).toBe(200);
       expect(back.body.value).toBe('10');
@@ -101,20 +103,23 @@ describe('discounts HTTP API on real Postgres', () => {
       const bad: unknown[] = [
         { ...body, value: 150 }, { ...body, method: 'amount' }, { ...body, scope: 'basket' }, { ...body, value: '1e3' }, { ...body, value: -5 },
         { ...body, extra: true }, { ...body, name: '' }, { ...body, validFrom: '2026-02-01T00:00:00Z', validTo: '2026-01-01T00:00:00Z' },
-        { ...body, value: '123456789012345.1' }, [], 'text', { ...body, minRoleLevel: 'janitor' },
+        { ...body, value: '123456789012345.1' }, [], { ...body, minRoleLevel: 'janitor' }, { ...body, name: 'a\u0000b' },
       ];
       for (const b of bad) {
-        const r = await post(`/discounts/rules?businessId=${A}`, b);
+        const r = await post(`/discounts/rules?businessId=${A}`, b, managerToken);
         expect({ b, status: r.status }).toEqual({ b, status: 400 });
         expect(typeof r.body.detail).toBe('string');
       }
-      const malformed = await request(app).post(`/discounts/rules?businessId=${A}`).set('authorization', `Bearer ${token}`)
+      const malformed = await request(app).post(`/discounts/rules?businessId=${A}`).set('authorization', `Bearer ${managerToken}`)
         .set('content-type', 'application/json').send('{"name":');
       expect(malformed.status).toBe(400);
+      const notJson = await request(app).post(`/discounts/rules?businessId=${A}`).set('authorization', `Bearer ${managerToken}`)
+        .set('content-type', 'text/plain').send('name=x');
+      expect([notJson.status, notJson.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
       expect((await get(`/discounts/rules?businessId=${A}&limit=abc`)).status).toBe(400);
       expect((await get(`/discounts/rules?businessId=${A}&businessId=${B}`)).status).toBe(400);
-      const huge = await post(`/discounts/rules?businessId=${A}`, { ...body, description: 'x'.repeat(300_000) });
-      expect(huge.status).toBe(400);
+      const huge = await post(`/discounts/rules?businessId=${A}`, { ...body, description: 'x'.repeat(300_000) }, managerToken);
+      expect([huge.status, huge.body.code]).toEqual([413, 'BODY_TOO_LARGE']);
       expect((await post(`/discounts/applications/line?businessId=${A}`, null)).status).toBe(400);
       expect((await request(app).get('/nowhere')).status).toBe(404);
       expect((await get(`/discounts/rules?businessId=not-a-uuid`)).status).toBe(400);
@@ -153,10 +158,9 @@ describe('discounts HTTP API on real Postgres', () => {
       expect(use.body.code).toBe('RULE_NOT_FOUND');
       expect((await get(`/discounts/rules/${foreign}?businessId=${B}`)).body.name).toBe('B only');
       expect((await get(`/discounts/rules/not-a-uuid?businessId=${A}`)).status).toBe(404);
-      // an employee of B cannot apply in A, and is not visible from A
-      const r = await applyLine({ employeeId: employeeB, discount: { kind: 'manual', type: 'manual', method: 'amount', value: '1' } });
-      expect(r.status).toBe(404);
-      expect(r.body.code).toBe('EMPLOYEE_NOT_FOUND');
+      // an employee of B cannot act in A, even with a token covering A, and is not visible from A
+      const r = await applyLine({ as: employeeB, discount: { kind: 'manual', type: 'manual', method: 'amount', value: '1' } });
+      expect([r.status, r.body.code]).toEqual([403, 'CALLER_NOT_EMPLOYEE']);
       expect((await get(`/discounts/applications/by-employee?businessId=${A}&employeeId=${employeeB}`)).status).toBe(404);
     });
 
@@ -169,6 +173,7 @@ describe('discounts HTTP API on real Postgres', () => {
       const used = await givenRule(world.db, A);
       expect((await applyLine({ discount: { kind: 'rule', ruleId: used } })).status).toBe(201);
       const d2 = await del(`/discounts/rules/${used}?businessId=${A}`);
+      expect(await world.db.selectFrom('discount_rule').select('updated_by').where('id', '=', used).executeTakeFirstOrThrow()).toEqual({ updated_by: manager });
       expect(d2.body).toEqual({ id: used, outcome: 'deactivated' });
       const after = await get(`/discounts/rules/${used}?businessId=${A}`);
       expect(after.body.isActive).toBe(false);
@@ -200,17 +205,19 @@ describe('discounts HTTP API on real Postgres', () => {
       const before = [await countRows('discount_application'), await countRows('discount_outbox')];
       const rid = (over: Parameters<typeof givenRule>[2]) => givenRule(world.db, A, over);
       const cases: Array<[Record<string, unknown>, number, string]> = [
-        [{ employeeId: randomUUID(), discount: { kind: 'manual', type: 'manual', method: 'amount', value: '1' } }, 404, 'EMPLOYEE_NOT_FOUND'],
+        [{ employeeId: randomUUID(), discount: { kind: 'manual', type: 'manual', method: 'amount', value: '1' } }, 403, 'EMPLOYEE_NOT_CALLER'],
+        [{ as: randomUUID(), discount: { kind: 'manual', type: 'manual', method: 'amount', value: '1' } }, 403, 'CALLER_NOT_EMPLOYEE'],
         [{ discount: { kind: 'rule', ruleId: randomUUID() } }, 404, 'RULE_NOT_FOUND'],
         [{ discount: { kind: 'rule', ruleId: await rid({ is_active: false }) } }, 422, 'RULE_INACTIVE'],
         [{ discount: { kind: 'rule', ruleId: await rid({ valid_to: new Date(Date.now() - 60_000) }) } }, 422, 'RULE_NOT_IN_WINDOW'],
         [{ discount: { kind: 'rule', ruleId: await rid({ valid_from: new Date(Date.now() + 3_600_000) }) } }, 422, 'RULE_NOT_IN_WINDOW'],
         [{ discount: { kind: 'rule', ruleId: await rid({ scope: 'cart' }) } }, 422, 'RULE_SCOPE_MISMATCH'],
         [{ discount: { kind: 'rule', ruleId: await rid({ min_role_level: 'manager' }) } }, 403, 'ROLE_TOO_LOW'],
-        [{ employeeId: manager, discount: { kind: 'rule', ruleId: await rid({ min_role_level: 'owner' }) } }, 403, 'ROLE_TOO_LOW'],
+        [{ as: manager, discount: { kind: 'rule', ruleId: await rid({ min_role_level: 'owner' }) } }, 403, 'ROLE_TOO_LOW'],
         [{ discount: { kind: 'manual', type: 'override', method: 'amount', value: '5' } }, 403, 'OVERRIDE_NOT_PERMITTED'],
         [{ discount: { kind: 'rule', ruleId: await rid({ requires_approval: true }) } }, 403, 'APPROVAL_REQUIRED'],
-        [{ discount: { kind: 'rule', ruleId: await rid({ requires_approval: true }) }, approvedBy: employeeB }, 404, 'APPROVER_NOT_FOUND'],
+        [{ discount: { kind: 'rule', ruleId: await rid({ requires_approval: true }) }, approvedBy: manager }, 400, 'BAD_REQUEST'],
+        [{ discount: { kind: 'rule', ruleId: await rid({ requires_approval: true }) }, approval: 'apv_made_up' }, 403, 'APPROVAL_INVALID'],
         [{ discount: { kind: 'rule', ruleId: await rid({ requires_reason: true }) } }, 400, 'REASON_REQUIRED'],
         [{ baseAmount: '9.99', discount: { kind: 'rule', ruleId: await rid({ method: 'amount', value: '10' }) } }, 422, 'NEGATIVE_PRICE'],
         [{ discount: { kind: 'promotion', promotionId: randomUUID() } }, 404, 'PROMOTION_NOT_FOUND'],
@@ -231,15 +238,15 @@ describe('discounts HTTP API on real Postgres', () => {
       expect([await countRows('discount_application'), await countRows('discount_outbox')]).toEqual(before);
     });
 
-    it('passes each gate with the right employee: role, approval by a named approver, override, reason', async () => {
+    it('passes each gate with the right employee: role, approval by the employee\'s own permission, override, reason', async () => {
       const managerRule = await givenRule(world.db, A, { min_role_level: 'manager' });
-      expect((await applyLine({ employeeId: manager, discount: { kind: 'rule', ruleId: managerRule } })).status).toBe(201);
-      expect((await applyLine({ employeeId: owner, discount: { kind: 'rule', ruleId: managerRule } })).status).toBe(201);
+      expect((await applyLine({ as: manager, discount: { kind: 'rule', ruleId: managerRule } })).status).toBe(201);
+      expect((await applyLine({ as: owner, discount: { kind: 'rule', ruleId: managerRule } })).status).toBe(201);
       const approval = await givenRule(world.db, A, { requires_approval: true });
-      const approved = await applyLine({ approvedBy: manager, discount: { kind: 'rule', ruleId: approval } });
-      expect(approved.status).toBe(201);
-      expect(approved.body.application.approvedBy).toBe(manager);
-      const override = await applyLine({ employeeId: manager, discount: { kind: 'manual', type: 'override', method: 'amount', value: '25' } });
+      const own = await applyLine({ as: manager, discount: { kind: 'rule', ruleId: approval } });
+      expect(own.status).toBe(201);
+      expect(own.body.application).toMatchObject({ createdBy: manager, approvedBy: null });
+      const override = await applyLine({ as: manager, discount: { kind: 'manual', type: 'override', method: 'amount', value: '25' } });
       expect(override.status).toBe(201);
       expect(override.body.detail.discounts[0]).toMatchObject({ layer: 'override', amount: '25' });
       const reasoned = await givenRule(world.db, A, { requires_reason: true });
@@ -249,7 +256,7 @@ describe('discounts HTTP API on real Postgres', () => {
     it('changes made elsewhere (another instance, another module) apply at once: cached rows are version-guarded', async () => {
       const emp = await givenEmployee(world.db, A, 'manager');
       const ruleId = await givenRule(world.db, A, { value: '10', min_role_level: 'manager' });
-      const apply = () => applyLine({ employeeId: emp, discount: { kind: 'rule', ruleId } });
+      const apply = () => applyLine({ as: emp, discount: { kind: 'rule', ruleId } });
       expect((await apply()).body.application.amountApplied).toBe('10');
       expect((await apply()).status).toBe(201); // served from the cached context
       await world.db.updateTable('discount_rule').set({ value: '20' }).where('id', '=', ruleId).execute();
@@ -294,8 +301,8 @@ describe('discounts HTTP API on real Postgres', () => {
       const discounts = createDiscounts({ db: world.db, newId: () => ids.shift() ?? randomUUID() });
       const appId = ids[0]!;
       await expect(discounts.buildLineDiscount({
-        businessId: A, entityType: 'sale', entityId: randomUUID(), lineId: 'L', baseAmount: '10', current: null, employeeId: cashier,
-        approvedBy: null, reason: null, discount: { kind: 'manual', type: 'manual', method: 'amount', value: '1' },
+        businessId: A, entityType: 'sale', entityId: randomUUID(), lineId: 'L', baseAmount: '10', current: null, actor: { kind: 'employee', employeeId: cashier },
+        approval: null, reason: null, discount: { kind: 'manual', type: 'manual', method: 'amount', value: '1' },
       })).rejects.toThrow(/duplicate key/);
       expect(await world.db.selectFrom('discount_application').select('id').where('id', '=', appId).executeTakeFirst()).toBeUndefined();
     });
@@ -306,7 +313,7 @@ describe('discounts HTTP API on real Postgres', () => {
       const emp = await givenEmployee(world.db, A, 'manager', { approve: true, override: true });
       const entityId = randomUUID();
       for (let i = 0; i < 3; i++) {
-        expect((await applyLine({ employeeId: emp, entityId, lineId: `L${i}`, discount: { kind: 'manual', type: 'comp', method: 'amount', value: '1' } })).status).toBe(201);
+        expect((await applyLine({ as: emp, entityId, lineId: `L${i}`, discount: { kind: 'manual', type: 'comp', method: 'amount', value: '1' } })).status).toBe(201);
       }
       const byEntity = await get(`/discounts/applications?businessId=${A}&entityType=sale&entityId=${entityId}&limit=2`);
       expect(byEntity.status).toBe(200);

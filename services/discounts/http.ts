@@ -1,7 +1,9 @@
 /**
  * The HTTP API (express 5). Every /discounts route needs a bearer token and a businessId the
- * token covers; everything read or used is scoped by that business. Errors go through ONE
- * mapping (errors.ts) to problem+json; bad input is a 4xx, never a 500.
+ * token covers; everything read or used is scoped by that business. Whoever changes something
+ * (a rule, an application, an approval) is the employee the token's subject is linked to, never
+ * an id the request names (identity.ts). Errors go through ONE mapping (errors.ts) to
+ * problem+json; bad input is a 4xx, never a 500.
  */
 import Decimal from 'decimal.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -12,11 +14,12 @@ import type { Database, DiscountApplicationRow, DiscountRuleRow, DiscountRuleUpd
 import type { Logger } from '../../shared/logger';
 import { runChecks, type HealthCheck } from '../../shared/ops';
 import {
-  businessQuery, byEmployeeQuery, byEntityQuery, cartApplicationBody, createRuleBody, createRuleQuery, lineApplicationBody,
+  approvalBody, businessQuery, byEmployeeQuery, byEntityQuery, cartApplicationBody, createRuleBody, createRuleQuery, lineApplicationBody,
   listRulesQuery, ruleProblem, updateRuleBody,
 } from './api';
 import type { Caller } from './auth';
 import { DiscountsError, toProblem, type ErrorCode } from './errors';
+import type { Actor } from './identity';
 import { openApiDocument } from './openapi';
 import type { Discounts } from './service';
 import * as store from './store';
@@ -28,7 +31,12 @@ export interface AppDeps {
   logger: Logger;
   metrics: Registry;
   checks: Record<string, HealthCheck>;
+  /** Largest JSON body accepted, in bytes (default 256 KiB). */
+  maxBodyBytes?: number;
 }
+
+/** Seconds a client is asked to wait when the identity provider's keys cannot be had. */
+const AUTH_RETRY_AFTER_S = 5;
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 /** numeric(20,6) text without the padding zeros ('10.000000' -> '10'). */
@@ -47,6 +55,7 @@ export const applicationJson = (a: DiscountApplicationRow) => ({
   id: a.id, businessId: a.business_id, entityType: a.entity_type, entityId: a.entity_id, lineId: a.line_id, scope: a.scope,
   type: a.type, method: a.method, value: dec(a.value), amountApplied: dec(a.amount_applied), ruleId: a.rule_id, promotionId: a.promotion_id,
   reason: a.reason, approvedBy: a.approved_by, createdBy: a.created_by, redemptionId: a.redemption_id, createdAt: iso(a.created_at),
+  approvalId: a.approval_id,
 });
 
 /** Parses with zod; a failure is a 400 naming the fields (never echoing values). */
@@ -60,6 +69,16 @@ interface Scoped { caller: Caller; businessId: string }
 
 function scoped(res: Response): Scoped {
   return res.locals as Scoped;
+}
+
+/** The token's subject acts; `claimed` is an employee id the request named, which must be that one. */
+const actorOf = (caller: Caller, claimed: string | null | undefined): Actor => ({ kind: 'subject', subject: caller.subject, employeeId: claimed ?? null });
+
+/** A body that is there must be JSON: anything else is a 415 with the reason, not a confusing 400. */
+function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  const hasBody = Number(req.header('content-length') ?? 0) > 0 || req.header('transfer-encoding') !== undefined;
+  if (hasBody && !req.is('application/json')) throw new DiscountsError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
+  next();
 }
 
 const isUuid = (s: string): boolean => z.uuid().safeParse(s).success;
@@ -100,18 +119,24 @@ export function createApp(deps: AppDeps): express.Express {
     Object.assign(res.locals, { caller, businessId } satisfies Scoped);
     next();
   });
-  discountsRouter.use(express.json({ limit: '256kb' }));
+  discountsRouter.use(requireJson, express.json({ limit: deps.maxBodyBytes ?? 256 * 1024, strict: true }));
+
+  /** The employee who may change the catalog: the token's, with canApproveDiscounts (identity.ts). */
+  const editor = (res: Response, claimed?: string) => {
+    const { caller, businessId } = scoped(res);
+    return discounts.catalogEditor(businessId, actorOf(caller, claimed));
+  };
 
   // --- rules ---
   discountsRouter.post('/rules', async (req, res) => {
-    const { caller, businessId } = scoped(res);
+    const { businessId } = scoped(res);
     const q = parse(createRuleQuery, req.query);
     const b = parse(createRuleBody, req.body);
+    const by = (await editor(res, q.createdBy)).id;
     const row = await store.insertRule(db, {
       business_id: businessId, name: b.name, description: b.description, scope: b.scope, applies_to: b.appliesTo, type: b.type,
       method: b.method, value: b.value, max_value: b.maxValue, requires_reason: b.requiresReason, requires_approval: b.requiresApproval,
-      min_role_level: b.minRoleLevel, is_active: b.isActive, valid_from: b.validFrom, valid_to: b.validTo,
-      created_by: q.createdBy ?? caller.userId, updated_by: q.createdBy ?? caller.userId,
+      min_role_level: b.minRoleLevel, is_active: b.isActive, valid_from: b.validFrom, valid_to: b.validTo, created_by: by, updated_by: by,
     });
     res.status(201).json(ruleJson(row));
   });
@@ -134,9 +159,10 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   discountsRouter.patch('/rules/:id', async (req, res) => {
-    const { caller, businessId } = scoped(res);
+    const { businessId } = scoped(res);
     const id = req.params.id;
     const b = parse(updateRuleBody, req.body);
+    const by = (await editor(res)).id;
     const existing = await ruleOr404(businessId, id);
     const merged = {
       method: b.method ?? existing.method,
@@ -150,7 +176,7 @@ export function createApp(deps: AppDeps): express.Express {
     const patch: DiscountRuleUpdate = {
       name: b.name, description: b.description, scope: b.scope, applies_to: b.appliesTo, type: b.type, method: b.method,
       value: b.value, max_value: b.maxValue, requires_reason: b.requiresReason, requires_approval: b.requiresApproval,
-      min_role_level: b.minRoleLevel, is_active: b.isActive, valid_from: b.validFrom, valid_to: b.validTo, updated_by: caller.userId,
+      min_role_level: b.minRoleLevel, is_active: b.isActive, valid_from: b.validFrom, valid_to: b.validTo, updated_by: by,
     };
     const row = await store.updateRule(db, businessId, id, patch);
     if (!row) throw new DiscountsError('RULE_NOT_FOUND', `rule ${id} not found`);
@@ -158,9 +184,10 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   discountsRouter.delete('/rules/:id', async (req, res) => {
-    const { caller, businessId } = scoped(res);
+    const { businessId } = scoped(res);
     const id = req.params.id;
-    const outcome = isUuid(id) ? await store.deleteOrDeactivateRule(db, businessId, id, caller.userId) : 'not_found';
+    const by = (await editor(res)).id;
+    const outcome = isUuid(id) ? await store.deleteOrDeactivateRule(db, businessId, id, by) : 'not_found';
     if (outcome === 'not_found') throw new DiscountsError('RULE_NOT_FOUND', `rule ${id} not found`);
     res.json({ id, outcome });
   });
@@ -187,17 +214,32 @@ export function createApp(deps: AppDeps): express.Express {
   };
 
   discountsRouter.post('/applications/line', async (req, res) => {
-    const b = parse(lineApplicationBody, req.body);
-    const r = await discounts.buildLineDiscount({ ...b, businessId: scoped(res).businessId }).catch(count('line'));
+    const { caller, businessId } = scoped(res);
+    const { employeeId, approvedBy: _never, ...b } = parse(lineApplicationBody, req.body);
+    const r = await discounts.buildLineDiscount({ ...b, businessId, actor: actorOf(caller, employeeId) }).catch(count('line'));
     applied.inc({ scope: 'line', outcome: 'applied' });
     res.status(201).json({ application: r.application, detail: r.detail });
   });
 
   discountsRouter.post('/applications/cart', async (req, res) => {
-    const b = parse(cartApplicationBody, req.body);
-    const r = await discounts.buildCartDiscount({ ...b, businessId: scoped(res).businessId }).catch(count('cart'));
+    const { caller, businessId } = scoped(res);
+    const { employeeId, approvedBy: _never, ...b } = parse(cartApplicationBody, req.body);
+    const r = await discounts.buildCartDiscount({ ...b, businessId, actor: actorOf(caller, employeeId) }).catch(count('cart'));
     applied.inc({ scope: 'cart', outcome: 'applied' });
     res.status(201).json({ application: r.application, detail: r.detail });
+  });
+
+  // --- approvals: the approver, signed in with their own token, issues a one-time code ---
+  discountsRouter.post('/approvals', async (req, res) => {
+    const { caller, businessId } = scoped(res);
+    const b = parse(approvalBody, req.body);
+    const { approval: a, code } = await discounts.issueApproval({
+      ...b, businessId, actor: actorOf(caller, null), scope: b.lineId === null ? 'cart' : 'line',
+    });
+    res.status(201).json({
+      code, id: a.id, approverId: a.approverId, entityType: a.entityType, entityId: a.entityId, lineId: a.lineId,
+      discount: a.discount, maxAmount: a.maxAmount, expiresAt: a.expiresAt.toISOString(),
+    });
   });
 
   app.use('/discounts', discountsRouter);
@@ -211,14 +253,19 @@ export function createApp(deps: AppDeps): express.Express {
     if (err instanceof DiscountsError) {
       ({ code, message: detail } = err);
     } else if (isClientError(err)) {
-      code = 'BAD_REQUEST';
-      detail = err.type === 'entity.too.large' ? 'the body is too large' : 'the body is not valid JSON';
+      ({ code, detail } = err.type === 'entity.too.large'
+        ? { code: 'BODY_TOO_LARGE' as const, detail: 'the body is too large' }
+        : err.type === 'encoding.unsupported' || err.type === 'charset.unsupported'
+          ? { code: 'UNSUPPORTED_MEDIA_TYPE' as const, detail: 'the body must be UTF-8 JSON' }
+          : { code: 'BAD_REQUEST' as const, detail: 'the body is not valid JSON' });
     } else {
       code = 'INTERNAL';
       detail = 'internal error';
       logger.error({ err, method: req.method, path: req.path }, 'request failed');
     }
-    res.status(toProblem(code, detail).status).type('application/problem+json').send(JSON.stringify(toProblem(code, detail)));
+    const problem = toProblem(code, detail);
+    if (problem.status === 503) res.set('retry-after', String(AUTH_RETRY_AFTER_S));
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   });
   return app;
 }

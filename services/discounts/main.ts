@@ -2,19 +2,19 @@
  * `npm run discounts`: the HTTP API, the outbox relay and the loyalty redemption consumer, in one
  * process (each is safe to run as several instances). Wires the real clients; nothing else does.
  */
-import type http from 'node:http';
 import { sql } from 'kysely';
 import { Gauge, Histogram } from 'prom-client';
 import { loadConfig } from '../../shared/config';
 import { createDb } from '../../shared/db/db';
 import { createKafka, ensureTopics } from '../../shared/kafka';
-import { createLogger, safeUrl } from '../../shared/logger';
+import { createLogger, safeUrl, type Logger } from '../../shared/logger';
 import { createMetricsRegistry } from '../../shared/ops';
 import { AvroSerde } from '../../shared/serde';
+import { createHttpServer } from '../../shared/http-server';
 import { createShutdown } from '../../shared/shutdown';
 import { TOPICS } from '../../shared/topics';
 import { createVerifier } from './auth';
-import { discountsEnv } from './config';
+import { discountsServiceEnv, type DiscountsConfig } from './config';
 import { createRedemptionConsumer } from './consumer';
 import { createApp } from './http';
 import { createOutboxProducer, createRelay } from './relay';
@@ -22,9 +22,22 @@ import { createDiscounts } from './service';
 
 export const DISCOUNTS_TOPICS = [TOPICS.discountApplications, TOPICS.promotionDiscountApplied, TOPICS.loyaltyRedemptions, TOPICS.discountsDlq];
 
+/** Says where token keys come from; development mode loudly, on every start. */
+function announceAuth(cfg: DiscountsConfig, logger: Logger): void {
+  const { keys, issuer, audience } = cfg.auth;
+  if (keys.kind === 'development') {
+    logger.warn({ authMode: 'development', issuer, audience },
+      'DEVELOPMENT AUTH MODE: bearer tokens are HS256 with a shared development secret, so anyone who has it can mint any identity. '
+      + 'Never run this outside a developer machine: set DISCOUNTS_JWKS_URL or DISCOUNTS_JWT_PUBLIC_KEY instead');
+    return;
+  }
+  logger.info({ authMode: keys.kind, ...(keys.kind === 'jwks' ? { jwks: safeUrl(keys.url), algorithms: keys.algorithms } : {}), issuer, audience }, 'bearer tokens verified with asymmetric keys');
+}
+
 async function main(): Promise<void> {
-  const cfg = loadConfig('discounts', discountsEnv(process.env));
+  const cfg = loadConfig('discounts', discountsServiceEnv(process.env));
   const logger = createLogger('discounts', cfg.LOG_LEVEL);
+  announceAuth(cfg, logger);
   const shutdown = createShutdown(logger);
   shutdown.install();
 
@@ -65,11 +78,11 @@ async function main(): Promise<void> {
     },
   });
   const app = createApp({
-    db, discounts, logger, metrics,
-    verify: createVerifier({ secret: cfg.DISCOUNTS_JWT_SECRET, issuer: cfg.DISCOUNTS_JWT_ISSUER, audience: cfg.DISCOUNTS_JWT_AUDIENCE }),
+    db, discounts, logger, metrics, verify: createVerifier(cfg.auth), maxBodyBytes: cfg.DISCOUNTS_MAX_BODY_BYTES,
     checks: { postgres: async () => { await sql`select 1`.execute(db); return true; } },
   });
-  const server = await new Promise<http.Server>((resolve) => { const s = app.listen(cfg.DISCOUNTS_PORT, () => resolve(s)); });
+  const server = createHttpServer(app, { maxHeaderBytes: cfg.DISCOUNTS_MAX_HEADER_BYTES });
+  await new Promise<void>((resolve) => server.listen(cfg.DISCOUNTS_PORT, resolve));
   shutdown.add('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
   logger.info({ port: cfg.DISCOUNTS_PORT, database: safeUrl(cfg.DATABASE_URL), topicPrefix: cfg.TOPIC_PREFIX }, 'discounts service started');
 }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import {
-  byEmployeeQuery, byEntityQuery, cartApplicationBody, createRuleBody, createRuleQuery, lineApplicationBody, listRulesQuery, updateRuleBody,
+  approvalBody, byEmployeeQuery, byEntityQuery, cartApplicationBody, createRuleBody, createRuleQuery, lineApplicationBody, listRulesQuery, updateRuleBody,
 } from './api';
 import { ERROR_STATUS } from './errors';
 
@@ -62,10 +62,13 @@ export function openApiDocument(): Json {
         get: { summary: 'Applications by an employee in [from, to)', parameters: queryParams(byEmployeeQuery), responses: { ...ok(200, '{items, total, limit, offset}'), ...errors(400, 401, 403, 404) } },
       },
       '/discounts/applications/line': {
-        post: { summary: 'buildLineDiscount: apply a discount to a line', parameters: businessParam, requestBody: body(lineApplicationBody), responses: { ...ok(201, '{application, detail: LineDiscountDetail}'), ...errors(400, 401, 403, 404, 422) } },
+        post: { summary: 'buildLineDiscount: the token\'s employee applies a discount to a line', parameters: businessParam, requestBody: body(lineApplicationBody), responses: { ...ok(201, '{application, detail: LineDiscountDetail}'), ...errors(400, 401, 403, 404, 409, 413, 415, 422) } },
       },
       '/discounts/applications/cart': {
-        post: { summary: 'buildCartDiscount: apply a discount to the cart total', parameters: businessParam, requestBody: body(cartApplicationBody), responses: { ...ok(201, '{application, detail: CartDiscountDetail}'), ...errors(400, 401, 403, 404, 422) } },
+        post: { summary: 'buildCartDiscount: the token\'s employee applies a discount to the cart total', parameters: businessParam, requestBody: body(cartApplicationBody), responses: { ...ok(201, '{application, detail: CartDiscountDetail}'), ...errors(400, 401, 403, 404, 409, 413, 415, 422) } },
+      },
+      '/discounts/approvals': {
+        post: { summary: 'The token\'s employee (canApproveDiscounts) issues a one-time approval code for one application', parameters: businessParam, requestBody: body(approvalBody), responses: { ...ok(201, '{code, id, approverId, entityType, entityId, lineId, discount, maxAmount, expiresAt}'), ...errors(400, 401, 403, 413, 415) } },
       },
       '/health': { get: { security: [], summary: 'health', responses: { 200: { description: 'ok' }, 503: { description: 'degraded' } } } },
       '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { 200: { description: 'metrics' } } } },

@@ -57,8 +57,8 @@ describe('outbox relay against real Postgres, Kafka and registry', () => {
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
       const r = await discounts.buildLineDiscount({
-        businessId: business, entityType: 'sale', entityId: randomUUID(), lineId: 'L1', baseAmount: '20', current: null, employeeId: employee,
-        approvedBy: null, reason: null, discount: { kind: 'manual', type: 'manual', method: 'amount', value: '1.25' },
+        businessId: business, entityType: 'sale', entityId: randomUUID(), lineId: 'L1', baseAmount: '20', current: null, actor: { kind: 'employee', employeeId: employee },
+        approval: null, reason: null, discount: { kind: 'manual', type: 'manual', method: 'amount', value: '1.25' },
       });
       ids.push(r.application.id);
     }
@@ -114,8 +114,8 @@ describe('outbox relay against real Postgres, Kafka and registry', () => {
   it('publishes every application and promotion event as registered Avro, keyed per entity, with its event id, then marks it', async () => {
     const promotionId = await givenPromotion(world.db, business, { value: '10' });
     const r = await discounts.buildCartDiscount({
-      businessId: business, entityType: 'order', entityId: randomUUID(), baseAmount: '80', current: null, employeeId: employee,
-      approvedBy: null, reason: null, discount: { kind: 'promotion', promotionId },
+      businessId: business, entityType: 'order', entityId: randomUUID(), baseAmount: '80', current: null, actor: { kind: 'employee', employeeId: employee },
+      approval: null, reason: null, discount: { kind: 'promotion', promotionId },
     });
     const relay = createRelay({ db: world.db, producer, serde: world.serde, topicPrefix: world.topicPrefix, logger: world.logger });
     expect(await relay.relayOnce()).toBe(2);
@@ -189,8 +189,8 @@ describe('outbox relay against real Postgres, Kafka and registry', () => {
     const apps: string[] = [];
     for (let i = 0; i < 120; i++) {
       const r = await discounts.buildLineDiscount({
-        businessId: business, entityType: 'sale', entityId: sales[i % 10]!, lineId: `L${i}`, baseAmount: '20', current: null, employeeId: employee,
-        approvedBy: null, reason: null, discount: { kind: 'manual', type: 'manual', method: 'amount', value: '1' },
+        businessId: business, entityType: 'sale', entityId: sales[i % 10]!, lineId: `L${i}`, baseAmount: '20', current: null, actor: { kind: 'employee', employeeId: employee },
+        approval: null, reason: null, discount: { kind: 'manual', type: 'manual', method: 'amount', value: '1' },
       });
       apps.push(r.application.id);
     }

@@ -1,6 +1,7 @@
 /**
  * `npm run discounts:seed`: a demo business for the README's curl example: three employees
- * (cashier, manager, owner), four rules and a promotion, with fixed ids. Idempotent.
+ * (cashier, manager, owner) linked to the token subjects demo-cashier, demo-manager, demo-owner,
+ * five rules and a promotion, with fixed ids. Idempotent.
  */
 import { loadConfig } from '../../shared/config';
 import { createDb } from '../../shared/db/db';
@@ -16,11 +17,14 @@ export const DEMO = {
     manager: '5eed0000-0000-4000-8000-0000000000a1',
     owner: '5eed0000-0000-4000-8000-0000000000b1',
   },
+  /** the token subjects the employees are linked to (`npm run discounts:token -- --user demo-cashier ...`) */
+  subjects: { cashier: 'demo-cashier', manager: 'demo-manager', owner: 'demo-owner' },
   rules: {
     tenPercent: '5eed0000-0000-4000-8000-0000000000e1',
     managerQuarter: '5eed0000-0000-4000-8000-0000000000e2',
     fiveOffCart: '5eed0000-0000-4000-8000-0000000000e3',
     damaged: '5eed0000-0000-4000-8000-0000000000e4',
+    staffApproved: '5eed0000-0000-4000-8000-0000000000e5',
   },
   promotionId: '5eed0000-0000-4000-8000-0000000000f1',
 } as const;
@@ -28,11 +32,12 @@ export const DEMO = {
 export async function seedDemo(db: Kysely<Database>): Promise<void> {
   const biz = DEMO.businessId;
   const e = DEMO.employees;
+  const sub = DEMO.subjects;
   await db.insertInto('employee').values([
-    { id: e.cashier, business_id: biz, name: 'Casey Cashier', role: 'cashier' },
-    { id: e.manager, business_id: biz, name: 'Morgan Manager', role: 'manager', can_approve_discounts: true },
-    { id: e.owner, business_id: biz, name: 'Olive Owner', role: 'owner', can_approve_discounts: true, can_override_prices: true },
-  ]).onConflict((oc) => oc.column('id').doNothing()).execute();
+    { id: e.cashier, business_id: biz, name: 'Casey Cashier', role: 'cashier', subject: sub.cashier },
+    { id: e.manager, business_id: biz, name: 'Morgan Manager', role: 'manager', can_approve_discounts: true, subject: sub.manager },
+    { id: e.owner, business_id: biz, name: 'Olive Owner', role: 'owner', can_approve_discounts: true, can_override_prices: true, subject: sub.owner },
+  ]).onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ subject: eb.ref('excluded.subject') }))).execute();
   const rule = { business_id: biz, description: null, max_value: null, min_role_level: null, valid_from: null, valid_to: null, created_by: null, updated_by: null };
   const r = DEMO.rules;
   await db.insertInto('discount_rule').values([
@@ -40,6 +45,7 @@ export async function seedDemo(db: Kysely<Database>): Promise<void> {
     { ...rule, id: r.managerQuarter, name: 'Manager 25%', scope: 'line', type: 'markdown', method: 'percent', value: '25', min_role_level: 'manager', requires_approval: true },
     { ...rule, id: r.fiveOffCart, name: '$5 off the cart', scope: 'cart', type: 'manual', method: 'amount', value: '5' },
     { ...rule, id: r.damaged, name: 'Damaged packaging', scope: 'line', type: 'comp', method: 'percent', value: '30', requires_reason: true },
+    { ...rule, id: r.staffApproved, name: 'Friends & family 15%', scope: 'line', type: 'manual', method: 'percent', value: '15', requires_approval: true },
   ]).onConflict((oc) => oc.column('id').doNothing()).execute();
   await db.insertInto('promotion').values({ id: DEMO.promotionId, business_id: biz, name: 'Green Friday 20%', method: 'percent', value: '20', max_value: null, valid_from: null, valid_to: null })
     .onConflict((oc) => oc.column('id').doNothing()).execute();

@@ -5,14 +5,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../shared/db/schema';
+import { APPROVAL_TTL_S, decideIssue, hashApprovalCode, newApprovalCode, type ApprovalView, type IssueApprovalRequest } from './approval';
 import { DiscountsError } from './errors';
 import {
   decideDiscount, decideLoyalty, type ApplicationRecord, type ApplyDiscountRequest, type CartDiscountDetail,
   type DiscountLayer, type LineDiscountDetail, type LoyaltyRequest,
 } from './handler';
 import { GROUP_COMMIT_DEFAULTS, createGroupCommit, type GroupCommitOptions } from './group-commit';
+import { actorLookup, catalogEditor, type Actor, type EmployeeView } from './identity';
 import {
-  findEmployee, isStaleReference, loadContext, toEmployeeView, writeApplicationsIfUnchanged, type Db, type Guard, type GuardedWrite, type LoadedContext,
+  findActor, findEmployee, insertApproval, isStaleReference, loadContext, toEmployeeView, writeApplicationsIfUnchanged,
+  type Db, type Guard, type GuardedWrite, type LoadedContext,
 } from './store';
 
 export interface DiscountsDeps {
@@ -34,6 +37,10 @@ export interface CartDiscountInput extends Omit<ApplyDiscountRequest, 'scope' | 
 export interface Applied<D> { application: ApplicationRecord; layer: DiscountLayer; detail: D }
 
 export type LoyaltyResult = { kind: 'recorded'; application: ApplicationRecord } | { kind: 'duplicate'; applicationId: string };
+
+export type IssueApprovalInput = Omit<IssueApprovalRequest, 'ttlSeconds'> & { ttlSeconds?: number };
+/** An issued approval: the code is given to the approver once and never stored. */
+export interface IssuedApproval { approval: ApprovalView; code: string }
 
 export function createDiscounts(deps: DiscountsDeps) {
   const now = deps.now ?? (() => new Date());
@@ -67,11 +74,13 @@ export function createDiscounts(deps: DiscountsDeps) {
   async function apply(req: ApplyDiscountRequest) {
     const src = req.discount;
     const ids = {
-      businessId: req.businessId, employeeId: req.employeeId, approverId: req.approvedBy,
+      businessId: req.businessId, ...actorLookup(req.actor), approvalHash: req.approval === null ? null : hashApprovalCode(req.approval),
       ruleId: src.kind === 'rule' ? src.ruleId : null, promotionId: src.kind === 'promotion' ? src.promotionId : null,
     };
-    const key = `${ids.businessId}|${ids.employeeId}|${ids.approverId}|${ids.ruleId}|${ids.promotionId}`;
-    const cached = cacheSize > 0 ? cache.get(key) : undefined;
+    const key = `${ids.businessId}|${ids.employeeId}|${ids.subject}|${ids.ruleId}|${ids.promotionId}`;
+    // An approval is used once: its row is always read fresh, and such a context is not kept.
+    const cacheable = cacheSize > 0 && req.approval === null;
+    const cached = cacheable ? cache.get(key) : undefined;
     for (let attempt = 0; attempt < 4; attempt++) {
       const fromCache = attempt === 0 && cached !== undefined;
       const loaded = fromCache ? cached : await loadContext(db, ids);
@@ -81,13 +90,14 @@ export function createDiscounts(deps: DiscountsDeps) {
         throw DiscountsError.of(decision.error);
       }
       const guard: Guard = {
-        employee: { id: req.employeeId, version: loaded.versions.employee },
-        approver: { id: req.approvedBy, version: loaded.versions.approver },
+        employee: { id: decision.application.createdBy, version: loaded.versions.employee },
+        approver: { id: decision.application.approvedBy, version: loaded.versions.approver },
         rule: { id: loaded.rule?.id ?? null, version: loaded.versions.rule },
         promotion: { id: loaded.promotion?.id ?? null, version: loaded.versions.promotion },
+        approvalId: decision.application.approvalId,
       };
       if (await write({ application: decision.application, events: decision.events, guard })) {
-        if (cacheSize > 0) remember(key, loaded);
+        if (cacheable) remember(key, loaded);
         return decision;
       }
       cache.delete(key);
@@ -107,6 +117,29 @@ export function createDiscounts(deps: DiscountsDeps) {
     async buildCartDiscount(input: CartDiscountInput): Promise<Applied<CartDiscountDetail>> {
       const d = await apply({ ...input, scope: 'cart', lineId: null, current: input.current?.discounts ?? [] });
       return { application: d.application, layer: d.layer, detail: d.detail };
+    },
+
+    /**
+     * An approving employee (the actor) issues a one-time approval code for one application
+     * (approval.ts). The code is returned once; only its hash is stored.
+     */
+    async issueApproval(input: IssueApprovalInput): Promise<IssuedApproval> {
+      const employee = await findActor(db, input.businessId, actorLookup(input.actor));
+      const decision = decideIssue({ ...input, ttlSeconds: input.ttlSeconds ?? APPROVAL_TTL_S.default }, {
+        employee: employee ? toEmployeeView(employee) : null, now: now(), id: newId(),
+      });
+      if (decision.kind === 'reject') throw DiscountsError.of(decision.error);
+      const code = newApprovalCode();
+      await insertApproval(db, decision.approval, hashApprovalCode(code), decision.note);
+      return { approval: decision.approval, code };
+    },
+
+    /** The employee who may change the rule catalog for `actor`, or the reason not (identity.ts). */
+    async catalogEditor(businessId: string, actor: Actor): Promise<EmployeeView> {
+      const row = await findActor(db, businessId, actorLookup(actor));
+      const editor = catalogEditor(actor, row ? toEmployeeView(row) : null, businessId);
+      if ('code' in editor) throw DiscountsError.of(editor);
+      return editor;
     },
 
     /**

@@ -130,6 +130,7 @@ export interface Database {
   promotion: PromotionTable;
   discount_rule: DiscountRuleTable;
   discount_application: DiscountApplicationTable;
+  discount_approval: DiscountApprovalTable;
   discount_outbox: DiscountOutboxTable;
   odoo_sink_applied: OdooSinkAppliedTable;
 }
@@ -167,6 +168,8 @@ export interface EmployeeTable {
   can_override_prices: Generated<boolean>;
   is_active: Generated<boolean>;
   created_at: DefaultTimestamp;
+  /** the identity provider's subject (`sub`) of this employee's tokens; unique per business (0008) */
+  subject: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PromotionTable {
@@ -223,6 +226,28 @@ export interface DiscountApplicationTable {
   created_by: string | null;
   redemption_id: string | null;
   created_at: Timestamp;
+  /** the one-time approval this application used (0008); unique */
+  approval_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A one-time approval code issued by an approving employee for one application (0008). */
+export interface DiscountApprovalTable {
+  id: string;
+  business_id: string;
+  /** SHA-256 (hex) of the code; the code itself is never stored */
+  code_hash: string;
+  approver_id: string;
+  entity_type: string;
+  entity_id: string;
+  scope: DiscountScope;
+  line_id: string | null;
+  /** the discount approved: {kind: rule, ruleId} | {kind: promotion, promotionId} | {kind: manual, type, method, value} */
+  discount: Json<Record<string, unknown>>;
+  max_amount: Numeric;
+  note: string | null;
+  created_at: DefaultTimestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
 }
 
 export interface DiscountOutboxTable {
@@ -244,3 +269,5 @@ export type DiscountRuleUpdate = Updateable<DiscountRuleTable>;
 export type DiscountApplicationRow = Selectable<DiscountApplicationTable>;
 export type NewDiscountApplication = Insertable<DiscountApplicationTable>;
 export type DiscountOutboxRow = Selectable<DiscountOutboxTable>;
+export type DiscountApprovalRow = Selectable<DiscountApprovalTable>;
+export type NewDiscountApproval = Insertable<DiscountApprovalTable>;
