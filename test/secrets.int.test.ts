@@ -1,5 +1,5 @@
 /**
- * Issue 17, item 5: secrets never leak. Poller, odoo-sink and discounts run as real processes with
+ * Issue 17, item 5: secrets never leak. Poller, odoo-sink, discounts and the deals API run as real processes with
  * recognisable secret values; errors are driven (wrong credentials against the sandbox, a database
  * that does not exist, bad tokens, a bad configuration) and no log line and no HTTP reply may
  * contain a secret. The helper (test/support/secrets.ts) is for every service.
@@ -125,5 +125,35 @@ describe('secrets never appear in logs or replies', () => {
     expect(refused.output()).toMatch(/DISCOUNTS_JWT_SECRET: a shared secret is accepted only in development mode/);
     expect(leaks(run, [secret, dbPassword])).toEqual([]);
     expect(leaks(refused, [secret, dbPassword])).toEqual([]);
+  });
+
+  it('deals API: database and Redis passwords, a database that does not exist, Redis refusing the password, hostile requests', async () => {
+    const redisPassword = canary('redis');
+    const port = await freePort();
+    const store = randomUUID();
+    await world.db.insertInto('locations').values({ id: store, name: 'Mint', state: 'AZ', time_zone: 'America/Phoenix', lsp_id: 1, pos_loc_id: 1, dutchie_api: 'pos', org_id: null }).execute();
+    const redisUrl = new URL(world.env.REDIS_URL!);
+    redisUrl.password = redisPassword; // the local Redis has no password: it refuses AUTH
+    const gone = withPassword(world.env.DATABASE_URL!.replace(/\/[^/?]+(\?|$)/, `/missing_${Date.now()}$1`), dbPassword);
+    const url = `http://127.0.0.1:${port}`;
+    const drive = async (run: WatchedProcess) => {
+      for (const path of ['/health', '/metrics', '/api/locations', `/api/locations/${store}/discounts`, `/api/locations/${store}/inventory?limit=abc`,
+        `/api/locations/${randomUUID()}/discounts`, `/api/locations/${store}/sync-status`, '/api/locations/%zz/brands', `/api/locations/${store}/inventory/${redisPassword}`]) {
+        await run.fetch(`${url}${path}`, { headers: { authorization: `Bearer ${redisPassword}`, cookie: `session=${dbPassword}` } });
+      }
+    };
+    // 1: the database exists (trust auth: the password is carried, not checked), Redis refuses the password
+    const first = watch(runWatched('deals-api', base({ PORT: String(port), REDIS_URL: redisUrl.toString() })));
+    await first.waitForLine(/deals-api listening/);
+    await drive(first);
+    await first.stop();
+    // 2: a database that does not exist
+    const second = watch(runWatched('deals-api', base({ PORT: String(port), DATABASE_URL: gone })));
+    await second.waitForLine(/deals-api listening/);
+    await drive(second);
+    await second.stop();
+    expect(second.replies().some((r) => /^503 /.test(r))).toBe(true); // /health saw the outage
+    expect(leaks(first, [dbPassword, redisPassword])).toEqual([]);
+    expect(leaks(second, [dbPassword, redisPassword])).toEqual([]);
   });
 });

@@ -86,12 +86,13 @@ describe('deals API against real Postgres and Redis', () => {
   });
 
   it('404 with the original\'s body for an unknown or malformed id (never 400), 400 for a malformed instant, 503 with Retry-After before the first sync', async () => {
-    for (const id of ['not_a_store', 'a%20b', 'x'.repeat(65), '%E2%9C%93', randomUUID(), 'abcdef0123456789abcdef01']) {
+    for (const id of ['not_a_store', 'a%20b', 'x'.repeat(65), '%E2%9C%93', randomUUID(), 'abcdef0123456789abcdef01', '%zz', '%', '%E0%A4%A']) {
       const res = await request(app).get(`/api/locations/${id}/discounts`).expect(404);
       expect(res.body).toEqual({ error: 'Location not found or cache not ready' });
       await request(app).get(`/api/locations/${id}/sync-status`).expect(404);
     }
     expect((await request(app).get(`/api/locations/${synced}/discounts?at=yesterday`).expect(400)).body.error).toBe('bad_request');
+    expect((await request(app).get(`/api/locations/${synced}/inventory/%E0%A4%A`).expect(404)).body).toEqual({ error: 'Item not found' });
     const notReady = await request(app).get(`/api/locations/${neverSynced}/discounts`).expect(503);
     expect(notReady.headers['retry-after']).toBe('7');
     expect(notReady.body.error).toBe('not_ready');

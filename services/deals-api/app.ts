@@ -12,6 +12,7 @@ import type { Logger } from '../../shared/logger';
 import { redisKeys, type Redis } from '../../shared/redis';
 import { buildLocationValue, valueVersion } from '../../shared/storefront';
 import { isLocationId } from '../../shared/location-id';
+import { createNegativeCache, rateLimiter, routeTemplate, type RateLimitOptions } from './abuse';
 import { compileLocation, etagMatches, fragmentsOf, liveBody, type CompiledLocation } from './handler';
 import { inventoryRoutes, NOT_FOUND } from './inventory-routes';
 import { openApiDocument } from './openapi';
@@ -33,6 +34,12 @@ export interface DealsApiDeps {
    * clients keep a list for cacheMaxAgeS; main.ts sets it from VERSION_CHECK_MS (default 200).
    */
   versionCheckMs?: number;
+  /** requests per client address on /api/* (default: none) */
+  rateLimit?: Omit<RateLimitOptions, 'onLimited'>;
+  /** express 'trust proxy' (who the client is behind a load balancer); default false */
+  trustProxy?: boolean | number | string;
+  /** how long an unknown location id is answered from memory (default 30 s; 0 = never) */
+  unknownLocationTtlMs?: number;
 }
 
 /** The error vocabulary and its one mapping to HTTP. */
@@ -80,35 +87,39 @@ export function createApp(deps: DealsApiDeps): express.Express {
   const origins = new Set(deps.corsOrigins);
   const cacheControl = `public, max-age=${deps.cacheMaxAgeS}`;
 
-  /** The metrics route label: the path with a location id replaced by `:id` (strings reused). */
-  const routeLabels = new Map<string, string>();
-  function routeOf(path: string): string {
-    if (!path.startsWith('/api/locations/')) return path;
-    const slash = path.indexOf('/', '/api/locations/'.length);
-    const rest = slash < 0 ? '' : path.slice(slash);
-    let route = routeLabels.get(rest);
-    if (route === undefined) {
-      route = `/api/locations/:id${rest}`;
-      if (routeLabels.size < 100) routeLabels.set(rest, route);
-    }
-    return route;
-  }
+  const rateLimited = new Counter({ name: 'deals_api_rate_limited_total', help: 'requests refused with 429 (per-address limit)', registers: [deps.metrics] });
+  const unknownAnswers = new Counter({ name: 'deals_api_unknown_location_total', help: 'unknown location ids answered 404', labelNames: ['from'], registers: [deps.metrics] });
+  /** unknown location ids answered from memory for a while: made-up ids cost no Redis or Postgres */
+  const unknown = createNegativeCache({ ttlMs: deps.unknownLocationTtlMs ?? 30_000, max: 10_000, now: () => performance.now() });
   // One shared listener (no closure per request); the start time rides on the response.
   function onFinish(this: Timed): void {
     const route = this[ROUTE] ?? '';
     latency.observe({ route }, (performance.now() - (this[STARTED] ?? 0)) / 1000);
     requests.inc({ route, status: String(this.statusCode) });
   }
-  /** The path's location id; a malformed one is answered like an unknown one (404, never 400). */
+  /** The path's location id; a malformed one, or one known not to exist, is a 404 (never 400) with no I/O. */
   function locationId(params: unknown): string {
     const id = (params as { id?: unknown }).id;
     if (!isLocationId(id)) throw unknownLocation('malformed location id');
+    if (isKnownUnknown(id)) throw unknownLocation(`unknown location ${id}`);
     return id;
+  }
+  function isKnownUnknown(id: string): boolean {
+    const known = unknown.has(id);
+    if (known) unknownAnswers.inc({ from: 'memory' });
+    return known;
+  }
+  /** An id that neither Redis nor Postgres knows: remembered for a while, then a 404. */
+  function notAStore(id: string): ApiError {
+    unknown.add(id);
+    unknownAnswers.inc({ from: 'postgres' });
+    return unknownLocation(`unknown location ${id}`);
   }
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
 
   app.use((req, res: Timed, next) => {
     const origin = req.headers.origin;
@@ -125,10 +136,17 @@ export function createApp(deps: DealsApiDeps): express.Express {
       return;
     }
     res[STARTED] = performance.now();
-    res[ROUTE] = routeOf(req.path);
+    res[ROUTE] = routeTemplate(req.path);
     res.on('finish', onFinish);
+    // the API reads no request body: one is refused rather than read (GET only, nothing to upload)
+    if (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0) {
+      res.setHeader('Connection', 'close');
+      res.status(413).json({ error: 'payload_too_large', reason: 'this API takes no request body' });
+      return;
+    }
     next();
   });
+  if (deps.rateLimit !== undefined && deps.rateLimit.perMinute > 0) app.use('/api', rateLimiter({ ...deps.rateLimit, onLimited: () => rateLimited.inc() }));
 
   /**
    * The compiled value of a location. Per request only the small version key is read; the value
@@ -166,7 +184,7 @@ export function createApp(deps: DealsApiDeps): express.Express {
       db.selectFrom('locations').select('id').where('id', '=', locationId).executeTakeFirst(),
       db.selectFrom('location_sync').select('location_id').where('location_id', '=', locationId).executeTakeFirst(),
     ]);
-    if (!location && !sync) throw unknownLocation(`unknown location ${locationId}`);
+    if (!location && !sync) throw notAStore(locationId);
     if (!sync) throw new ApiError('not_ready', 'deals for this location are not synced yet', { 'Retry-After': String(deps.retryAfterS) });
     const { value } = await buildLocationValue(db, locationId);
     cacheReads.inc({ from: 'postgres' });
@@ -233,7 +251,7 @@ export function createApp(deps: DealsApiDeps): express.Express {
         db.selectFrom('location_sync').select('last_sync').where('location_id', '=', id).executeTakeFirst(),
         db.selectFrom('locations').select('id').where('id', '=', id).executeTakeFirst(),
       ]);
-      if (!sync && !location) throw unknownLocation(`unknown location ${id}`);
+      if (!sync && !location) throw notAStore(id);
       lastSync = sync ? sync.last_sync.toISOString() : null;
     }
     res.setHeader('Cache-Control', 'no-cache');
@@ -252,12 +270,18 @@ export function createApp(deps: DealsApiDeps): express.Express {
   }
 
   // inventory with server-computed deal prices: read from the projector's snapshot
-  app.use(inventoryRoutes({ redis, inventoryKey: keys.inventory, now, discountsOf, versionCheckMs, cacheControl }));
+  app.use(inventoryRoutes({ redis, inventoryKey: keys.inventory, now, discountsOf, versionCheckMs, cacheControl, isKnownUnknown }));
 
   app.use((req, _res, next) => { next(new ApiError('not_found', `no route ${req.method} ${req.path}`)); });
 
   // express recognises an error handler by its four parameters
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof URIError && req.path.startsWith('/api/locations/')) {
+      // a path segment that is not valid percent-encoding: a malformed id (or SKU) is a 404, never a 400
+      const idSegment = req.path.split('/')[3] ?? '';
+      res.status(404).json(decodes(idSegment) ? NOT_FOUND.item : NOT_FOUND.location);
+      return;
+    }
     if (err instanceof ApiError) {
       for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
       res.status(ERRORS[err.code]).json(err.body ?? { error: err.code, reason: err.reason });
@@ -273,4 +297,8 @@ export function createApp(deps: DealsApiDeps): express.Express {
   });
 
   return app;
+}
+
+function decodes(segment: string): boolean {
+  try { decodeURIComponent(segment); return true; } catch { return false; }
 }

@@ -1,6 +1,7 @@
 /** Deals API settings (zod, parsed once at start-up). */
 import { z } from 'zod';
 import { baseEnv, csvVar, portVar } from '../../shared/config';
+import { addressList } from './abuse';
 
 export function dealsApiEnv(env: NodeJS.ProcessEnv) {
   return baseEnv(env).extend({
@@ -17,6 +18,14 @@ export function dealsApiEnv(env: NodeJS.ProcessEnv) {
     VERSION_CHECK_MS: z.coerce.number().int().min(0).max(1000).default(200),
     /** Retry-After when a location's cache is not built yet. */
     RETRY_AFTER_S: z.coerce.number().int().min(1).default(5),
+    /** Requests per minute per client address on /api/*; 0 = no limit. */
+    RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(3000),
+    /** Addresses or CIDR blocks never limited (comma-separated), e.g. the storefront's egress. */
+    RATE_LIMIT_EXEMPT: csvVar.optional().transform((v) => v ?? []).refine((v) => { try { addressList(v); return true; } catch { return false; } }, 'entries must be IP addresses or CIDR blocks'),
+    /** express 'trust proxy': false (default), a hop count, or proxy addresses; decides the client address behind a load balancer. */
+    TRUST_PROXY: z.string().default('false').transform((v) => (v === 'false' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
+    /** How long an unknown location id is answered 404 from memory. */
+    UNKNOWN_LOCATION_TTL_MS: z.coerce.number().int().min(0).default(30_000),
   });
 }
 

@@ -29,6 +29,8 @@ export interface InventoryRoutesDeps {
   cacheBytes?: number;
   /** the Cache-Control of a 200 (as /discounts sends it) */
   cacheControl?: string;
+  /** ids the API knows are no store (its negative cache): answered 404 without asking Redis */
+  isKnownUnknown?: (locationId: string) => boolean;
   /** how long (ms) a location's snapshot etag check may be reused, as for /discounts (0: every request) */
   versionCheckMs?: number;
 }
@@ -71,7 +73,7 @@ export function inventoryRoutes(deps: InventoryRoutesDeps): Router {
   }
 
   async function load(rawId: unknown): Promise<ServedInventory | null> {
-    if (!isLocationId(rawId)) return null;
+    if (!isLocationId(rawId) || deps.isKnownUnknown?.(rawId) === true) return null;
     const cached = cache.get(rawId);
     // within the window the projector's last snapshot is served from memory (it replaces the
     // snapshot atomically; Cache-Control lets clients keep a page for longer anyway)

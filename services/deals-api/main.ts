@@ -1,7 +1,7 @@
 /** Deals API process: the storefront's read side over Redis (Postgres on a miss). */
-import type { Server } from 'node:http';
 import { loadConfig } from '../../shared/config';
 import { createDb, warnIdleError } from '../../shared/db/db';
+import { createHttpServer } from '../../shared/http-server';
 import { createLogger } from '../../shared/logger';
 import { createMetricsRegistry } from '../../shared/ops';
 import { createRedis } from '../../shared/redis';
@@ -21,9 +21,12 @@ async function main(): Promise<void> {
   const app = createApp({
     db, redis, redisPrefix: cfg.REDIS_KEY_PREFIX, logger, metrics: createMetricsRegistry('deals-api'),
     corsOrigins: cfg.CORS_ORIGINS, cacheMaxAgeS: cfg.CACHE_MAX_AGE_S, retryAfterS: cfg.RETRY_AFTER_S,
-    versionCheckMs: cfg.VERSION_CHECK_MS,
+    versionCheckMs: cfg.VERSION_CHECK_MS, trustProxy: cfg.TRUST_PROXY, unknownLocationTtlMs: cfg.UNKNOWN_LOCATION_TTL_MS,
+    rateLimit: { perMinute: cfg.RATE_LIMIT_PER_MIN, exempt: cfg.RATE_LIMIT_EXEMPT },
   });
-  const server = await new Promise<Server>((resolve) => { const s = app.listen(cfg.PORT, cfg.HOST, () => resolve(s)); });
+  // bounded request heads (431) and time to send them; the API itself refuses any body (413)
+  const server = createHttpServer(app, { maxHeaderBytes: 8 * 1024 });
+  await new Promise<void>((resolve) => server.listen(cfg.PORT, cfg.HOST, resolve));
   shutdown.add('http', () => new Promise((r) => server.close(r)));
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.PORT;
