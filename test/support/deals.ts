@@ -41,7 +41,15 @@ export async function dealProducer(world: TestWorld, partitions = 3): Promise<{ 
       const messages = await Promise.all(items.map(async (d) => ('tombstone' in d
         ? { key: d.tombstone, value: null }
         : { key: d.id, value: await world.serde.encode(topic, d) })));
-      for (let i = 0; i < messages.length; i += 5000) await producer.send({ topic, messages: messages.slice(i, i + 5000) });
+      // bounded by bytes, not count: one partition's share of a send is one record batch, and the
+      // broker refuses a batch over 1 MB (5,000 deals of few locations could land on one partition)
+      for (let i = 0; i < messages.length;) {
+        let bytes = 0;
+        let j = i;
+        while (j < messages.length && (j === i || bytes < 512 * 1024)) bytes += (messages[j]!.value?.length ?? 0) + messages[j++]!.key.length;
+        await producer.send({ topic, messages: messages.slice(i, j) });
+        i = j;
+      }
     },
   };
 }
