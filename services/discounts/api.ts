@@ -42,13 +42,18 @@ const ruleFields = {
   validTo: timestamp.nullable(),
 };
 
+const isDecimal = (v: string): boolean => { try { return new Decimal(v).isFinite(); } catch { return false; } };
+
 export interface RuleShape { method: 'percent' | 'amount'; value: string; maxValue: string | null; validFrom: Date | null; validTo: Date | null }
 
-/** The cross-field rules of a discount rule; used on create and on the merged result of a PATCH. */
+/**
+ * The cross-field rules of a discount rule; used on create and on the merged result of a PATCH.
+ * zod runs it even when a field already failed its own check, so it must not trust the fields.
+ */
 export function ruleProblem(r: RuleShape): string | null {
-  if (r.method === 'percent' && new Decimal(r.value).greaterThan(100)) return 'value: a percent must be between 0 and 100';
+  if (r.method === 'percent' && typeof r.value === 'string' && isDecimal(r.value) && new Decimal(r.value).greaterThan(100)) return 'value: a percent must be between 0 and 100';
   if (r.method === 'amount' && r.maxValue !== null) return 'maxValue: the ceiling applies to percent rules only';
-  if (r.validFrom && r.validTo && r.validFrom.getTime() >= r.validTo.getTime()) return 'validTo: must be after validFrom';
+  if (r.validFrom instanceof Date && r.validTo instanceof Date && r.validFrom.getTime() >= r.validTo.getTime()) return 'validTo: must be after validFrom';
   return null;
 }
 
