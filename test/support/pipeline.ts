@@ -1,7 +1,7 @@
 /**
  * Given-helper: the whole pipeline in one process over a test world's real Kafka, registry,
  * Postgres and Redis — sandbox (deals and inventory) -> poller (both cycles, driven by the test)
- * -> normaliser (deals and inventory) -> projector (deals, inventory, snapshots) -> deals API.
+ * -> normaliser (deals and inventory) -> projector (deals, inventory, enrichment, snapshots) -> deals API.
  */
 import type { Consumer, Producer } from 'kafkajs';
 import { createProducer } from '../../shared/kafka';
@@ -9,6 +9,7 @@ import { redisKeys } from '../../shared/redis';
 import type { BuiltPoller } from '../../services/poller/wiring';
 import { createNormaliser, type Normaliser } from '../../services/normaliser/consumer';
 import { createInventoryNormaliser, type InventoryNormaliser } from '../../services/normaliser/inventory-consumer';
+import { startEnrichmentConsumer } from '../../services/projector/enrichment-consumer';
 import { startInventoryConsumer } from '../../services/projector/inventory-consumer';
 import { loadDealsFromDb, rebuildInventorySnapshot } from '../../services/projector/inventory-projection';
 import { createProjector, type Projector } from '../../services/projector/projector';
@@ -46,6 +47,10 @@ export async function givenPipeline(world: TestWorld, sandbox: SandboxOptions, n
     ...common, db: world.db, redis: world.redis, producer: dlqProducer, inventoryKey, loadDeals: snapshotDeps.loadDeals,
     groupId: `${world.topicPrefix}projector-inventory`, now: Date.now,
   });
+  const enrichConsumer: Consumer = await startEnrichmentConsumer({
+    ...common, db: world.db, producer: dlqProducer, rebuild: (id) => rebuildInventorySnapshot(snapshotDeps, id, { onlyIfKnown: true }),
+    groupId: `${world.topicPrefix}projector-enrichment`, now: Date.now,
+  });
   const poller = await pw.poller();
   return {
     pw, poller,
@@ -55,6 +60,7 @@ export async function givenPipeline(world: TestWorld, sandbox: SandboxOptions, n
       await poller.inventory.runLocked();
     },
     async close() {
+      await enrichConsumer.disconnect();
       await invConsumer.disconnect();
       await dlqProducer.disconnect();
       await projector.stop();
