@@ -39,6 +39,7 @@ const SERVICES: ServiceSpec[] = [
   { name: 'deals-api' },
   { name: 'discounts', env: () => discountsAuthEnv(process.env) },
   { name: 'odoo-sink', env: (c) => c.pollerEnv },
+  { name: 'enricher', env: (c) => c.pollerEnv },
 ];
 
 /**

@@ -4,7 +4,11 @@
  * -> normaliser (deals and inventory) -> projector (deals, inventory, enrichment, snapshots) -> deals API.
  */
 import type { Consumer, Producer } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { createProducer } from '../../shared/kafka';
+import { TOPICS, topicName } from '../../shared/topics';
+import { createEnricher, type Enricher } from '../../services/enricher/enricher';
+import { createOdooClient } from '../../services/odoo-sink/odoo-client';
 import { redisKeys } from '../../shared/redis';
 import type { BuiltPoller } from '../../services/poller/wiring';
 import { createNormaliser, type Normaliser } from '../../services/normaliser/consumer';
@@ -21,6 +25,8 @@ import { givenSandboxAndPoller, type PollerWorld } from './poller';
 export interface PipelineWorld {
   pw: PollerWorld;
   poller: BuiltPoller;
+  /** phase 2: reads the sandbox Odoo's catalog (driven by the test: pollOnce, or runLocked) */
+  enricher: Enricher;
   app: ReturnType<typeof givenDealsApi>;
   /** one deals cycle and one inventory cycle of the poller */
   pollOnce(): Promise<void>;
@@ -52,14 +58,25 @@ export async function givenPipeline(world: TestWorld, sandbox: SandboxOptions, n
     groupId: `${world.topicPrefix}projector-enrichment`, now: Date.now,
   });
   const poller = await pw.poller();
+  const enricherProducer = createProducer(world.kafka);
+  await enricherProducer.connect();
+  const enrichmentTopic = topicName(world.topicPrefix, TOPICS.productEnrichment);
+  await world.serde.register(enrichmentTopic, TOPICS.productEnrichment.schema);
+  const enricher = createEnricher({
+    db: world.db, producer: enricherProducer, encode: (e) => world.serde.encode(enrichmentTopic, e), logger: world.logger, metrics: new Registry(), now: Date.now,
+    odoo: createOdooClient({ settings: { url: pw.running.urls.odoo, ...pw.sandbox.odooAuth, timeoutMs: 5000, retries: 1 }, logger: world.logger }),
+    settings: { topicPrefix: world.topicPrefix, lockKey: 7_000_714, pageSize: 1000, fullSyncMs: 0 },
+  });
   return {
-    pw, poller,
+    pw, poller, enricher,
     app: givenDealsApi(world, now === undefined ? {} : { now }),
     async pollOnce() {
       await poller.poller.runLocked();
       await poller.inventory.runLocked();
+      await enricher.runLocked();
     },
     async close() {
+      await enricherProducer.disconnect();
       await enrichConsumer.disconnect();
       await invConsumer.disconnect();
       await dlqProducer.disconnect();
