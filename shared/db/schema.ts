@@ -40,8 +40,11 @@ export interface LocationsTable {
 export interface StoreWithdrawalsTable {
   location_id: string;
   name: string;
+  state: string;
+  time_zone: string;
+  pos_loc_id: number;
   reason: string;
-  requested_at: Generated<Timestamp>;
+  requested_at: DefaultTimestamp;
   deals_done_at: Timestamp | null;
   inventory_done_at: Timestamp | null;
 }
