@@ -33,8 +33,8 @@ export interface PipelineWorld {
   close(): Promise<void>;
 }
 
-export async function givenPipeline(world: TestWorld, sandbox: SandboxOptions, now?: () => number): Promise<PipelineWorld> {
-  const pw = await givenSandboxAndPoller(world, sandbox);
+export async function givenPipeline(world: TestWorld, sandbox: SandboxOptions, now?: () => number, opts: { directory?: boolean } = {}): Promise<PipelineWorld> {
+  const pw = await givenSandboxAndPoller(world, sandbox, {}, opts);
   const common = { kafka: world.kafka, serde: world.serde, logger: world.logger, topicPrefix: world.topicPrefix, partitions: 3 };
   const normaliser: Normaliser = createNormaliser({ ...common, groupId: `${world.topicPrefix}normaliser`, fromBeginning: true });
   const invNormaliser: InventoryNormaliser = createInventoryNormaliser({ ...common, groupId: `${world.topicPrefix}normaliser-inventory` });
