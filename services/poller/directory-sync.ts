@@ -56,7 +56,7 @@ export function createStoreDirectory(deps: StoreDirectoryDeps) {
     return db.transaction().execute(async (tx) => {
       const before = new Set((await tx.selectFrom('locations').select('id').execute()).map((r) => r.id));
       for (const row of plan.rows) {
-        const { id, ...owned } = row;
+        const { id: _id, ...owned } = row;
         await tx.insertInto('locations').values({ ...row, directory_seen_at: at })
           .onConflict((oc) => oc.column('id').doUpdateSet({ ...owned, directory_seen_at: at })).execute();
       }

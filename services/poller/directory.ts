@@ -66,7 +66,7 @@ export interface DirectoryPlan {
 export type WhoamiResult = { kind: 'ok'; who: Whoami } | { kind: 'failed'; reason: string };
 
 const label = (e: { name?: unknown; DutchieStoreID?: unknown; id?: unknown }): string =>
-  typeof e.name === 'string' ? `${e.name}${typeof e.DutchieStoreID === 'string' ? ` (${e.DutchieStoreID})` : ''}` : `entry ${String(e.id ?? '?')}`;
+  typeof e.name === 'string' && e.name !== '' ? `${e.name}${typeof e.DutchieStoreID === 'string' ? ` (${e.DutchieStoreID})` : ''}` : `entry ${typeof e.id === 'number' || typeof e.id === 'string' ? e.id : '?'}`;
 
 export function stateCode(v: string | null): string | null {
   if (v === null) return null;
@@ -96,7 +96,7 @@ export function planDirectory(input: {
   const skip = (entry: string, reason: string): void => { plan.skipped.push({ entry, reason }); };
   for (const raw of input.entries) {
     const parsed = DirectoryEntry.safeParse(raw);
-    if (!parsed.success) { skip(label((raw ?? {}) as Record<string, unknown>), parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')); continue; }
+    if (!parsed.success) { skip(label((raw ?? {})), parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')); continue; }
     const e = parsed.data;
     const id = e.DutchieStoreID;
     if (id === null || !isLocationId(id)) { skip(label(e), 'no usable DutchieStoreID (1-64 letters, digits or "-")'); continue; }

@@ -87,7 +87,7 @@ export class Cms {
     const i = this.entries.findIndex((e) => e.documentId === documentId);
     if (i === -1) return undefined;
     this.entries[i] = { ...this.entries[i]!, ...fields, updatedAt: this.now().toISOString() };
-    return { ...this.entries[i]! };
+    return { ...this.entries[i] };
   }
 
   remove(documentId: string): boolean {
