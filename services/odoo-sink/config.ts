@@ -17,6 +17,8 @@ const storeMap = z.string().transform((s, ctx) => {
   return out;
 });
 
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
 export function odooSinkEnv(env: NodeJS.ProcessEnv) {
   return baseEnv(env).extend({
     ODOO_URL: devDefault(env, z.string().url(), SANDBOX_ODOO.url),
@@ -38,6 +40,11 @@ export function odooSinkEnv(env: NodeJS.ProcessEnv) {
     SINK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(500),
     SINK_RETRY_CAP_MS: z.coerce.number().int().min(100).default(10_000),
     METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9105),
+    /** phase 5 (issue 14): push each store's inventory to Odoo (warehouse, products); off unless set */
+    ODOO_INVENTORY_SYNC: bool.default(false),
+    /** phase 5: also the stock quantities (`stock.quant` at the store's warehouse) */
+    ODOO_STOCK_QUANTS: bool.default(false),
+    ODOO_INVENTORY_GROUP_ID: z.string().min(1).default('odoo-sink-inventory'),
   });
 }
 
