@@ -86,7 +86,7 @@ export function createInventoryOdooConsumer({ kafka, serde, db, sink, logger, se
   }
 
   const count = (r: InventorySinkResult): void => {
-    for (const [outcome, n] of Object.entries(r)) outcomes.inc({ outcome }, n);
+    for (const [outcome, n] of Object.entries(r) as Array<[string, number]>) outcomes.inc({ outcome }, n);
   };
 
   async function start(): Promise<void> {

@@ -64,6 +64,9 @@ export function storeProduct(locationId: string, sku: string, packages: Readonly
 
 export type OdooRow = { id: number } & Record<string, unknown>;
 
+/** A many2one as Odoo reads it (`[id, name]`) or as written (`id`). */
+export const many2oneId = (v: unknown): number | undefined => (Array.isArray(v) && typeof v[0] === 'number' ? v[0] : typeof v === 'number' ? v : undefined);
+
 /** The fields of `want` that differ from the record (floats compared as Odoo keeps them). */
 export function changedFields<T extends object>(want: T, have: Record<string, unknown>): Partial<T> {
   const out: Partial<T> = {};
@@ -104,9 +107,7 @@ export type QuantAction = { kind: 'create'; productId: number; locationId: numbe
 export function planQuants(wanted: ReadonlyArray<{ productId: number; locationId: number; quantity: number }>, existing: readonly OdooRow[]): QuantAction[] {
   const have = new Map<string, OdooRow>();
   for (const q of [...existing].sort((a, b) => a.id - b.id)) {
-    const pid = Array.isArray(q.product_id) ? q.product_id[0] : q.product_id;
-    const lid = Array.isArray(q.location_id) ? q.location_id[0] : q.location_id;
-    const k = `${String(pid)}/${String(lid)}`;
+    const k = `${String(many2oneId(q.product_id))}/${String(many2oneId(q.location_id))}`;
     if (!have.has(k)) have.set(k, q);
   }
   return wanted.map((w): QuantAction => {

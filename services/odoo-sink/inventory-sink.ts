@@ -12,7 +12,7 @@ import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
 import type { Logger } from '../../shared/logger';
 import {
-  TEMPLATE_FIELDS, groupWrites, planProducts, planQuants, storeProduct, warehouseCode, type OdooRow, type ProductValues, type StoreProduct,
+  TEMPLATE_FIELDS, groupWrites, many2oneId, planProducts, planQuants, storeProduct, warehouseCode, type OdooRow, type ProductValues, type StoreProduct,
 } from './inventory-handler';
 import { OdooError, type OdooClient } from './odoo-client';
 
@@ -22,7 +22,6 @@ export interface InventorySinkResult { created: number; written: number; unchang
 
 interface Warehouse { id: number; stockLocationId: number }
 
-const m2oId = (v: unknown): number | undefined => (Array.isArray(v) && typeof v[0] === 'number' ? v[0] : typeof v === 'number' ? v : undefined);
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -45,7 +44,7 @@ export function createInventorySink(deps: InventorySinkDeps) {
     const remember = (rows: OdooRow[]) => {
       for (const [id, name] of ask) {
         const w = rows.find((r) => r.x_dutchie_store_id === id) ?? rows.find((r) => r.name === name && r.x_dutchie_store_id === false);
-        const stock = w && m2oId(w.lot_stock_id);
+        const stock = w && many2oneId(w.lot_stock_id);
         if (w && stock !== undefined) warehouses.set(id, { id: w.id, stockLocationId: stock });
       }
     };
@@ -90,7 +89,7 @@ export function createInventorySink(deps: InventorySinkDeps) {
     }
     if (!deps.quants || templateOf.size === 0) return;
     const variants = await call<OdooRow[]>('product.product', 'search_read', [[['product_tmpl_id', 'in', [...templateOf.values()]]]], { fields: ['product_tmpl_id'] });
-    const variantOf = new Map(variants.flatMap((v) => { const t = m2oId(v.product_tmpl_id); return t === undefined ? [] : [[t, v.id] as const]; }));
+    const variantOf = new Map(variants.flatMap((v) => { const t = many2oneId(v.product_tmpl_id); return t === undefined ? [] : [[t, v.id] as const]; }));
     const wanted = [...templateOf].flatMap(([p, tmpl]) => {
       const productId = variantOf.get(tmpl);
       const wh = warehouses.get(p.locationId);
