@@ -1,17 +1,12 @@
 /** Enricher configuration, parsed once at start-up; in production every Odoo setting is required. */
 import { z } from 'zod';
-import { baseEnv, devDefault, portVar } from '../../shared/config';
-import { SANDBOX_ODOO } from '../odoo-sink/config';
+import { baseEnv, portVar } from '../../shared/config';
+import { odooConnectionEnv } from '../odoo-sink/config';
 
 export function enricherEnv(env: NodeJS.ProcessEnv) {
   return baseEnv(env).extend({
     METRICS_PORT: portVar.default(9106),
-    ODOO_URL: devDefault(env, z.string().url(), SANDBOX_ODOO.url),
-    ODOO_DB: devDefault(env, z.string().min(1), SANDBOX_ODOO.db),
-    ODOO_LOGIN: devDefault(env, z.string().min(1), SANDBOX_ODOO.login),
-    ODOO_API_KEY: devDefault(env, z.string().min(1), SANDBOX_ODOO.apiKey),
-    ODOO_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-    ODOO_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+    ...odooConnectionEnv(env),
     /** how often the catalog is asked for templates written since the last read */
     ENRICHMENT_POLL_INTERVAL_MS: z.coerce.number().int().min(200).default(5_000),
     /** how often the whole catalog is read (finds deleted products and changed SKUs) */

@@ -13,7 +13,7 @@ import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
 import { dlqHeaders } from '../../shared/dlq';
 import type { InventoryItem } from '../../shared/events';
-import { createProducer, ensureTopics } from '../../shared/kafka';
+import { createProducer, subscribedConsumer } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
@@ -90,15 +90,10 @@ export function createInventoryOdooConsumer({ kafka, serde, db, sink, logger, se
   };
 
   async function start(): Promise<void> {
-    const admin = kafka.admin();
-    await admin.connect();
-    try { await ensureTopics(admin, settings.topicPrefix, [TOPICS.inventoryItems, TOPICS.dlq], settings.partitions); } finally { await admin.disconnect(); }
+    const c = await subscribedConsumer(kafka, { prefix: settings.topicPrefix, specs: [TOPICS.inventoryItems, TOPICS.dlq], partitions: settings.partitions, groupId: `${settings.topicPrefix}${settings.groupId}`, topic: inTopic });
+    consumer = c;
     producer = createProducer(kafka);
     await producer.connect();
-    const c = kafka.consumer({ groupId: `${settings.topicPrefix}${settings.groupId}` });
-    consumer = c;
-    await c.connect();
-    await c.subscribe({ topic: inTopic, fromBeginning: true });
     await c.run({
       autoCommit: false,
       eachBatchAutoResolve: false,

@@ -54,11 +54,7 @@ export function createWithdrawals(deps: WithdrawalDeps) {
         await send(dealTopics[source], plan.events.map((e) => ({ key: e.key, value: deps.encoders[source](e.value) })));
         removed += plan.removals;
       }
-      await db.transaction().execute(async (tx) => {
-        await tx.deleteFrom('poller_published').where('location_id', '=', w.location_id).execute();
-        await tx.updateTable('store_withdrawals').set({ deals_done_at: new Date(deps.now()) }).where('location_id', '=', w.location_id).execute();
-      });
-      logger.warn({ locationId: w.location_id, name: w.name, deals: rows.length }, 'withdrawn store: its deals removed');
+      await done(w, 'deals', rows.length);
     }
     await forgetDone();
     return removed;
@@ -75,14 +71,21 @@ export function createWithdrawals(deps: WithdrawalDeps) {
         await send(inventoryTopic, await Promise.all(diff.events.map(async (e) => ({ key: `${e.locationId}_${e.inventoryId}`, value: await deps.serde.encode(inventoryTopic, e) }))));
         removed += diff.events.length;
       }
-      await db.transaction().execute(async (tx) => {
-        await tx.deleteFrom('inventory_published').where('location_id', '=', w.location_id).execute();
-        await tx.updateTable('store_withdrawals').set({ inventory_done_at: new Date(deps.now()) }).where('location_id', '=', w.location_id).execute();
-      });
-      logger.warn({ locationId: w.location_id, name: w.name, packages: rows.length }, 'withdrawn store: its inventory removed');
+      await done(w, 'inventory', rows.length);
     }
     await forgetDone();
     return removed;
+  }
+
+  /** A part done: its remembered hashes forgotten and the part marked done, together; logged. */
+  async function done(w: { location_id: string; name: string }, part: 'deals' | 'inventory', count: number): Promise<void> {
+    await db.transaction().execute(async (tx) => {
+      if (part === 'deals') await tx.deleteFrom('poller_published').where('location_id', '=', w.location_id).execute();
+      else await tx.deleteFrom('inventory_published').where('location_id', '=', w.location_id).execute();
+      await tx.updateTable('store_withdrawals').set(part === 'deals' ? { deals_done_at: new Date(deps.now()) } : { inventory_done_at: new Date(deps.now()) })
+        .where('location_id', '=', w.location_id).execute();
+    });
+    logger.warn({ locationId: w.location_id, name: w.name, [part]: count }, `withdrawn store: its ${part} removed`);
   }
 
   async function forgetDone(): Promise<void> {

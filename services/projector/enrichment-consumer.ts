@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
 import type { ProductEnrichment } from '../../shared/events';
-import { ensureTopics } from '../../shared/kafka';
+import { subscribedConsumer } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
@@ -69,16 +69,7 @@ async function toChange(serde: AvroSerde, m: KafkaMessage): Promise<EnrichmentCh
 export async function startEnrichmentConsumer(deps: EnrichmentConsumerDeps): Promise<Consumer> {
   const topic = topicName(deps.topicPrefix, TOPICS.productEnrichment);
   const dlq = topicName(deps.topicPrefix, TOPICS.dlq);
-  const admin = deps.kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, deps.topicPrefix, [TOPICS.productEnrichment, TOPICS.dlq], deps.partitions ?? 3);
-  } finally {
-    await admin.disconnect();
-  }
-  const consumer = deps.kafka.consumer({ groupId: deps.groupId });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  const consumer = await subscribedConsumer(deps.kafka, { prefix: deps.topicPrefix, specs: [TOPICS.productEnrichment, TOPICS.dlq], partitions: deps.partitions ?? 3, groupId: deps.groupId, topic });
   await consumer.run({
     eachBatchAutoResolve: false,
     eachBatch: async (payload) => {
