@@ -3,6 +3,8 @@
  * (the inventory snapshots of the rebuilt locations are recomputed against the replayed deals).
  * `npm run replay -- --inventory [--location <id>]`: the same for inventory.items.v2 (the `inventory`
  * rows and the `inventory:{locationId}` snapshots).
+ * `npm run replay -- --enrichment`: rebuilds `product_enrichment` from products.enrichment.v1 and the
+ * inventory snapshots that join it.
  */
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
@@ -14,12 +16,13 @@ import { createLogger } from '../shared/logger';
 import { createRedis, redisKeys } from '../shared/redis';
 import { AvroSerde } from '../shared/serde';
 import { TOPICS } from '../shared/topics';
+import { runEnrichmentReplay } from '../services/projector/enrichment-replay';
 import { runInventoryReplay } from '../services/projector/inventory-replay';
 import { loadDealsFromDb, rebuildInventorySnapshot } from '../services/projector/inventory-projection';
 import { runReplay } from '../services/projector/replay';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { location: { type: 'string' }, inventory: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { location: { type: 'string' }, inventory: { type: 'boolean', default: false }, enrichment: { type: 'boolean', default: false } } });
   const location = values.location === undefined ? undefined : locationIdSchema.safeParse(values.location);
   if (location && !location.success) { console.error('--location must be a location id (letters, digits and "-")'); return 2; }
   const cfg = loadConfig('replay', baseEnv(process.env));
@@ -28,7 +31,7 @@ async function main(): Promise<number> {
   const redis = createRedis(cfg.REDIS_URL);
   const kafka = createKafka({ brokers: cfg.KAFKA_BROKERS, clientId: 'replay' }, logger);
   const serde = AvroSerde.create(cfg.SCHEMA_REGISTRY_URL);
-  const topic = values.inventory ? TOPICS.inventoryItems.name : TOPICS.discounts.name;
+  const topic = values.enrichment ? TOPICS.productEnrichment.name : values.inventory ? TOPICS.inventoryItems.name : TOPICS.discounts.name;
   const bar = new SingleBar({ format: 'replay |{bar}| {percentage}% | {value}/{total} events | {eta_formatted} left' }, Presets.shades_classic);
   let started = false;
   const onProgress = (done: number, total: number): void => { if (!started) { bar.start(total, done); started = true; } else bar.update(done); };
@@ -36,6 +39,13 @@ async function main(): Promise<number> {
   const producer = createProducer(kafka);
   try {
     console.log(`replaying ${topic}${location ? ` for location ${location.data}` : ''} from the earliest offset...`);
+    if (values.enrichment) {
+      await producer.connect();
+      const result = await runEnrichmentReplay({ ...common, producer });
+      bar.stop();
+      console.log(`replayed ${result.events} enrichment events; rebuilt the snapshots of ${result.locations} location(s)`);
+      return 0;
+    }
     if (values.inventory) {
       await producer.connect();
       const result = await runInventoryReplay({ ...common, producer });

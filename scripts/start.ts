@@ -39,6 +39,7 @@ const SERVICES: ServiceSpec[] = [
   { name: 'deals-api' },
   { name: 'discounts', env: () => discountsAuthEnv(process.env) },
   { name: 'odoo-sink', env: (c) => c.pollerEnv },
+  { name: 'enricher', env: (c) => c.pollerEnv },
 ];
 
 /**
@@ -57,6 +58,7 @@ const startEnv = z.object({
   SANDBOX_POS_PORT: portVar.default(7001),
   SANDBOX_BACKOFFICE_PORT: portVar.default(7002),
   SANDBOX_ODOO_PORT: portVar.default(7003),
+  SANDBOX_CMS_PORT: portVar.default(7004),
   SUMMARY_INTERVAL_MS: z.coerce.number().int().min(1000).default(10_000),
 });
 
@@ -94,13 +96,17 @@ const SandboxDirectory = z.object({
   posKeys: z.record(z.string(), z.string()),
   backoffice: z.object({ username: z.string(), password: z.string() }),
   odoo: z.object({ db: z.string(), login: z.string(), apiKey: z.string() }),
+  cms: z.object({ token: z.string() }),
 });
 
-/** Upserts the sandbox's stores into `locations`; returns the poller's environment for it (never printed). */
-async function seedFromSandbox(db: Kysely<Database>, urls: { pos: string; backoffice: string; odoo: string }): Promise<NodeJS.ProcessEnv> {
+/**
+ * Upserts the sandbox's stores into `locations`; returns the poller's environment for it (never printed),
+ * its store directory included: the poller keeps `locations` in step with the sandbox's CMS from then on.
+ */
+async function seedFromSandbox(db: Kysely<Database>, urls: { pos: string; backoffice: string; odoo: string; cms: string }): Promise<NodeJS.ProcessEnv> {
   const dir = SandboxDirectory.parse(await (await waitForHttp(`${urls.pos}/admin/stores`, 30_000)).json());
-  say(`seeded ${await upsertSandboxLocations(db, dir)} sandbox stores into locations`);
-  return pollerEnvFrom(dir, urls);
+  say(`seeded ${await upsertSandboxLocations(db, dir)} sandbox stores into locations; the poller reads the sandbox CMS (${urls.cms}/api/stores) every cycle`);
+  return { ...pollerEnvFrom(dir, urls), STORES_API_URL: `${urls.cms}/api/stores`, STORES_API_TOKEN: dir.cms.token };
 }
 
 function hasRealCredentials(env: NodeJS.ProcessEnv): boolean {
@@ -140,7 +146,7 @@ async function main(): Promise<void> {
     say('no real Dutchie/Odoo credentials configured (DUTCHIE_POS_API_KEY_*, DUTCHIE_BACKOFFICE_*, ODOO_*): starting the SANDBOX (simulated Dutchie POS, Backoffice and Odoo)');
     running.push(run('sandbox', baseEnvForChildren));
     const host = 'http://127.0.0.1';
-    pollerEnv = await seedFromSandbox(db, { pos: `${host}:${cfg.SANDBOX_POS_PORT}`, backoffice: `${host}:${cfg.SANDBOX_BACKOFFICE_PORT}`, odoo: `${host}:${cfg.SANDBOX_ODOO_PORT}` });
+    pollerEnv = await seedFromSandbox(db, { pos: `${host}:${cfg.SANDBOX_POS_PORT}`, backoffice: `${host}:${cfg.SANDBOX_BACKOFFICE_PORT}`, odoo: `${host}:${cfg.SANDBOX_ODOO_PORT}`, cms: `${host}:${cfg.SANDBOX_CMS_PORT}` });
   } else {
     say('real credentials configured: polling the real Dutchie/Odoo APIs (locations must already be in the database)');
   }

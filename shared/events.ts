@@ -115,6 +115,8 @@ export interface InventoryItem {
   unitPrice: string | null;
   recUnitPrice: string | null;
   medUnitPrice: string | null;
+  /** absent in items written before it existed */
+  unitCost?: string | null;
   quantity: string;
   isCannabis: boolean;
   isActive: boolean;
@@ -131,6 +133,27 @@ export interface InventoryItem {
   effects: string[];
   staffPick: boolean;
   sourceApi: string;
+  contentHash: string;
+  version: number;
+}
+
+/**
+ * dealstream.ProductEnrichment (schemas/product-enrichment.avsc): what the chain's Odoo catalog says of
+ * one product (SKU), on the compacted products.enrichment.v1 (key = SKU; a tombstone when the catalog
+ * no longer describes it). Empty text and lists mean "nothing to add": the join never blanks a POS value.
+ */
+export interface ProductEnrichment {
+  sku: string;
+  odooId: number;
+  description: string | null;
+  imageUrl: string | null;
+  images: string[];
+  effects: string[];
+  tags: string[];
+  staffPick: boolean;
+  slug: string | null;
+  potencyThcFormatted: string | null;
+  potencyCbdFormatted: string | null;
   contentHash: string;
   version: number;
 }

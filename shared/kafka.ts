@@ -3,7 +3,7 @@
  * `{locationId}_{id}` by the location part, so one consumer owns a location.
  */
 import {
-  Kafka, Partitioners, logLevel, type Admin, type ICustomPartitioner, type Producer, type LogEntry,
+  Kafka, Partitioners, logLevel, type Admin, type Consumer, type ICustomPartitioner, type Producer, type LogEntry,
 } from 'kafkajs';
 import type { Logger } from './logger';
 import { locationOfKey, topicName, type TopicSpec } from './topics';
@@ -76,4 +76,18 @@ export async function ensureTopics(admin: Admin, prefix: string, specs: TopicSpe
     // Another instance may have created them in between: that is fine.
     if (!(e instanceof Error && /already exists/i.test(e.message + JSON.stringify(e)))) throw e;
   });
+}
+
+/**
+ * A consumer of `topic` in `groupId` (already prefixed), subscribed from the beginning, after the topics it
+ * needs exist (`specs`: its input and, say, the DLQ). The caller runs it.
+ */
+export async function subscribedConsumer(kafka: Kafka, opts: { prefix: string; specs: TopicSpec[]; partitions: number; groupId: string; topic: string }): Promise<Consumer> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try { await ensureTopics(admin, opts.prefix, opts.specs, opts.partitions); } finally { await admin.disconnect(); }
+  const consumer = kafka.consumer({ groupId: opts.groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
+  return consumer;
 }

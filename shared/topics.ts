@@ -11,6 +11,8 @@ export const TOPICS = {
   // "Inventory topics" for why the topics were versioned rather than the schema evolved in place
   inventoryRaw: { name: 'inventory.raw.v2', compacted: false, schema: 'dealstream.InventoryRawEvent' },
   inventoryItems: { name: 'inventory.items.v2', compacted: true, schema: 'dealstream.InventoryItem' },
+  // product enrichment (issue 14, phase 2): key = SKU, the chain's Odoo catalog per product; joined into inventory by the projector
+  productEnrichment: { name: 'products.enrichment.v1', compacted: true, schema: 'dealstream.ProductEnrichment' },
   // discounts service (issue 4)
   discountApplications: { name: 'discounts.applications.v1', compacted: false, schema: 'dealstream.DiscountApplicationEvent' },
   promotionDiscountApplied: { name: 'promotions.discount-applied.v1', compacted: false, schema: 'dealstream.PromotionDiscountApplied' },

@@ -103,6 +103,34 @@ describe('the storefront contract, against the running pipeline', () => {
     expect(discounted).toBeGreaterThan(0);
   });
 
+  it('product enrichment (phase 2): items the Odoo catalog describes carry its images, description, effects, tags, staff pick and slug; the others keep the feed\'s values, none blanked', async () => {
+    const catalog = new Map(pipe.pw.sandbox.odoo.records('product.template', [['x_dutchie_store_id', '=', false]]).map((t) => [String(t.default_code), t]));
+    const list = (v: unknown): string[] => JSON.parse(String(v)) as string[];
+    let enriched = 0;
+    for (const s of stores) {
+      const feed = new Map(activePackages(s).map((r) => [`${s.id}_${r.inventoryId}`, r]));
+      const described = [...feed.values()].find((r) => catalog.has(r.sku))!;
+      // the enricher read the catalog in the same poll: its enrichment is joined once the projector applied it
+      await eventually(() => get(`/api/locations/${s.id}/inventory/${described.sku}`).then((r) => r.body as { data?: ContractItem }), (b) => b.data?.slug === catalog.get(described.sku)!.x_slug, 60_000);
+      for (const item of (await allItems(s.id)).items) {
+        const r = feed.get(item.id)!;
+        const t = catalog.get(r.sku);
+        const labThc = r.labResults?.some((l) => /THC/.test(l.labTest)) ?? false;
+        if (t === undefined) {
+          expect(item).toMatchObject({ description: r.description ?? null, image_url: r.imageUrl ?? null, images: r.imageUrl ? [{ url: r.imageUrl }] : [], effects: [], slug: null, staff_pick: false });
+          continue;
+        }
+        enriched += 1;
+        expect(item).toMatchObject({ description: t.description_sale, image_url: t.x_image_url, effects: list(t.x_effects), slug: t.x_slug, staff_pick: t.x_staff_pick });
+        expect(item.images.map((i) => i.url)).toEqual([...list(t.x_images), ...(r.imageUrl && !list(t.x_images).includes(r.imageUrl) ? [r.imageUrl] : [])]);
+        expect(item.tags).toEqual([...new Set([...r.tags.map((x) => x.tagName), ...list(t.x_tags)])]);
+        // the package's own lab result wins; the catalog's potency fills a package without one
+        if (!labThc) expect(item.potency_thc_formatted).toBe(t.x_potency_thc_formatted === false ? null : t.x_potency_thc_formatted);
+      }
+    }
+    expect(enriched).toBeGreaterThan(stores.length * 10);
+  });
+
   it('GET /categories and /brands are the distinct non-empty values of the items, sorted', async () => {
     for (const s of stores.slice(0, 4)) {
       const { items } = await allItems(s.id);

@@ -17,14 +17,23 @@ const storeMap = z.string().transform((s, ctx) => {
   return out;
 });
 
-export function odooSinkEnv(env: NodeJS.ProcessEnv) {
-  return baseEnv(env).extend({
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/** How a service reaches Odoo (the sink, the enricher): the sandbox Odoo in development, required in production. */
+export function odooConnectionEnv(env: NodeJS.ProcessEnv) {
+  return {
     ODOO_URL: devDefault(env, z.string().url(), SANDBOX_ODOO.url),
     ODOO_DB: devDefault(env, z.string().min(1), SANDBOX_ODOO.db),
     ODOO_LOGIN: devDefault(env, z.string().min(1), SANDBOX_ODOO.login),
     ODOO_API_KEY: devDefault(env, z.string().min(1), SANDBOX_ODOO.apiKey),
     ODOO_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     ODOO_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  };
+}
+
+export function odooSinkEnv(env: NodeJS.ProcessEnv) {
+  return baseEnv(env).extend({
+    ...odooConnectionEnv(env),
     /** Records per create/write call: the contract caps it at 50. */
     ODOO_BATCH_SIZE: z.coerce.number().int().min(1).max(50).default(50),
     ODOO_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
@@ -38,6 +47,11 @@ export function odooSinkEnv(env: NodeJS.ProcessEnv) {
     SINK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(500),
     SINK_RETRY_CAP_MS: z.coerce.number().int().min(100).default(10_000),
     METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9105),
+    /** phase 5 (issue 14): push each store's inventory to Odoo (warehouse, products); off unless set */
+    ODOO_INVENTORY_SYNC: bool.default(false),
+    /** phase 5: also the stock quantities (`stock.quant` at the store's warehouse) */
+    ODOO_STOCK_QUANTS: bool.default(false),
+    ODOO_INVENTORY_GROUP_ID: z.string().min(1).default('odoo-sink-inventory'),
   });
 }
 

@@ -9,6 +9,8 @@ import { odooSinkEnv, type OdooSinkConfig } from './config';
 import { createOdooSinkConsumer } from './consumer';
 import { createOdooClient } from './odoo-client';
 import { createSink } from './sink';
+import { createInventoryOdooConsumer } from './inventory-consumer';
+import { createInventorySink } from './inventory-sink';
 import { createAppliedStore } from './applied';
 import { createStoreDirectory, staticStoreDirectory } from './stores';
 import { createDb, warnIdleError } from '../../shared/db/db';
@@ -37,11 +39,22 @@ export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boole
     },
   });
   await consumer.start();
-  const ops = opts.withOps === false ? undefined : await startOpsServer(cfg.METRICS_PORT, metrics, consumer.health);
-  logger.info({ odoo: safeUrl(cfg.ODOO_URL), db: cfg.ODOO_DB, topic: consumer.topics.in, batchSize: cfg.ODOO_BATCH_SIZE }, 'odoo-sink started');
+  // phase 5: each store's inventory to Odoo (off unless ODOO_INVENTORY_SYNC=true)
+  const inventory = cfg.ODOO_INVENTORY_SYNC ? createInventoryOdooConsumer({
+    kafka, serde: AvroSerde.create(cfg.SCHEMA_REGISTRY_URL), db, logger, metrics,
+    sink: createInventorySink({ odoo, db, logger, batchSize: cfg.ODOO_BATCH_SIZE, concurrency: cfg.ODOO_CONCURRENCY, quants: cfg.ODOO_STOCK_QUANTS }),
+    settings: {
+      topicPrefix: cfg.TOPIC_PREFIX, groupId: cfg.ODOO_INVENTORY_GROUP_ID, partitions: cfg.KAFKA_PARTITIONS, sliceSize: cfg.SINK_SLICE_SIZE,
+      retryBaseMs: cfg.SINK_RETRY_BASE_MS, retryCapMs: cfg.SINK_RETRY_CAP_MS,
+    },
+  }) : undefined;
+  await inventory?.start();
+  const ops = opts.withOps === false ? undefined : await startOpsServer(cfg.METRICS_PORT, metrics, { ...consumer.health, ...inventory?.health });
+  logger.info({ odoo: safeUrl(cfg.ODOO_URL), db: cfg.ODOO_DB, topic: consumer.topics.in, batchSize: cfg.ODOO_BATCH_SIZE, inventory: cfg.ODOO_INVENTORY_SYNC, quants: cfg.ODOO_STOCK_QUANTS }, 'odoo-sink started');
   return {
-    logger, odoo, consumer, ops,
+    logger, odoo, consumer, inventory, ops,
     async stop(): Promise<void> {
+      await inventory?.stop();
       await consumer.stop();
       await db.destroy();
       await new Promise<void>((r) => (ops ? ops.close(() => r()) : r()));

@@ -31,7 +31,16 @@ export function pollerEnv(env: NodeJS.ProcessEnv) {
     /** inventory (issue 6): its own interval (Dutchie allows 60 /reporting calls per minute) and lock */
     INVENTORY_POLL_INTERVAL_MS: z.coerce.number().int().min(1000).default(300_000),
     INVENTORY_LOCK_KEY: z.coerce.number().int().default(7_000_706),
-  });
+    /** the store directory (issue 14): the chain's CMS (Strapi `GET /api/stores`) or a JSON file; neither = `locations` as seeded */
+    STORES_API_URL: z.string().url().optional(),
+    STORES_API_TOKEN: z.string().min(1).optional(),
+    STORES_FILE: z.string().min(1).optional(),
+    /** stores per directory page (Strapi's maximum is 100) */
+    STORES_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(100),
+    /** the chain's LSP and Backoffice organisation, for stores whose entry does not name them */
+    DUTCHIE_LSP_ID: z.coerce.number().int().positive().optional(),
+    DUTCHIE_ORG_ID: z.coerce.number().int().positive().optional(),
+  }).refine((c) => !(c.STORES_API_URL && c.STORES_FILE), { message: 'set STORES_API_URL or STORES_FILE, not both', path: ['STORES_FILE'] });
 }
 
 export type PollerConfig = z.infer<ReturnType<typeof pollerEnv>> & { posKeys: Map<number, string> };

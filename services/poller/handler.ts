@@ -19,6 +19,8 @@ export interface PollLocation {
   api: 'pos' | 'backoffice';
   orgId: number | null;
   odooStoreId: number | null;
+  /** the store directory gave the store its own POS key (source-choice.ts) */
+  hasStoreKey?: boolean;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { InventoryRawEvent } from '../../shared/events';
 
 export type InventoryFetch =
   | { ok: true; records: readonly Record<string, unknown>[] }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; rejected?: true };
 
 export interface InventoryDiffInput {
   api: 'pos' | 'backoffice';

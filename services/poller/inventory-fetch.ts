@@ -38,6 +38,7 @@ export async function fetchPosInventory(deps: PosInventoryFetchDeps): Promise<In
       await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!);
       continue;
     }
+    if (res.status === 401 || res.status === 403) return { ok: false, reason: `HTTP ${res.status} (the POS key was refused)`, rejected: true };
     if (!res.ok) return { ok: false, reason: `HTTP ${res.status}` };
     let json: unknown;
     try {

@@ -59,7 +59,7 @@ describe('fetchPosInventory against the sandbox', () => {
 
   it('a wrong key is a failed fetch that does not reveal the key', async () => {
     const r = await fetchPosInventory({ baseUrl: url, apiKey: 'not-the-key' });
-    expect(r).toEqual({ ok: false, reason: 'HTTP 401' });
+    expect(r).toEqual({ ok: false, reason: 'HTTP 401 (the POS key was refused)', rejected: true });
     expect(JSON.stringify(r)).not.toContain('not-the-key');
   });
 

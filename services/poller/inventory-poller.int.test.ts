@@ -26,9 +26,9 @@ describe('poller inventory cycle', () => {
     const p = await pw.poller();
     const topic = topicName(world.topicPrefix, TOPICS.inventoryRaw);
 
-    expect(await p.inventory.runLocked()).toEqual({ locations: 2, failed: 0, upserts: expected, removals: 0 });
+    expect(await p.inventory.runLocked()).toEqual({ locations: 2, failed: 0, upserts: expected, removals: 0, fallbacks: 0 });
     expect(await countMessages(world.kafka, topic)).toBe(expected);
-    expect(await p.inventory.runLocked()).toEqual({ locations: 2, failed: 0, upserts: 0, removals: 0 });
+    expect(await p.inventory.runLocked()).toEqual({ locations: 2, failed: 0, upserts: 0, removals: 0, fallbacks: 0 });
     expect(await countMessages(world.kafka, topic)).toBe(expected);
 
     // every published record normalises: read a few back through the registry
@@ -54,7 +54,7 @@ describe('poller inventory cycle', () => {
     const [gone, changed] = pw.sandbox.inventory.list(pos.posLocId)!;
     pw.sandbox.inventory.remove(pos.posLocId, gone!.inventoryId);
     pw.sandbox.inventory.patch(pos.posLocId, changed!.inventoryId, { unitPrice: 1.23 });
-    expect(await p.inventory.runLocked()).toEqual({ locations: 2, failed: 0, upserts: 1, removals: 1 });
+    expect(await p.inventory.runLocked()).toEqual({ locations: 2, failed: 0, upserts: 1, removals: 1, fallbacks: 0 });
     expect(await countMessages(world.kafka, topic)).toBe(expected + 2);
   }, 120_000);
 });

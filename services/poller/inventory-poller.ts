@@ -14,6 +14,7 @@ import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
 import { diffInventory, type InventoryFetch } from './inventory-diff';
 import { fetchPosInventory, type PosInventoryFetchDeps } from './inventory-fetch';
+import { PosKeys, planFeeds, type Fallback } from './source-choice';
 
 export interface InventoryPollerDeps {
   db: Kysely<Database>;
@@ -29,33 +30,46 @@ export interface InventoryPollerDeps {
   /** Backoffice inventory (the poller's Sources, which hold the session); absent: Backoffice stores are skipped */
   backoffice?: (lspId: number, orgId: number, locId: number) => Promise<InventoryFetch>;
   fetchOptions?: Pick<PosInventoryFetchDeps, 'fetch' | 'sleep' | 'maxAttempts'>;
+  /** the POS keys (per store from the directory, per LSP from the environment); default: posKeys */
+  keys?: PosKeys;
+  /** runs at the start of every cycle, under the inventory lock (the withdrawals of inactive stores) */
+  beforeCycle?: () => Promise<void>;
+  /** a store's POS key was refused and its inventory read through Backoffice (the poller's metrics) */
+  onFallback?: (locationId: string, fallback: Fallback) => void;
 }
 
-type StoreRow = { id: string; lsp_id: number; pos_loc_id: number; dutchie_api: 'pos' | 'backoffice'; org_id: number | null };
+type StoreRow = { id: string; lsp_id: number; pos_loc_id: number; dutchie_api: 'pos' | 'backoffice'; org_id: number | null; has_store_key: boolean };
 
-export interface InventoryCycle { locations: number; failed: number; upserts: number; removals: number }
+export interface InventoryCycle { locations: number; failed: number; upserts: number; removals: number; fallbacks: number }
 
 export function createInventoryPoller(deps: InventoryPollerDeps) {
   const topic = topicName(deps.topicPrefix, TOPICS.inventoryRaw);
 
-  async function fetchStore(loc: StoreRow): Promise<InventoryFetch> {
-    if (loc.dutchie_api === 'backoffice') {
-      if (deps.backoffice === undefined || loc.org_id === null) return { ok: false, reason: 'no Backoffice access for this store' };
-      return deps.backoffice(loc.lsp_id, loc.org_id, loc.pos_loc_id);
-    }
-    const apiKey = deps.posKeys.get(loc.lsp_id);
-    if (apiKey === undefined) return { ok: false, reason: `no POS key for LSP ${loc.lsp_id}` };
-    return fetchPosInventory({ baseUrl: deps.posUrl, apiKey, locId: loc.pos_loc_id, ...deps.fetchOptions });
+  const keys = deps.keys ?? new PosKeys(deps.posKeys);
+
+  /** The store's inventory through the API source-choice.ts picks (POS with a key, else Backoffice; Backoffice when the key is refused). */
+  async function fetchStore(loc: StoreRow): Promise<{ fetch: InventoryFetch; api: 'pos' | 'backoffice'; fellBack: boolean }> {
+    const [feed] = planFeeds([{ id: loc.id, lspId: loc.lsp_id, orgId: loc.org_id, hasStoreKey: loc.has_store_key }], keys, deps.backoffice !== undefined);
+    const source = feed!.source;
+    const viaBackoffice = (lspId: number, orgId: number) => deps.backoffice!(lspId, orgId, loc.pos_loc_id);
+    if (source.api === 'none') return { fetch: { ok: false, reason: source.reason }, api: loc.dutchie_api, fellBack: false };
+    if (source.api === 'backoffice') return { fetch: await viaBackoffice(source.lspId, source.orgId), api: 'backoffice', fellBack: false };
+    const pos = await fetchPosInventory({ baseUrl: deps.posUrl, apiKey: source.key, locId: loc.pos_loc_id, ...deps.fetchOptions });
+    if (pos.ok || !pos.rejected || source.fallback === null) return { fetch: pos, api: 'pos', fellBack: false };
+    const fallback: Fallback = { from: 'pos', to: 'backoffice', keyOrigin: source.origin, reason: pos.reason };
+    deps.logger.warn({ locationId: loc.id, ...fallback }, 'POS key refused: reading the store\'s inventory through Backoffice');
+    deps.onFallback?.(loc.id, fallback);
+    return { fetch: await viaBackoffice(source.fallback.lspId, source.fallback.orgId), api: 'backoffice', fellBack: true };
   }
 
-  async function pollLocation(loc: StoreRow): Promise<{ ok: boolean; upserts: number; removals: number }> {
+  async function pollLocation(loc: StoreRow): Promise<{ ok: boolean; upserts: number; removals: number; fellBack: boolean }> {
     const fetchedAt = deps.now();
-    const fetch = await fetchStore(loc);
+    const { fetch, api, fellBack } = await fetchStore(loc);
     const rows = await deps.db.selectFrom('inventory_published').select(['inventory_id', 'content_hash']).where('location_id', '=', loc.id).execute();
-    const diff = diffInventory({ api: loc.dutchie_api, locationId: loc.id, fetchedAt, fetch, previous: new Map(rows.map((r) => [r.inventory_id, r.content_hash])) });
+    const diff = diffInventory({ api, locationId: loc.id, fetchedAt, fetch, previous: new Map(rows.map((r) => [r.inventory_id, r.content_hash])) });
     if (diff.kind === 'skip') {
       deps.logger.warn({ locationId: loc.id, reason: diff.reason }, 'inventory fetch failed: nothing published');
-      return { ok: false, upserts: 0, removals: 0 };
+      return { ok: false, upserts: 0, removals: 0, fellBack };
     }
     if (diff.events.length > 0) {
       const messages = await Promise.all(diff.events.map(async (e) => ({ key: `${e.locationId}_${e.inventoryId}`, value: await deps.serde.encode(topic, e) })));
@@ -75,7 +89,7 @@ export function createInventoryPoller(deps: InventoryPollerDeps) {
       });
     }
     const removals = diff.events.filter((e) => e.op === 'remove').length;
-    return { ok: true, upserts: diff.events.length - removals, removals };
+    return { ok: true, upserts: diff.events.length - removals, removals, fellBack };
   }
 
   /** One cycle if no other poller is in one; null when the lock is taken. */
@@ -84,11 +98,13 @@ export function createInventoryPoller(deps: InventoryPollerDeps) {
       const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${deps.lockKey}) as ok`.execute(conn);
       if (!got.rows[0]?.ok) return null;
       try {
-        const locations = await conn.selectFrom('locations').select(['id', 'lsp_id', 'pos_loc_id', 'dutchie_api', 'org_id']).execute();
-        const cycle: InventoryCycle = { locations: locations.length, failed: 0, upserts: 0, removals: 0 };
+        await deps.beforeCycle?.();
+        const locations = await conn.selectFrom('locations').select(['id', 'lsp_id', 'pos_loc_id', 'dutchie_api', 'org_id', 'has_store_key']).execute();
+        const cycle: InventoryCycle = { locations: locations.length, failed: 0, upserts: 0, removals: 0, fallbacks: 0 };
         for (const loc of locations) {
           const r = await pollLocation(loc);
           if (!r.ok) cycle.failed += 1;
+          if (r.fellBack) cycle.fallbacks += 1;
           cycle.upserts += r.upserts;
           cycle.removals += r.removals;
         }

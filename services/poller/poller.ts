@@ -15,6 +15,7 @@ import { appliesToStore, planChanges, ptlForStore, type Api, type FetchOutcome, 
 import { createPublisher } from './publisher';
 import type { RawEventEncoder } from './raw-encoder';
 import type { Fetched, Sources } from './sources';
+import { PosKeys, planFeeds, type Fallback, type Feed } from './source-choice';
 
 export interface PollerSettings {
   topicPrefix: string;
@@ -32,6 +33,8 @@ export interface CycleSummary {
   ptl: 'ok' | 'failed';
   durationMs: number;
   failures: Array<{ locationId: string; source: Source; reason: string }>;
+  /** stores whose POS key Dutchie refused, read through Backoffice in this cycle instead */
+  fallbacks: Array<{ locationIds: string[] } & Fallback>;
 }
 
 export type CycleResult = { kind: 'done'; summary: CycleSummary } | { kind: 'skipped'; reason: 'locked' };
@@ -44,6 +47,7 @@ export function pollerMetrics(registry: Registry) {
     duration: new Histogram({ name: 'poller_cycle_duration_seconds', help: 'duration of a poll cycle', buckets: [0.5, 1, 2, 5, 10, 30, 60, 120], registers: [registry] }),
     lastSuccess: new Gauge({ name: 'poller_last_cycle_timestamp_seconds', help: 'end of the last completed cycle', registers: [registry] }),
     locations: new Gauge({ name: 'poller_locations', help: 'stores in the last cycle by outcome', labelNames: ['outcome'], registers: [registry] }),
+    fallbacks: new Counter({ name: 'poller_source_fallbacks_total', help: 'feeds read through Backoffice because Dutchie refused the POS key', labelNames: ['feed', 'key'], registers: [registry] }),
   };
 }
 export type PollerMetrics = ReturnType<typeof pollerMetrics>;
@@ -58,6 +62,10 @@ export interface PollerDeps {
   logger: Logger;
   metrics: PollerMetrics;
   now: () => number;
+  /** the POS keys (per store from the directory, per LSP from the environment); default: settings.posKeys */
+  keys?: PosKeys;
+  /** runs at the start of every cycle, under the cycle lock (the store directory's refresh, withdrawals) */
+  beforeCycle?: () => Promise<void>;
 }
 
 /** What a store's published changes leave in `poller_published` once Kafka acknowledged them. */
@@ -77,6 +85,7 @@ export async function loadLocations(db: Kysely<Database>): Promise<PollLocation[
   const rows = await db.selectFrom('locations').selectAll().orderBy('id').execute();
   return rows.map((r) => ({
     id: r.id, state: r.state, timeZone: r.time_zone, lspId: r.lsp_id, posLocId: r.pos_loc_id, api: r.dutchie_api, orgId: r.org_id, odooStoreId: r.odoo_store_id,
+    hasStoreKey: r.has_store_key,
   }));
 }
 
@@ -121,11 +130,13 @@ const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : Strin
 
 export function createPoller(deps: PollerDeps) {
   const { db, producer, encoders, sources, settings, logger, metrics, now } = deps;
+  const keys = deps.keys ?? new PosKeys(settings.posKeys);
   const topics = { dutchie: topicName(settings.topicPrefix, TOPICS.rawDutchie), ptl: topicName(settings.topicPrefix, TOPICS.rawPtl) };
 
   /** One cycle, without the lock (runLocked is what main and tests call). */
   async function runCycle(): Promise<CycleSummary> {
     const started = now();
+    await deps.beforeCycle?.();
     const locations = await loadLocations(db);
     const published = await loadPublished(db);
     const limit = pLimit(settings.concurrency);
@@ -175,23 +186,34 @@ export function createPoller(deps: PollerDeps) {
       }
     };
 
-    // Dutchie: one fetch per LSP feed (a POS key or Backoffice org serves every store of the LSP).
-    const feeds = new Map<string, PollLocation[]>();
-    for (const l of locations) {
-      const k = `${l.api}:${l.lspId}:${l.orgId ?? ''}`;
-      feeds.set(k, [...(feeds.get(k) ?? []), l]);
-    }
-    const fetchFeed = (first: PollLocation): Promise<Fetched<SourceRecord>> => {
-      if (first.api === 'pos') {
-        const key = settings.posKeys.get(first.lspId);
-        return key ? sources.fetchPos(first.lspId, key) : Promise.resolve({ kind: 'failed', reason: `no DUTCHIE_POS_API_KEY_${first.lspId}` });
-      }
-      return first.orgId === null ? Promise.resolve({ kind: 'failed', reason: 'backoffice store without org_id' }) : sources.fetchBackoffice(first.lspId, first.orgId);
+    // Dutchie: one fetch per feed (a POS key or a Backoffice organisation serves every store of its LSP),
+    // the API chosen per store as source-choice.ts says, Backoffice once per (LSP, org) in a cycle.
+    const fallbacks: CycleSummary['fallbacks'] = [];
+    const backofficeFeeds = new Map<string, Promise<Fetched<SourceRecord>>>();
+    const backofficeFeed = (lspId: number, orgId: number): Promise<Fetched<SourceRecord>> => {
+      const k = `${lspId}:${orgId}`;
+      let f = backofficeFeeds.get(k);
+      if (!f) { f = sources.fetchBackoffice(lspId, orgId); backofficeFeeds.set(k, f); }
+      return f;
     };
-    const dutchie = [...feeds.values()].map((stores) => limit(async () => {
-      const fetched = await fetchFeed(stores[0]!);
+    const fetchFeed = async (feed: Feed<PollLocation>): Promise<{ fetched: Fetched<SourceRecord>; api: 'pos' | 'backoffice' }> => {
+      const s = feed.source;
+      if (s.api === 'none') return { fetched: { kind: 'failed', reason: s.reason }, api: feed.stores[0]!.api };
+      if (s.api === 'backoffice') return { fetched: await backofficeFeed(s.lspId, s.orgId), api: 'backoffice' };
+      const keyName = s.origin === 'store' ? `the POS key the store directory gives store ${feed.stores[0]!.id}` : `DUTCHIE_POS_API_KEY_${s.lspId}`;
+      const pos = await sources.fetchPos(s.lspId, s.key, keyName);
+      if (pos.kind === 'ok' || !pos.rejected || s.fallback === null) return { fetched: pos, api: 'pos' };
+      const fallback: Fallback = { from: 'pos', to: 'backoffice', keyOrigin: s.origin, reason: pos.reason };
+      fallbacks.push({ locationIds: feed.stores.map((l) => l.id), ...fallback });
+      metrics.fallbacks.inc({ feed: 'deals', key: s.origin });
+      logger.warn({ locationIds: feed.stores.map((l) => l.id), ...fallback }, 'POS key refused: reading the stores through Backoffice');
+      return { fetched: await backofficeFeed(s.fallback.lspId, s.fallback.orgId), api: 'backoffice' };
+    };
+    const dutchie = planFeeds(locations, keys, sources.hasBackoffice).map((feed) => limit(async () => {
+      const { fetched, api } = await fetchFeed(feed);
+      const stores = feed.stores;
       const fetchedAt = now();
-      await Promise.all(stores.map((l) => record(l, 'dutchie', l.api, fetched.kind === 'ok'
+      await Promise.all(stores.map((l) => record(l, 'dutchie', api, fetched.kind === 'ok'
         ? { kind: 'ok', records: fetched.records.filter((r) => appliesToStore(r, l.posLocId)) }
         : fetched, fetchedAt)));
     }));
@@ -214,6 +236,7 @@ export function createPoller(deps: PollerDeps) {
     const summary: CycleSummary = {
       locations: locations.length, locationsOk: locations.length - failed.size, locationsFailed: failed.size, upserts, removals, ptl: ptlStatus === 'ok' ? 'ok' : 'failed', durationMs,
       failures: [...failed].flatMap(([locationId, fs]) => fs.map((f) => ({ locationId, ...f }))),
+      fallbacks,
     };
     metrics.duration.observe(durationMs / 1000);
     metrics.lastSuccess.set(now() / 1000);
@@ -234,8 +257,8 @@ export function createPoller(deps: PollerDeps) {
       try {
         const summary = await runCycle();
         metrics.cycles.inc({ result: 'done' });
-        const { failures, ...counts } = summary;
-        logger.info({ ...counts, failures: failures.slice(0, 20) }, 'poll cycle done');
+        const { failures, fallbacks, ...counts } = summary;
+        logger.info({ ...counts, failures: failures.slice(0, 20), fallbacks: fallbacks.slice(0, 20) }, 'poll cycle done');
         return { kind: 'done', summary } as const;
       } finally {
         await sql`select pg_advisory_unlock(${settings.lockKey})`.execute(conn);

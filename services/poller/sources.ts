@@ -11,7 +11,8 @@ import { dutchieSourceRecord } from './handler';
 import { memberArrayElements, wholeArrayElementTexts } from '../../shared/json-slices';
 import { KeyRateLimiter, RetryableError, parseRetryAfter, withRetry, type RetryPolicy } from './retry';
 
-export type Fetched<T> = { kind: 'ok'; records: T[] } | { kind: 'failed'; reason: string };
+/** `rejected`: the POS key was refused (401/403): the store may be read through Backoffice instead. */
+export type Fetched<T> = { kind: 'ok'; records: T[] } | { kind: 'failed'; reason: string; rejected?: true };
 
 export interface SourceSettings {
   posUrl: string;
@@ -33,6 +34,14 @@ export interface SourceDeps {
 }
 
 class FatalError extends Error {}
+/** Dutchie refused a POS key (401/403): never retried, and the caller may fall back to Backoffice. */
+class KeyRejected extends FatalError {}
+
+/** What `GET /whoami` says of a POS key's store (external-apis.md §5). */
+export interface Whoami { locationId: number; locationName: string | null; city: string | null; state: string | null }
+const WhoamiReply = z.object({
+  locationId: z.number().int(), locationName: z.string().nullish(), city: z.string().nullish(), state: z.string().nullish(),
+}).transform((w) => ({ locationId: w.locationId, locationName: w.locationName ?? null, city: w.city ?? null, state: w.state ?? null }));
 
 const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -84,6 +93,9 @@ export class Sources {
   /** logins performed (tests and metrics read it) */
   logins = 0;
 
+  /** Whether Backoffice credentials are configured (a store without a POS key can be read at all). */
+  get hasBackoffice(): boolean { return Boolean(this.s.backofficeUsername && this.s.backofficePassword); }
+
   constructor(private readonly s: SourceSettings, private readonly deps: SourceDeps) {
     this.limiter = new KeyRateLimiter(s.posRatePerMinute, deps.now, deps.sleep);
   }
@@ -99,7 +111,7 @@ export class Sources {
     try {
       return { kind: 'ok', records: await this.retry(what, fn) };
     } catch (e) {
-      return { kind: 'failed', reason: describe(e) };
+      return e instanceof KeyRejected ? { kind: 'failed', reason: describe(e), rejected: true } : { kind: 'failed', reason: describe(e) };
     }
   }
 
@@ -133,15 +145,33 @@ export class Sources {
     return this.toRecords(parsed.data.map((r) => JSON.stringify(r)), api, what, 0);
   }
 
-  /** The discounts of one POS LSP (every store of the LSP; filter with `appliesToStore`). */
-  fetchPos(lspId: number, key: string): Promise<Fetched<SourceRecord>> {
+  /**
+   * The POS LocId, city and state of a key's store (`GET /whoami`): how the store directory places a
+   * store that has a POS key. `keyName` names the key in reasons (never the key).
+   */
+  async whoami(key: string, keyName: string): Promise<Fetched<Whoami>> {
+    const what = `pos whoami (${keyName})`;
+    const auth = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+    return this.outcome(what, async () => {
+      await this.limiter.acquire(key);
+      const { res, text } = await exchange(this.deps, this.s.timeoutMs, `${this.s.posUrl}/whoami`, { headers: { authorization: auth, accept: 'application/json' } }, what);
+      if (res.status === 401 || res.status === 403) throw new KeyRejected(`${what}: HTTP ${res.status}`);
+      if (res.status !== 200) throw new RetryableError(`${what}: HTTP ${res.status}`);
+      const who = WhoamiReply.safeParse(parseJson(text, what));
+      if (!who.success) throw new RetryableError(`${what}: not a whoami reply`);
+      return [who.data];
+    });
+  }
+
+  /** The discounts of one POS LSP (every store of the LSP; filter with `appliesToStore`). `keyName` names the key in reasons. */
+  fetchPos(lspId: number, key: string, keyName = `DUTCHIE_POS_API_KEY_${lspId}`): Promise<Fetched<SourceRecord>> {
     const what = `pos lsp ${lspId}`;
     const url = `${this.s.posUrl}/discounts/v2/list?includeInactive=true&includeInclusionExclusionData=true&includePaymentRestrictions=false`;
     const auth = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
     return this.outcome(what, async () => {
       await this.limiter.acquire(key);
       const { res, text } = await exchange(this.deps, this.s.timeoutMs, url, { headers: { authorization: auth, accept: 'application/json' } }, what);
-      if (res.status === 401 || res.status === 403) throw new FatalError(`${what}: HTTP ${res.status} (check DUTCHIE_POS_API_KEY_${lspId})`);
+      if (res.status === 401 || res.status === 403) throw new KeyRejected(`${what}: HTTP ${res.status} (check ${keyName})`);
       if (res.status !== 200) throw new RetryableError(`${what}: HTTP ${res.status}`);
       let texts: string[];
       try {

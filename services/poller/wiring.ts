@@ -14,6 +14,10 @@ import { createPoller, pollerMetrics } from './poller';
 import { rawEventEncoder } from './raw-encoder';
 import { sleep } from './retry';
 import { Sources } from './sources';
+import { readDirectory } from './directory-source';
+import { createStoreDirectory } from './directory-sync';
+import { PosKeys } from './source-choice';
+import { createWithdrawals } from './withdrawals';
 
 export async function buildPoller(cfg: PollerConfig, logger: Logger, clientId = 'poller') {
   const db = createDb(cfg.DATABASE_URL, Math.max(4, cfg.POLL_CONCURRENCY + 2));
@@ -38,20 +42,35 @@ export async function buildPoller(cfg: PollerConfig, logger: Logger, clientId = 
   }, { fetch: globalThis.fetch, now: Date.now, sleep, random: Math.random, logger });
   const ids = new Map<string, number>();
   for (const t of [TOPICS.rawDutchie, TOPICS.rawPtl, TOPICS.inventoryRaw]) ids.set(t.name, await serde.register(`${cfg.TOPIC_PREFIX}${t.name}`, t.schema));
+  const encoders = { dutchie: rawEventEncoder(ids.get(TOPICS.rawDutchie.name)!), ptl: rawEventEncoder(ids.get(TOPICS.rawPtl.name)!) };
+  // issue 14: the chain's stores from its directory, the POS keys per store or LSP, withdrawals of inactive stores
+  const keys = new PosKeys(cfg.posKeys);
+  const directory = cfg.STORES_API_URL || cfg.STORES_FILE ? createStoreDirectory({
+    db, keys, logger, metrics: registry, now: Date.now, defaults: { lspId: cfg.DUTCHIE_LSP_ID, orgId: cfg.DUTCHIE_ORG_ID },
+    whoami: (key, name) => sources.whoami(key, name),
+    read: () => readDirectory({
+      url: cfg.STORES_API_URL, token: cfg.STORES_API_TOKEN, file: cfg.STORES_FILE, pageSize: cfg.STORES_PAGE_SIZE, timeoutMs: cfg.FETCH_TIMEOUT_MS,
+      retry: { retries: cfg.FETCH_RETRIES, baseMs: cfg.RETRY_BASE_MS, maxMs: cfg.RETRY_MAX_MS, maxRetryAfterMs: cfg.RETRY_AFTER_MAX_MS },
+    }, { fetch: globalThis.fetch, sleep, random: Math.random }),
+  }) : undefined;
+  const withdrawals = createWithdrawals({ db, producer, encoders, serde, topicPrefix: cfg.TOPIC_PREFIX, logger, now: Date.now });
   const poller = createPoller({
-    db, producer, sources, logger, metrics, now: Date.now,
-    encoders: { dutchie: rawEventEncoder(ids.get(TOPICS.rawDutchie.name)!), ptl: rawEventEncoder(ids.get(TOPICS.rawPtl.name)!) },
+    db, producer, sources, logger, metrics, now: Date.now, encoders, keys,
     settings: { topicPrefix: cfg.TOPIC_PREFIX, concurrency: cfg.POLL_CONCURRENCY, lockKey: cfg.POLLER_LOCK_KEY, posKeys: cfg.posKeys },
+    beforeCycle: async () => { await directory?.refresh(); await withdrawals.deals(); },
   });
   const inventory = createInventoryPoller({
-    db, producer, serde, logger, now: Date.now, topicPrefix: cfg.TOPIC_PREFIX, posUrl: cfg.DUTCHIE_POS_URL, posKeys: cfg.posKeys, lockKey: cfg.INVENTORY_LOCK_KEY,
-    backoffice: async (lspId, orgId, locId) => {
+    db, producer, serde, logger, now: Date.now, topicPrefix: cfg.TOPIC_PREFIX, posUrl: cfg.DUTCHIE_POS_URL, posKeys: cfg.posKeys, lockKey: cfg.INVENTORY_LOCK_KEY, keys,
+    backoffice: sources.hasBackoffice ? async (lspId, orgId, locId) => {
       const f = await sources.fetchBackofficeInventory(lspId, orgId, locId);
       return f.kind === 'ok' ? { ok: true, records: f.records } : { ok: false, reason: f.reason };
-    },
+    } : undefined,
+    // the per-store keys are known once the directory was read in this process
+    beforeCycle: async () => { if (directory && !directory.loaded) await directory.refresh(); await withdrawals.inventory(); },
+    onFallback: (_id, f) => metrics.fallbacks.inc({ feed: 'inventory', key: f.keyOrigin }),
   });
   return {
-    poller, inventory, sources, db, producer, registry, metrics,
+    poller, inventory, sources, db, producer, registry, metrics, directory, keys,
     async close(): Promise<void> { await producer.disconnect(); await db.destroy(); },
   };
 }

@@ -15,7 +15,9 @@ import { sql } from 'kysely';
 import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
 import type { Deal, InventoryItem } from '../../shared/events';
+import { enrichItems } from '../../shared/inventory/enrichment';
 import { buildSnapshot } from '../../shared/inventory/snapshot';
+import { loadEnrichment } from './enrichment-projection';
 import { locationOfKey } from '../../shared/topics';
 import type { Redis } from '../../shared/redis';
 
@@ -88,7 +90,9 @@ export async function loadDealsFromDb(db: Kysely<Database>, locationId: string):
 export async function rebuildInventorySnapshot(deps: SnapshotDeps, locationId: string, opts: { onlyIfKnown?: boolean } = {}): Promise<{ items: number; deals: number } | null> {
   const rows = await deps.db.selectFrom('inventory').select(['item']).where('location_id', '=', locationId).where('removed', '=', false).execute();
   if (opts.onlyIfKnown && rows.length === 0 && (await deps.redis.exists(deps.inventoryKey(locationId))) === 0) return null;
-  const items = rows.map((r) => r.item);
+  // phase 2: each package joined with its SKU's enrichment from the Odoo catalog (never blanking a POS value)
+  const skus = rows.flatMap((r) => (r.item.sku === null ? [] : [r.item.sku]));
+  const items = enrichItems(rows.map((r) => r.item), await loadEnrichment(deps.db, skus));
   const deals = await deps.loadDeals(locationId);
   const computedAt = deps.now();
   const snapshot = buildSnapshot(locationId, items, deals, computedAt);

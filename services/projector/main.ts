@@ -8,6 +8,7 @@ import { createRedis, redisKeys } from '../../shared/redis';
 import { AvroSerde } from '../../shared/serde';
 import { createShutdown } from '../../shared/shutdown';
 import { projectorEnv } from './config';
+import { startEnrichmentConsumer } from './enrichment-consumer';
 import { startInventoryConsumer } from './inventory-consumer';
 import { loadDealsFromDb, rebuildInventorySnapshot } from './inventory-projection';
 import { createProjector } from './projector';
@@ -48,6 +49,12 @@ async function main(): Promise<void> {
     topicPrefix: cfg.TOPIC_PREFIX, groupId: `${cfg.TOPIC_PREFIX}${cfg.PROJECTOR_GROUP_ID}-inventory`, partitions: cfg.KAFKA_PARTITIONS, now: Date.now,
   });
   shutdown.add('inventory-consumer', () => inventory.disconnect());
+  // phase 2: the Odoo catalog's enrichment, joined into the snapshots of the locations that hold its SKUs
+  const enrichment = await startEnrichmentConsumer({
+    kafka, serde, db, producer: dlqProducer, rebuild: (id) => rebuildInventorySnapshot(snapshotDeps, id, { onlyIfKnown: true }), logger,
+    topicPrefix: cfg.TOPIC_PREFIX, groupId: `${cfg.TOPIC_PREFIX}${cfg.PROJECTOR_GROUP_ID}-enrichment`, partitions: cfg.KAFKA_PARTITIONS, now: Date.now,
+  });
+  shutdown.add('enrichment-consumer', () => enrichment.disconnect());
   const addr = ops.address();
   logger.info({ metricsPort: typeof addr === 'object' && addr ? addr.port : cfg.METRICS_PORT }, 'projector running');
 }

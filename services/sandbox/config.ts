@@ -8,6 +8,10 @@ export const sandboxEnv = z.object({
   SANDBOX_POS_PORT: portVar.default(7001),
   SANDBOX_BACKOFFICE_PORT: portVar.default(7002),
   SANDBOX_ODOO_PORT: portVar.default(7003),
+  /** the chain's CMS (Strapi): `GET /api/stores` */
+  SANDBOX_CMS_PORT: portVar.default(7004),
+  /** share of each store's products described in the Odoo catalog (product enrichment reads it) */
+  SANDBOX_CATALOG_SHARE: z.coerce.number().min(0).max(1).default(0.3),
   /** markets with generated stores (comma-separated two-letter states) */
   SANDBOX_MARKETS: z.string().default('AZ,FL,IL,MI,MO,NV').transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
     .pipe(z.array(z.enum(MARKETS.map((m) => m.state) as [Market, ...Market[]]))),

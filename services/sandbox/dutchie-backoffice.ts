@@ -68,7 +68,8 @@ export function backofficeRouter(state: DutchieState, faults: FaultBox, sessions
     }
     const fault = await faults.apply('backoffice.get-discount', { lspId: LspId, locId: LocId }, res);
     if (fault === 'answered') return;
-    const stores = state.stores.filter((s) => s.api === 'backoffice' && s.lspId === LspId && s.orgId === OrgId);
+    // Every store of the organisation is in Backoffice, POS-read ones too (their fallback when a key is revoked).
+    const stores = state.stores.filter((s) => s.lspId === LspId && s.orgId === OrgId);
     if (!stores.length || (LocId !== undefined && !stores.some((s) => s.posLocId === LocId))) {
       res.status(403).json(envelope(null, 'You do not have access to this organization or location', false));
       return;

@@ -39,6 +39,18 @@ export function basicUser(header: string | undefined): string | undefined {
 
 export function posRouter(state: DutchieState, faults: FaultBox, limiter: RateLimiter): Router {
   const r = Router();
+  // GET /whoami: the key's store (external-apis.md §5), how a store with a POS key finds its LocId.
+  r.get('/whoami', (req, res) => {
+    const key = basicUser(req.headers.authorization);
+    const who = key === undefined ? undefined : state.whoami(key);
+    if (key === undefined || who === undefined) {
+      res.status(401).set('WWW-Authenticate', 'Basic realm="Dutchie"').json({ message: 'Authorization has been denied for this request.' });
+      return;
+    }
+    const wait = limiter.take(key);
+    if (wait > 0) { res.status(429).set('Retry-After', String(wait)).json({ message: 'API calls quota exceeded! maximum admitted 120 per 1m.' }); return; }
+    res.json(who);
+  });
   r.get('/discounts/v2/list', async (req, res) => {
     const key = basicUser(req.headers.authorization);
     const lspId = key === undefined ? undefined : state.lspOfKey(key);

@@ -6,7 +6,7 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 
-export const ENDPOINTS = ['pos.list', 'backoffice.login', 'backoffice.get-discount', 'odoo.jsonrpc'] as const;
+export const ENDPOINTS = ['pos.list', 'backoffice.login', 'backoffice.get-discount', 'odoo.jsonrpc', 'cms.stores'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 export const FaultInput = z.object({

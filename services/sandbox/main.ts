@@ -11,10 +11,10 @@ async function main(): Promise<void> {
   const sandbox = new Sandbox({
     seed: cfg.SANDBOX_SEED, markets: cfg.SANDBOX_MARKETS, includeFixture: cfg.SANDBOX_INCLUDE_FIXTURE, ptlDealsPerMarket: cfg.SANDBOX_PTL_DEALS_PER_MARKET,
     lspsPerMarket: cfg.SANDBOX_LSPS_PER_MARKET, storesPerLsp: cfg.SANDBOX_STORES_PER_LSP,
-    dealsPerLsp: cfg.SANDBOX_DEALS_PER_LSP, posRateLimitPerMinute: cfg.SANDBOX_POS_RATE_LIMIT_PER_MIN,
+    dealsPerLsp: cfg.SANDBOX_DEALS_PER_LSP, posRateLimitPerMinute: cfg.SANDBOX_POS_RATE_LIMIT_PER_MIN, catalogShare: cfg.SANDBOX_CATALOG_SHARE,
     ...(cfg.SANDBOX_ODOO_API_KEY ? { odoo: { apiKey: cfg.SANDBOX_ODOO_API_KEY } } : {}),
   });
-  const running = await sandbox.start({ pos: cfg.SANDBOX_POS_PORT, backoffice: cfg.SANDBOX_BACKOFFICE_PORT, odoo: cfg.SANDBOX_ODOO_PORT });
+  const running = await sandbox.start({ pos: cfg.SANDBOX_POS_PORT, backoffice: cfg.SANDBOX_BACKOFFICE_PORT, odoo: cfg.SANDBOX_ODOO_PORT, cms: cfg.SANDBOX_CMS_PORT });
   const shutdown = createShutdown(logger);
   shutdown.add('servers', () => running.close());
   shutdown.install();

@@ -8,6 +8,10 @@ export type FieldType = (typeof FIELD_TYPES)[number];
 
 export interface FieldSpec {
   type: FieldType;
+  /** longest value of a char field (Odoo's `size`: Postgres varchar(n), a longer value is refused) */
+  size?: number;
+  /** a SQL unique constraint on the field (Odoo refuses a duplicate with a ValidationError) */
+  unique?: boolean;
   /** allowed values of a selection field */
   selection?: readonly string[];
   /** target model of a relational field */
@@ -105,7 +109,78 @@ export const MINT_PTL_DAY: ModelSpec = {
 
 export const MINT_BRAND: ModelSpec = { name: { type: 'char', required: true }, dutchie_brand_id: int };
 
+// ---- products and stock (issue 14): the standard models, with the custom fields this chain adds ----------
+
+/** Odoo's automatic last-write instant ('YYYY-MM-DD HH:MM:SS', UTC); the store maintains it, callers cannot set it. */
+const writeDate: FieldSpec = { type: 'datetime' };
+
+/**
+ * `product.template`. Two kinds live here: the chain's CATALOG (no `x_dutchie_store_id`; staff keep
+ * descriptions, images, effects, tags, staff picks, potency text and slugs: product enrichment reads
+ * these by `default_code` = SKU), and one product per store and SKU written by phase 5 (inventory to
+ * Odoo: `x_dutchie_store_id` set, list price, cost, weight, the Dutchie ids). Creating a template
+ * creates its variant (`product.product`), as Odoo does.
+ */
+export const PRODUCT_TEMPLATE: ModelSpec = {
+  name: { type: 'char', required: true },
+  default_code: char,
+  type: { type: 'selection', selection: ['consu', 'service', 'product'] },
+  sale_ok: bool,
+  list_price: float,
+  standard_price: float,
+  weight: float,
+  description_sale: text,
+  x_dutchie_store_id: char,
+  x_dutchie_product_id: char,
+  x_dutchie_inventory_ids: char,
+  x_image_url: char,
+  x_images: text,
+  x_effects: text,
+  x_tags: text,
+  x_staff_pick: bool,
+  x_slug: char,
+  x_potency_thc_formatted: char,
+  x_potency_cbd_formatted: char,
+  write_date: writeDate,
+};
+
+/** `product.product`: the variant of a template (one each here); `default_code` follows its template's. */
+export const PRODUCT_PRODUCT: ModelSpec = {
+  product_tmpl_id: { type: 'many2one', relation: 'product.template', required: true },
+  default_code: char,
+  x_dutchie_store_id: char,
+  write_date: writeDate,
+};
+
+export const STOCK_LOCATION: ModelSpec = {
+  name: { type: 'char', required: true },
+  usage: { type: 'selection', selection: ['view', 'internal', 'customer', 'supplier', 'inventory'] },
+};
+
+/** `stock.warehouse`: `code` is Odoo's 5-character short name, unique like the name; creating one creates its stock location. */
+export const STOCK_WAREHOUSE: ModelSpec = {
+  name: { type: 'char', required: true, unique: true },
+  code: { type: 'char', required: true, size: 5, unique: true },
+  lot_stock_id: { type: 'many2one', relation: 'stock.location' },
+  x_dutchie_store_id: char,
+  write_date: writeDate,
+};
+
+/** `stock.quant`: the quantity of a product at a stock location. */
+export const STOCK_QUANT: ModelSpec = {
+  product_id: { type: 'many2one', relation: 'product.product', required: true },
+  location_id: { type: 'many2one', relation: 'stock.location', required: true },
+  quantity: float,
+  inventory_quantity: float,
+  write_date: writeDate,
+};
+
 export const MODELS: Record<string, ModelSpec> = {
+  'product.template': PRODUCT_TEMPLATE,
+  'product.product': PRODUCT_PRODUCT,
+  'stock.location': STOCK_LOCATION,
+  'stock.warehouse': STOCK_WAREHOUSE,
+  'stock.quant': STOCK_QUANT,
   'mint.discount': MINT_DISCOUNT,
   'mint.market': MINT_MARKET,
   'mint.store': MINT_STORE,

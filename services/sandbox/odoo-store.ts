@@ -4,6 +4,7 @@
  * conventions (`false` for empty scalars, `[id, name]` for many2one, id arrays for many2many).
  * Errors are OdooError values carrying the exception class Odoo would name.
  */
+import { linkOnCreate, linkOnUnlink, linkOnWrite } from './odoo-links';
 import { MODELS, type FieldSpec, type ModelSpec } from './odoo-models';
 
 export type OdooErrorName =
@@ -51,7 +52,7 @@ export class OdooStore {
   readonly calls = new Map<string, number>();
   validationFaults: ValidationFault[] = [];
 
-  constructor(private readonly models: Record<string, ModelSpec> = MODELS) {
+  constructor(private readonly models: Record<string, ModelSpec> = MODELS, private readonly now: () => Date = () => new Date()) {
     for (const name of Object.keys(models)) { this.tables.set(name, new Map()); this.nextId.set(name, 1); }
   }
 
@@ -89,6 +90,7 @@ export class OdooStore {
     if (value === null || value === undefined) value = false;
     switch (spec.type) {
       case 'char': case 'text':
+        if (typeof value === 'string' && spec.size !== undefined && value.length > spec.size) bad(`longer than ${spec.size} characters`);
         return value === false || typeof value === 'string' ? value : bad(`expected a string`);
       case 'integer':
         if (value === false) return 0;
@@ -152,6 +154,7 @@ export class OdooStore {
     for (const [k, v] of Object.entries(raw)) {
       if (k === 'id') throw new OdooError('builtins.ValueError', `Invalid field 'id' on model '${model}'`);
       const spec = this.field(model, k, '')!;
+      if (k === 'write_date') continue; // Odoo's own bookkeeping: a value sent is ignored, as Odoo does
       out[k] = this.coerce(model, k, spec, v, existing?.[k]);
     }
     return out;
@@ -172,12 +175,15 @@ export class OdooStore {
       return v;
     });
     const table = this.table(model);
+    this.checkUnique(model, prepared.map((v) => [undefined, v] as const));
     const ids = prepared.map((v) => {
       const id = this.nextId.get(model)!;
       this.nextId.set(model, id + 1);
       const rec: OdooRecord = { id };
       for (const [name, f] of Object.entries(spec)) rec[name] = v[name] ?? emptyValue(f);
+      if ('write_date' in spec) rec.write_date = this.stamp();
       table.set(id, rec);
+      linkOnCreate(this, model, rec);
       return id;
     });
     return single ? ids[0]! : ids;
@@ -200,14 +206,39 @@ export class OdooStore {
       return [rec, v] as const;
     });
     const table = this.table(model);
-    for (const [rec, v] of updates) table.set(rec.id, { ...rec, ...v });
+    this.checkUnique(model, updates);
+    const stamped = 'write_date' in this.spec(model);
+    for (const [rec, v] of updates) {
+      const next = { ...rec, ...v, ...(stamped ? { write_date: this.stamp() } : {}) };
+      table.set(rec.id, next);
+      linkOnWrite(this, model, next, v);
+    }
     return true;
+  }
+
+  /** Odoo's datetime text of now (UTC, whole seconds). */
+  private stamp(): string { return this.now().toISOString().slice(0, 19).replace('T', ' '); }
+
+  /** Unique fields (a SQL constraint in Odoo): a value held by another record, or twice in one call, is refused. */
+  private checkUnique(model: string, changes: ReadonlyArray<readonly [OdooRecord | undefined, Record<string, StoredValue>]>): void {
+    for (const [name, f] of Object.entries(this.spec(model))) {
+      if (!f.unique) continue;
+      const seen = new Set<StoredValue>();
+      for (const [rec, v] of changes) {
+        const value = v[name];
+        if (value === undefined || value === false) continue;
+        const taken = seen.has(value) || [...this.table(model).values()].some((r) => r.id !== rec?.id && r[name] === value);
+        if (taken) throw new OdooError('odoo.exceptions.ValidationError', `duplicate key value violates unique constraint "${model.replace(/\./g, '_')}_${name}_uniq": ${name} ${JSON.stringify(value)} already exists`);
+        seen.add(value);
+      }
+    }
   }
 
   unlink(model: string, ids: unknown): true {
     const recs = this.existing(model, ids);
     const table = this.table(model);
     for (const r of recs) table.delete(r.id);
+    for (const r of recs) linkOnUnlink(this, model, r);
     return true;
   }
 

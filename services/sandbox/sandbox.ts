@@ -18,6 +18,8 @@ import type { OdooAuth } from './odoo-rpc';
 import { odooAdminRouter, odooRpcRouter } from './odoo-server';
 import { marketId, publishPtlDeal } from './odoo-ptl';
 import { OdooStore } from './odoo-store';
+import { Cms, CmsEntry, CmsStoreFields, type CmsStore } from './cms';
+import { seedCatalog } from './odoo-catalog';
 import { DEFAULT_STATE, DutchieState, StateError, type StateOptions } from './state';
 import { MARKETS, type SandboxStore } from './stores';
 
@@ -28,11 +30,13 @@ export interface SandboxOptions extends Partial<StateOptions> {
   odoo?: Partial<OdooAuth>;
   /** PTL deals seeded per market (0 for none) */
   ptlDealsPerMarket?: number;
+  /** share (0-1) of each store's products the chain's Odoo catalog describes (images, description, effects...) */
+  catalogShare?: number;
 }
 
-export interface SandboxPorts { pos: number; backoffice: number; odoo: number }
+export interface SandboxPorts { pos: number; backoffice: number; odoo: number; cms?: number }
 export interface RunningSandbox {
-  urls: { pos: string; backoffice: string; odoo: string };
+  urls: { pos: string; backoffice: string; odoo: string; cms: string };
   servers: Record<keyof SandboxPorts, RunningServer>;
   close(): Promise<void>;
 }
@@ -43,10 +47,14 @@ export interface SandboxDirectory {
   posKeys: Record<string, string>;
   backoffice: { username: string; password: string };
   odoo: OdooAuth;
+  /** each POS store's own key, by LocId (the CMS lists them as `dutchieApiKey`) */
+  storeKeys: Record<string, string>;
+  /** the CMS's API token (`STORES_API_TOKEN`) */
+  cms: { token: string };
 }
 
 /** Poller env for a sandbox (also usable from `GET /admin/stores` of a sandbox in another process). */
-export function pollerEnvFrom(d: Pick<SandboxDirectory, 'posKeys' | 'backoffice'> & { odoo: Pick<SandboxDirectory['odoo'], 'db' | 'login' | 'apiKey'> }, urls: RunningSandbox['urls']): NodeJS.ProcessEnv {
+export function pollerEnvFrom(d: Pick<SandboxDirectory, 'posKeys' | 'backoffice'> & { odoo: Pick<SandboxDirectory['odoo'], 'db' | 'login' | 'apiKey'> }, urls: Pick<RunningSandbox['urls'], 'pos' | 'backoffice' | 'odoo'>): NodeJS.ProcessEnv {
   return {
     DUTCHIE_POS_URL: urls.pos, DUTCHIE_BACKOFFICE_URL: urls.backoffice, ODOO_URL: urls.odoo,
     DUTCHIE_BACKOFFICE_USERNAME: d.backoffice.username, DUTCHIE_BACKOFFICE_PASSWORD: d.backoffice.password,
@@ -57,7 +65,8 @@ export function pollerEnvFrom(d: Pick<SandboxDirectory, 'posKeys' | 'backoffice'
 
 export class Sandbox {
   readonly state: DutchieState;
-  readonly odoo = new OdooStore();
+  readonly odoo: OdooStore;
+  readonly cms: Cms;
   readonly faults = new FaultBox();
   readonly inventory: InventoryState;
   readonly sessions: Sessions;
@@ -68,13 +77,35 @@ export class Sandbox {
 
   constructor(opts: SandboxOptions = {}) {
     this.now = opts.now ?? (() => new Date());
-    const { now: _now, posRateLimitPerMinute, backofficeSessionTtlMs, odoo, ptlDealsPerMarket, ...stateOpts } = opts;
+    const { now: _now, posRateLimitPerMinute, backofficeSessionTtlMs, odoo, ptlDealsPerMarket, catalogShare, ...stateOpts } = opts;
     this.state = new DutchieState({ ...DEFAULT_STATE, nowMs: this.now().getTime(), ...stateOpts });
+    this.odoo = new OdooStore(undefined, () => this.now());
+    this.cms = new Cms(this.state.options.seed, () => this.now());
     this.inventory = new InventoryState(this.state.options.seed, (posLocId) => this.state.stores.find((s) => s.posLocId === posLocId));
     this.sessions = new Sessions(backofficeSessionTtlMs ?? 24 * 3600_000, () => this.now().getTime());
     this.limiter = new RateLimiter(posRateLimitPerMinute ?? 120, () => this.now().getTime());
     this.odooAuth = { db: 'mint', login: 'dealstream@mint.test', apiKey: `odoo_${this.state.options.seed}_sandbox_key`, uid: 2, ...odoo };
     this.seedOdoo(ptlDealsPerMarket ?? 3);
+    for (const s of this.state.stores) {
+      this.cms.addStore(s, this.state.storeKeys.get(s.posLocId));
+      seedCatalog(this.odoo, this.state.options.seed, s, this.inventory.list(s.posLocId) ?? [], catalogShare ?? 0.3);
+    }
+  }
+
+  /**
+   * The chain opens a store in an existing LSP: in Dutchie (its own POS key when the LSP is read
+   * through POS), in Odoo (`mint.store`) and in the CMS (active). Returns the store and its CMS entry.
+   */
+  openStore(input: { lspId: number; name?: string; city?: string }): { store: SandboxStore; entry: CmsStore } {
+    const store = this.state.addStore(input);
+    store.odooStoreId = this.odoo.create('mint.store', { name: store.name, market_id: marketId(this.odoo, store.state), dutchie_loc_id: store.posLocId }) as number;
+    return { store, entry: this.cms.addStore(store, this.state.storeKeys.get(store.posLocId)) };
+  }
+
+  /** Env that points a poller's store directory at this running sandbox's CMS. */
+  directoryEnv(): NodeJS.ProcessEnv {
+    if (!this.running) throw new Error('sandbox is not started');
+    return { STORES_API_URL: `${this.running.urls.cms}/api/stores`, STORES_API_TOKEN: this.cms.token };
   }
 
   /** Markets, one mint.store per store (its id becomes the store's odooStoreId), PTL deals per market. */
@@ -108,6 +139,8 @@ export class Sandbox {
       posKeys: Object.fromEntries([...this.state.posKeys].map(([lsp, key]) => [String(lsp), key])),
       backoffice: { username: this.state.backofficeUser.username, password: this.state.backofficeUser.password },
       odoo: this.odooAuth,
+      storeKeys: Object.fromEntries([...this.state.storeKeys].map(([loc, key]) => [String(loc), key])),
+      cms: { token: this.cms.token },
     };
   }
 
@@ -131,10 +164,7 @@ export class Sandbox {
   /** Inventory: POS /reporting/inventory and Backoffice get-inventory, one record per package. */
   private inventoryRouter(): Router {
     return sandboxInventoryRoutes({
-      storesOfKey: (key) => {
-        const lspId = this.state.lspOfKey(key);
-        return lspId === undefined ? undefined : this.state.stores.filter((s) => s.lspId === lspId).map((s) => s.posLocId);
-      },
+      storesOfKey: (key) => this.state.storesOfKey(key),
       inventory: (posLocId) => this.inventory.list(posLocId),
       now: () => this.now().getTime(),
       backofficeSession: (body) => this.sessions.valid(body.SessionId) && this.state.stores.some((s) => s.posLocId === body.LocId && s.lspId === body.LspId),
@@ -218,7 +248,7 @@ export class Sandbox {
     r.delete('/faults/:id', guard((req, res) => { this.faults.remove(Number(req.params.id)); res.json({ ok: true }); }));
     r.post('/backoffice/expire-sessions', guard((_req, res) => { res.json({ expired: this.sessions.expireAll() }); }));
     r.post('/down', (req, res) => {
-      const body = z.object({ server: z.enum(['pos', 'backoffice', 'odoo']), seconds: z.number().positive().max(3600) }).strict().safeParse(req.body);
+      const body = z.object({ server: z.enum(['pos', 'backoffice', 'odoo', 'cms']), seconds: z.number().positive().max(3600) }).strict().safeParse(req.body);
       if (!body.success) { res.status(400).json({ error: 'invalid body', reason: body.error.message }); return; }
       if (!this.running) { res.status(409).json({ error: 'not running' }); return; }
       const server = this.running.servers[body.data.server];
@@ -227,6 +257,27 @@ export class Sandbox {
       res.on('finish', () => { void server.down(body.data.seconds * 1000); });
     });
     r.use('/odoo', odooAdminRouter(this.odoo, this.now));
+    // the CMS (issue 14): its entries, a store opened, a POS key revoked in Dutchie
+    r.get('/cms/stores', guard((_req, res) => { res.json({ data: this.cms.list() }); }));
+    r.put('/cms/stores', guard((req, res) => { this.cms.replace(z.array(CmsEntry).parse(req.body)); res.json({ ok: true }); }));
+    r.patch('/cms/stores/:documentId', guard((req, res) => {
+      const entry = this.cms.patch(String(req.params.documentId), CmsStoreFields.parse(req.body));
+      if (!entry) throw new StateError(404, `no CMS store ${String(req.params.documentId)}`);
+      res.json(entry);
+    }));
+    r.delete('/cms/stores/:documentId', guard((req, res) => {
+      if (!this.cms.remove(String(req.params.documentId))) throw new StateError(404, `no CMS store ${String(req.params.documentId)}`);
+      res.json({ ok: true });
+    }));
+    r.post('/stores', guard((req, res) => {
+      const body = z.object({ lspId: z.number().int(), name: z.string().min(1).optional(), city: z.string().min(1).optional() }).strict().parse(req.body);
+      res.status(201).json(this.openStore(body));
+    }));
+    r.post('/stores/:posLocId/revoke-pos-key', guard((req, res) => {
+      const key = this.state.storeKeys.get(locId(req.params.posLocId));
+      if (key === undefined) throw new StateError(404, `store ${String(req.params.posLocId)} has no POS key`);
+      res.json({ revoked: this.state.revokeKey(key) });
+    }));
     return r;
   }
 
@@ -243,19 +294,21 @@ export class Sandbox {
       pos: make((a) => a.use(posRouter(this.state, this.faults, this.limiter)).use(this.inventoryRouter())),
       backoffice: make((a) => a.use(backofficeRouter(this.state, this.faults, this.sessions)).use(this.inventoryRouter())),
       odoo: make((a) => a.use(odooRpcRouter(this.odoo, this.odooAuth, this.faults))),
+      cms: make((a) => a.use(this.cms.router(this.faults))),
     };
   }
 
   async start(ports: SandboxPorts = { pos: 0, backoffice: 0, odoo: 0 }): Promise<RunningSandbox> {
     this.state.warm();
     const apps = this.apps();
-    const [pos, backoffice, odoo] = await Promise.all([
+    const [pos, backoffice, odoo, cms] = await Promise.all([
       listen(apps.pos, ports.pos, this.faults), listen(apps.backoffice, ports.backoffice, this.faults), listen(apps.odoo, ports.odoo, this.faults),
+      listen(apps.cms, ports.cms ?? 0, this.faults),
     ]);
     const running: RunningSandbox = {
-      urls: { pos: pos.url, backoffice: backoffice.url, odoo: odoo.url },
-      servers: { pos, backoffice, odoo },
-      close: async () => { await Promise.all([pos.close(), backoffice.close(), odoo.close()]); this.running = undefined; },
+      urls: { pos: pos.url, backoffice: backoffice.url, odoo: odoo.url, cms: cms.url },
+      servers: { pos, backoffice, odoo, cms },
+      close: async () => { await Promise.all([pos.close(), backoffice.close(), odoo.close(), cms.close()]); this.running = undefined; },
     };
     this.running = running;
     return running;

@@ -13,7 +13,7 @@ import { ROOT } from '../../shared/paths';
 import { PosDiscount, toBackoffice } from './dutchie-record';
 import { generateDeals } from './generate';
 import { selectPosDeals, selectionIsIdentity, type PosListFlags } from './handler';
-import { FIXTURE_STORE, MARKETS, generatedStores, type Market, type SandboxStore } from './stores';
+import { FIXTURE_STORE, MARKETS, generatedStores, seededUuid, slugOf, type Market, type SandboxStore } from './stores';
 
 export const FIXTURE_PATH = path.join(ROOT, 'services', 'sandbox', 'data', 'az-store-discounts.json');
 
@@ -48,7 +48,12 @@ export class DutchieState {
   readonly stores: SandboxStore[];
   readonly feeds = new Map<number, Feed>();
   readonly posKeys = new Map<number, string>();
+  /** a POS key per POS store (real Dutchie's kind: one key, one location), by LocId */
+  readonly storeKeys = new Map<number, string>();
   private readonly keyToLsp = new Map<string, number>();
+  private readonly keyToStore = new Map<string, number>();
+  /** keys the chain revoked in Dutchie: every call with one is a 401 */
+  private readonly revoked = new Set<string>();
   readonly backofficeUser: { username: string; password: string; userId: number };
 
   constructor(readonly options: StateOptions) {
@@ -57,11 +62,11 @@ export class DutchieState {
       ...generatedStores(options.seed, options.lspsPerMarket, options.storesPerLsp).filter((s) => options.markets.includes(s.state)),
     ];
     this.stores = base.map((s) => ({ ...s, odooStoreId: 0 }));
-    const secret = (what: string) => createHash('sha256').update(`${options.seed}:${what}`).digest('hex').slice(0, 24);
-    this.backofficeUser = { username: 'sandbox-backoffice@dealstream.test', password: secret('backoffice-password'), userId: 4242 };
+    this.backofficeUser = { username: 'sandbox-backoffice@dealstream.test', password: this.secret('backoffice-password'), userId: 4242 };
     for (const s of this.stores) {
+      if (s.api === 'pos') this.issueStoreKey(s);
       if (s.api === 'pos' && !this.posKeys.has(s.lspId)) {
-        const key = `sbx_${s.lspId}_${secret(`pos-key-${s.lspId}`)}`;
+        const key = `sbx_${s.lspId}_${this.secret(`pos-key-${s.lspId}`)}`;
         this.posKeys.set(s.lspId, key);
         this.keyToLsp.set(key, s.lspId);
       }
@@ -80,6 +85,56 @@ export class DutchieState {
         this.feeds.set(s.lspId, { lspId: s.lspId, api: s.api, deals: new Map(deals.map((d) => [d.id, d])), version: 0 });
       }
     }
+  }
+
+  private secret(what: string): string { return createHash('sha256').update(`${this.options.seed}:${what}`).digest('hex').slice(0, 24); }
+
+  private issueStoreKey(s: SandboxStore): void {
+    const key = `sbx_loc_${s.posLocId}_${this.secret(`pos-store-key-${s.posLocId}`)}`;
+    this.storeKeys.set(s.posLocId, key);
+    this.keyToLsp.set(key, s.lspId);
+    this.keyToStore.set(key, s.posLocId);
+  }
+
+  /** The LocIds a POS key may read: its store, or every store of its LSP; undefined for an unknown or revoked key. */
+  storesOfKey(key: string): number[] | undefined {
+    const lspId = this.lspOfKey(key);
+    if (lspId === undefined) return undefined;
+    const own = this.keyToStore.get(key);
+    return own !== undefined ? [own] : this.stores.filter((s) => s.lspId === lspId).map((s) => s.posLocId);
+  }
+
+  /** `GET /whoami`: the key's store (an LSP key answers with its LSP's first store). */
+  whoami(key: string): { locationId: number; locationName: string; address: string; city: string; state: string } | undefined {
+    const locId = this.storesOfKey(key)?.[0];
+    const s = this.stores.find((x) => x.posLocId === locId);
+    return s === undefined ? undefined : { locationId: s.posLocId, locationName: s.name, address: `${100 + (s.posLocId % 900)} W Main St`, city: s.city, state: s.state };
+  }
+
+  /** The chain revokes a key in Dutchie (every call with it is a 401 from now on). */
+  revokeKey(key: string): boolean {
+    if (!this.keyToLsp.has(key) || this.revoked.has(key)) return false;
+    this.revoked.add(key);
+    return true;
+  }
+
+  /**
+   * A store the chain opens in an existing LSP (its feed's deals without location restrictions
+   * apply to it; its inventory is generated like the others'). A POS LSP's store gets its own key.
+   */
+  addStore(input: { lspId: number; name?: string; city?: string }): SandboxStore {
+    const peer = this.stores.find((s) => s.lspId === input.lspId);
+    if (!peer) throw new StateError(404, `no LSP ${input.lspId} in the sandbox`);
+    const posLocId = Math.max(...this.stores.map((s) => s.posLocId)) + 1;
+    const city = input.city ?? peer.city;
+    const name = input.name ?? `Mint ${city} #${posLocId}`;
+    const store: SandboxStore = {
+      id: seededUuid(this.options.seed, `added-store-${posLocId}`), name, city, slug: slugOf(name), state: peer.state, timeZone: peer.timeZone,
+      lspId: peer.lspId, posLocId, api: peer.api, orgId: peer.orgId, odooStoreId: 0, kind: 'generated',
+    };
+    this.stores.push(store);
+    if (store.api === 'pos') this.issueStoreKey(store);
+    return store;
   }
 
   private readonly bodies = new Map<string, { version: number; body: string }>();
@@ -141,7 +196,7 @@ export class DutchieState {
     }
   }
 
-  lspOfKey(key: string): number | undefined { return this.keyToLsp.get(key); }
+  lspOfKey(key: string): number | undefined { return this.revoked.has(key) ? undefined : this.keyToLsp.get(key); }
 
   feed(lspId: number): Feed | undefined { return this.feeds.get(lspId); }
 

@@ -26,7 +26,9 @@ export interface SandboxStore {
   timeZone: string;
   lspId: number;
   posLocId: number;
+  /** how the store is read when nothing fails: 'pos' stores have a POS key (one per store), 'backoffice' ones none */
   api: 'pos' | 'backoffice';
+  /** the Backoffice organisation: every store is in Backoffice (a POS store is read there when its key is revoked) */
   orgId: number | null;
   /** the store's id in the sandbox Odoo (`mint.store`), set when Odoo is seeded */
   odooStoreId: number;
@@ -37,7 +39,7 @@ export interface SandboxStore {
 /** The recorded store: its LocId is one the fixture's location-restricted deals name (1568). */
 export const FIXTURE_STORE = {
   id: '3f6b0a52-8c1d-4e2a-9b7f-5d0c1e2a6b91', name: 'Mint Tempe (recorded)', city: 'Tempe', slug: 'mint-tempe', state: 'AZ', timeZone: 'America/Phoenix',
-  lspId: 100, posLocId: 1568, api: 'pos', orgId: null, kind: 'fixture',
+  lspId: 100, posLocId: 1568, api: 'pos', orgId: 9100, kind: 'fixture',
 } as const satisfies Omit<SandboxStore, 'odooStoreId'>;
 
 /** 24 hex digits derived from a seed and a name: the shape of the one real store id that is not a UUID. */
@@ -67,7 +69,7 @@ const CITIES: Record<Market, string[]> = {
 
 /**
  * Generated stores: per market `lspsPerMarket` LSPs with `storesPerLsp` locations each. LSP ids are
- * 200 + market*1000 + n, LocIds 5000 + running number, OrgIds (Backoffice) 9000 + LSP id.
+ * 200 + market*1000 + n, LocIds 5000 + running number, OrgIds (Backoffice, every store) 9000 + LSP id.
  */
 export function generatedStores(seed: number, lspsPerMarket: number, storesPerLsp: number): Array<Omit<SandboxStore, 'odooStoreId'>> {
   const out: Array<Omit<SandboxStore, 'odooStoreId'>> = [];
@@ -83,7 +85,7 @@ export function generatedStores(seed: number, lspsPerMarket: number, storesPerLs
         const id = m.state === 'NV' && l === 0 && s === 0 ? seededHexId(seed, `store-${lspId}-${posLocId}`) : seededUuid(seed, `store-${lspId}-${posLocId}`);
         out.push({
           id, name, city, slug: slugOf(name), state: m.state, timeZone: m.timeZone,
-          lspId, posLocId, api: m.api, orgId: m.api === 'backoffice' ? 9000 + lspId : null, kind: 'generated',
+          lspId, posLocId, api: m.api, orgId: 9000 + lspId, kind: 'generated',
         });
       }
     }

@@ -3,7 +3,7 @@
  * Selectable / Insertable / Updateable.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { InventoryItem } from '../events';
+import type { InventoryItem, ProductEnrichment } from '../events';
 
 export const DUTCHIE_APIS = ['pos', 'backoffice'] as const;
 export type DutchieApi = (typeof DUTCHIE_APIS)[number];
@@ -30,7 +30,53 @@ export interface LocationsTable {
   org_id: number | null; // Backoffice OrgId
   created_at: Generated<Timestamp>;
   odoo_store_id: number | null; // the store in Odoo (PTL deals' store_ids); 0002_poller
+  /** the directory gave the store its own POS key (kept in the poller's memory, never stored); 0010 */
+  has_store_key: Generated<boolean>;
+  /** when the store directory last listed the store (null: the row was not written by the directory); 0010 */
+  directory_seen_at: Timestamp | null;
 }
+
+/** A store the directory marked inactive, until its deals and inventory are withdrawn (0010). */
+export interface StoreWithdrawalsTable {
+  location_id: string;
+  name: string;
+  state: string;
+  time_zone: string;
+  pos_loc_id: number;
+  reason: string;
+  requested_at: DefaultTimestamp;
+  deals_done_at: Timestamp | null;
+  inventory_done_at: Timestamp | null;
+}
+
+/** Projector: the newest enrichment of each SKU (products.enrichment.v1), joined into snapshots (0010). */
+export interface ProductEnrichmentTable {
+  sku: string;
+  payload: Json<ProductEnrichment>;
+  version: ColumnType<string, string | number | bigint, string | number | bigint>;
+  removed: Generated<boolean>;
+  synced_at: Timestamp;
+}
+
+/** Enricher: the content hash published per SKU (0010). */
+export interface EnrichmentPublishedTable {
+  sku: string;
+  content_hash: string;
+  published_at: ColumnType<string, string | number, string | number>;
+}
+
+/** Phase 5: the packages of each store (fold of inventory.items.v2, newest version wins) (0010). */
+export interface OdooInventoryPackagesTable {
+  id: string;
+  location_id: string;
+  sku: string;
+  package: Json<OdooPackage>;
+  version: ColumnType<string, string | number | bigint, string | number | bigint>;
+  removed: Generated<boolean>;
+}
+
+/** What phase 5 keeps of a package: what Odoo's product of its store and SKU is computed from. */
+export interface OdooPackage { inventoryId: string; productId: string; name: string | null; price: string; cost: string | null; weightGrams: string | null; quantity: string; isActive: boolean }
 
 /** What the poller last published per deal of a store (0002_poller). */
 export interface PollerPublishedTable {
@@ -133,6 +179,10 @@ export interface Database {
   discount_approval: DiscountApprovalTable;
   discount_outbox: DiscountOutboxTable;
   odoo_sink_applied: OdooSinkAppliedTable;
+  store_withdrawals: StoreWithdrawalsTable;
+  product_enrichment: ProductEnrichmentTable;
+  enrichment_published: EnrichmentPublishedTable;
+  odoo_inventory_packages: OdooInventoryPackagesTable;
 }
 
 export type Location = Selectable<LocationsTable>;

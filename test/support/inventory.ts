@@ -1,6 +1,6 @@
 /** Given-helpers for inventory tests: a canonical inventory item with defaults. */
 import type { Producer } from 'kafkajs';
-import type { InventoryItem } from '../../shared/events';
+import type { InventoryItem, ProductEnrichment } from '../../shared/events';
 import { createProducer, ensureTopics } from '../../shared/kafka';
 import { TOPICS, topicName } from '../../shared/topics';
 import type { TestWorld } from './integration';
@@ -73,4 +73,12 @@ export async function givenInventoryItemsTopic(world: TestWorld): Promise<Produc
   const producer = createProducer(world.kafka);
   await producer.connect();
   return producer;
+}
+
+/** The Odoo catalog's enrichment of a SKU (products.enrichment.v1), nothing to add unless given. */
+export function anEnrichment(over: Partial<ProductEnrichment> & { sku: string }): ProductEnrichment {
+  return {
+    odooId: 1, description: null, imageUrl: null, images: [], effects: [], tags: [], staffPick: false, slug: null,
+    potencyThcFormatted: null, potencyCbdFormatted: null, contentHash: `h-${over.sku}`, version: 1, ...over,
+  };
 }

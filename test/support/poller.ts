@@ -32,10 +32,13 @@ export async function givenSandboxAndPoller(
   world: { env: NodeJS.ProcessEnv; db: Kysely<Database>; logger: Logger },
   sandboxOptions: SandboxOptions,
   baseOverrides: NodeJS.ProcessEnv = {},
+  opts: { directory?: boolean } = {},
 ): Promise<PollerWorld> {
   const sandbox = new Sandbox(sandboxOptions);
   const running = await sandbox.start();
-  await seedLocations(world.db, sandbox.directory().locations);
+  // with the store directory the poller finds the stores in the sandbox's CMS; else they are seeded as npm start does
+  if (opts.directory) baseOverrides = { ...sandbox.directoryEnv(), ...baseOverrides };
+  else await seedLocations(world.db, sandbox.directory().locations);
   const built: BuiltPoller[] = [];
   return {
     sandbox, running,
