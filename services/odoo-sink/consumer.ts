@@ -12,6 +12,7 @@ import { createProducer, ensureTopics } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
+import { tombstoneVersion } from '../../shared/versioned';
 import { parseDeal } from './deal-schema';
 import { selectTargets, type Origin, type SinkMessage, type Target } from './handler';
 import { backoffMs } from './odoo-client';
@@ -72,7 +73,7 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
       const origin = { topic, partition, offset: m.offset };
       raw.set(m.offset, m);
       const key = m.key?.toString() ?? '';
-      if (m.value === null) { ok.push({ key, deal: null, origin }); continue; }
+      if (m.value === null) { ok.push({ key, deal: null, version: tombstoneVersion(m.headers, m.timestamp), origin }); continue; }
       if (m.value.length < 5 || m.value[0] !== 0) { poison.push({ key: m.key, value: m.value, origin, reason: 'undecodable', error: 'not Confluent-framed Avro' }); continue; }
       let decoded: unknown;
       try {
@@ -84,7 +85,7 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
       }
       const parsed = parseDeal(decoded);
       if (!parsed.ok) { poison.push({ key: m.key, value: m.value, origin, reason: 'invalid', error: parsed.error }); continue; }
-      ok.push({ key, deal: parsed.deal, origin });
+      ok.push({ key, deal: parsed.deal, version: parsed.deal.version, origin });
     }
     return { ok, poison, raw };
   }

@@ -14,6 +14,7 @@ import type { Logger } from '../../shared/logger';
 import type { Redis } from '../../shared/redis';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, locationOfKey, topicName } from '../../shared/topics';
+import { tombstoneVersion } from '../../shared/versioned';
 import { sendToDlq } from './dlq';
 import { applyInventoryBatch, rebuildInventorySnapshot, type InventoryChange } from './inventory-projection';
 
@@ -63,7 +64,7 @@ export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promi
         const key = m.key?.toString() ?? '';
         if (deps.onlyLocation !== undefined && locationOfKey(key) !== deps.onlyLocation) continue;
         if (m.value === null) {
-          changes.push({ key, item: null, timestamp: Number(m.timestamp) });
+          changes.push({ key, item: null, version: tombstoneVersion(m.headers, m.timestamp) });
           continue;
         }
         let reason: string;
@@ -72,7 +73,7 @@ export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promi
         } else {
           try {
             const item = (await deps.serde.decode(m.value)) as InventoryItem; // the registry schema is the validation
-            changes.push({ key, item, timestamp: Number(m.timestamp) });
+            changes.push({ key, item, version: item.version });
             continue;
           } catch (e) {
             const msg = e instanceof Error ? e.message : String(e);

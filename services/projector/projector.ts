@@ -13,6 +13,7 @@ import type { Redis } from '../../shared/redis';
 import { BatchAvroCodec, UndecodableError } from '../../shared/avro-codec';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, locationOfKey, topicName } from '../../shared/topics';
+import { tombstoneVersion } from '../../shared/versioned';
 import { sendToDlq, type DeadLetter } from './dlq';
 import { decideDeal, planBatch, type DealOutcome } from './handler';
 import { applyToPostgres, rebuildLocation } from './store';
@@ -48,7 +49,7 @@ const SLICE = 500;
 /** What one message means; a value that is not Avro of a known schema is a reject (poison). */
 function outcomeOf(codec: BatchAvroCodec, m: KafkaMessage): DealOutcome {
   const key = m.key?.toString() ?? null;
-  if (m.value === null) return decideDeal(key, null);
+  if (m.value === null) return decideDeal(key, null, tombstoneVersion(m.headers, m.timestamp));
   let value: unknown;
   try {
     value = codec.decode(m.value);
