@@ -97,6 +97,18 @@ export async function loadDealsFromDb(db: Kysely<Database>, locationId: string):
  * an empty list.
  */
 export async function rebuildInventorySnapshot(deps: SnapshotDeps, locationId: string, opts: { onlyIfKnown?: boolean } = {}): Promise<{ items: number; deals: number } | null> {
+  // One rebuild of a location at a time in this process: the deals consumer and the inventory consumer
+  // both rebuild a location's snapshot, and one that read the rows before the other's write committed
+  // must not write its older snapshot last. Queued, each reads after the previous one wrote.
+  const key = deps.inventoryKey(locationId);
+  const run = (rebuilding.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => rebuildNow(deps, locationId, opts));
+  rebuilding.set(key, run);
+  try { return await run; } finally { if (rebuilding.get(key) === run) rebuilding.delete(key); }
+}
+
+const rebuilding = new Map<string, Promise<unknown>>();
+
+async function rebuildNow(deps: SnapshotDeps, locationId: string, opts: { onlyIfKnown?: boolean }): Promise<{ items: number; deals: number } | null> {
   const rows = await deps.db.selectFrom('inventory').select(['item']).where('location_id', '=', locationId).where('removed', '=', false).execute();
   if (opts.onlyIfKnown && rows.length === 0 && (await deps.redis.exists(deps.inventoryKey(locationId))) === 0) return null;
   const items = rows.map((r) => r.item);

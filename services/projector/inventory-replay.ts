@@ -24,23 +24,23 @@ export interface InventoryReplayDeps extends RebuildDeps {
 
 export interface InventoryCheck { locationId: string; postgres: number; redis: number | null; ok: boolean }
 
-/** Every location of the scope: the Redis snapshot lists exactly Postgres's live products. */
+/** Every location of the scope: the Redis snapshot lists exactly Postgres's live, active packages. */
 export async function verifyInventory(db: Kysely<Database>, redis: Redis, redisPrefix: string, location?: string): Promise<InventoryCheck[]> {
-  let q = db.selectFrom('inventory').select(['location_id', 'product_id']).where('removed', '=', false);
+  let q = db.selectFrom('inventory').select(['location_id', 'inventory_id', 'item']).where('removed', '=', false);
   if (location !== undefined) q = q.where('location_id', '=', location);
   const live = new Map<string, Set<string>>();
   for (const r of await q.execute()) {
     const set = live.get(r.location_id) ?? new Set<string>();
-    set.add(r.product_id);
+    if (r.item.isActive) set.add(r.inventory_id); // the snapshot lists active packages only
     live.set(r.location_id, set);
   }
   const checks: InventoryCheck[] = [];
-  for (const [locationId, products] of [...live].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [locationId, packages] of [...live].sort(([a], [b]) => a.localeCompare(b))) {
     const raw = await redis.hget(redisKeys(redisPrefix).inventory(locationId), 'snapshot');
     const snapshot = raw === null ? null : (JSON.parse(raw) as InventorySnapshot);
-    const ids = snapshot?.items.map((i) => i.productId) ?? [];
-    const ok = snapshot !== null && ids.length === products.size && ids.every((id) => products.has(id));
-    checks.push({ locationId, postgres: products.size, redis: snapshot === null ? null : ids.length, ok });
+    const ids = snapshot?.items.map((i) => i.inventoryId) ?? [];
+    const ok = snapshot !== null && ids.length === packages.size && ids.every((id) => packages.has(id));
+    checks.push({ locationId, postgres: packages.size, redis: snapshot === null ? null : ids.length, ok });
   }
   return checks;
 }
