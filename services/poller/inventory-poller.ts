@@ -13,6 +13,7 @@ import type { Logger } from '../../shared/logger';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
 import { diffInventory, type InventoryFetch } from './inventory-diff';
+import type { LogGuard } from './log-identity';
 import { fetchPosInventory, type PosInventoryFetchDeps } from './inventory-fetch';
 
 export interface InventoryPollerDeps {
@@ -29,6 +30,8 @@ export interface InventoryPollerDeps {
   /** Backoffice inventory (the poller's Sources, which hold the session); absent: Backoffice stores are skipped */
   backoffice?: (lspId: number, orgId: number, locId: number) => Promise<InventoryFetch>;
   fetchOptions?: Pick<PosInventoryFetchDeps, 'fetch' | 'sleep' | 'maxAttempts'>;
+  /** Ties the hashes to the log they describe (log-identity.ts): checked before each cycle, remembered after. */
+  logs?: LogGuard;
 }
 
 type StoreRow = { id: string; lsp_id: number; pos_loc_id: number; dutchie_api: 'pos' | 'backoffice'; org_id: number | null };
@@ -84,6 +87,7 @@ export function createInventoryPoller(deps: InventoryPollerDeps) {
       const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${deps.lockKey}) as ok`.execute(conn);
       if (!got.rows[0]?.ok) return null;
       try {
+        await deps.logs?.check('inventory');
         const locations = await conn.selectFrom('locations').select(['id', 'lsp_id', 'pos_loc_id', 'dutchie_api', 'org_id']).execute();
         const cycle: InventoryCycle = { locations: locations.length, failed: 0, upserts: 0, removals: 0 };
         for (const loc of locations) {
@@ -92,6 +96,7 @@ export function createInventoryPoller(deps: InventoryPollerDeps) {
           cycle.upserts += r.upserts;
           cycle.removals += r.removals;
         }
+        await deps.logs?.remember('inventory');
         deps.logger.info(cycle, 'inventory cycle done');
         return cycle;
       } finally {

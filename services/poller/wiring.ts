@@ -10,6 +10,7 @@ import { AvroSerde } from '../../shared/serde';
 import { TOPICS } from '../../shared/topics';
 import type { PollerConfig } from './config';
 import { createInventoryPoller } from './inventory-poller';
+import { createLogGuard } from './log-identity';
 import { createPoller, pollerMetrics } from './poller';
 import { rawEventEncoder } from './raw-encoder';
 import { sleep } from './retry';
@@ -38,13 +39,14 @@ export async function buildPoller(cfg: PollerConfig, logger: Logger, clientId = 
   }, { fetch: globalThis.fetch, now: Date.now, sleep, random: Math.random, logger });
   const ids = new Map<string, number>();
   for (const t of [TOPICS.rawDutchie, TOPICS.rawPtl, TOPICS.inventoryRaw]) ids.set(t.name, await serde.register(`${cfg.TOPIC_PREFIX}${t.name}`, t.schema));
+  const logs = createLogGuard({ kafka, db, topicPrefix: cfg.TOPIC_PREFIX, logger });
   const poller = createPoller({
-    db, producer, sources, logger, metrics, now: Date.now,
+    db, producer, sources, logger, metrics, now: Date.now, logs,
     encoders: { dutchie: rawEventEncoder(ids.get(TOPICS.rawDutchie.name)!), ptl: rawEventEncoder(ids.get(TOPICS.rawPtl.name)!) },
     settings: { topicPrefix: cfg.TOPIC_PREFIX, concurrency: cfg.POLL_CONCURRENCY, lockKey: cfg.POLLER_LOCK_KEY, posKeys: cfg.posKeys },
   });
   const inventory = createInventoryPoller({
-    db, producer, serde, logger, now: Date.now, topicPrefix: cfg.TOPIC_PREFIX, posUrl: cfg.DUTCHIE_POS_URL, posKeys: cfg.posKeys, lockKey: cfg.INVENTORY_LOCK_KEY,
+    db, producer, serde, logger, now: Date.now, topicPrefix: cfg.TOPIC_PREFIX, posUrl: cfg.DUTCHIE_POS_URL, posKeys: cfg.posKeys, lockKey: cfg.INVENTORY_LOCK_KEY, logs,
     backoffice: async (lspId, orgId, locId) => {
       const f = await sources.fetchBackofficeInventory(lspId, orgId, locId);
       return f.kind === 'ok' ? { ok: true, records: f.records } : { ok: false, reason: f.reason };

@@ -104,6 +104,15 @@ export interface InventoryPublishedTable {
   fetched_at: ColumnType<string, string | number | bigint, string | number | bigint>;
 }
 
+/** Poller: the identity of the raw topic its hashes describe (migration 0010). */
+export interface PollerLogIdentityTable {
+  topic: string;
+  cluster_id: string;
+  /** {partition: end offset} after the last cycle */
+  ends: Json<Record<string, string>>;
+  checked_at: Generated<Timestamp>;
+}
+
 /** Projector: when a location's read model was last rebuilt (migration 0003). */
 export interface LocationSyncTable {
   location_id: string;
@@ -125,6 +134,7 @@ export interface Database {
   inventory: InventoryTable;
   inventory_published: InventoryPublishedTable;
   poller_published: PollerPublishedTable;
+  poller_log_identity: PollerLogIdentityTable;
   location_sync: LocationSyncTable;
   employee: EmployeeTable;
   promotion: PromotionTable;
