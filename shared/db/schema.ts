@@ -113,6 +113,16 @@ export interface PollerLogIdentityTable {
   checked_at: Generated<Timestamp>;
 }
 
+/** Redrive: dead letters that went back to their origin topic (migration 0011). */
+export interface DlqRedrivenTable {
+  dlq_topic: string;
+  partition: number;
+  offset: ColumnType<string, string | number | bigint, string | number | bigint>;
+  origin_topic: string;
+  run_id: string;
+  redriven_at: Generated<Timestamp>;
+}
+
 /** Projector: when a location's read model was last rebuilt (migration 0003). */
 export interface LocationSyncTable {
   location_id: string;
@@ -135,6 +145,7 @@ export interface Database {
   inventory_published: InventoryPublishedTable;
   poller_published: PollerPublishedTable;
   poller_log_identity: PollerLogIdentityTable;
+  dlq_redriven: DlqRedrivenTable;
   location_sync: LocationSyncTable;
   employee: EmployeeTable;
   promotion: PromotionTable;
