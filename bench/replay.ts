@@ -32,7 +32,7 @@ function load(base: string, stores: string[], durationS: number): { done: Promis
     instance = autocannon({
       url: base, connections: CONNECTIONS, duration: durationS, headers: { accept: 'application/json' },
       requests: stores.map((s) => ({ method: 'GET', path: `/api/locations/${s}/discounts` })),
-    }, (err, res) => (err ? reject(err) : resolve(res))) as unknown as autocannon.Instance;
+    }, (err: unknown, res) => (err ? reject(err instanceof Error ? err : new Error('autocannon failed')) : resolve(res)));
   });
   return { done, stop: () => instance?.stop() };
 }

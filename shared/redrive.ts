@@ -7,7 +7,7 @@
  * carry this run's id, counted once the origin's consumers have read past them).
  */
 import { randomUUID } from 'node:crypto';
-import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { IHeaders, Kafka } from 'kafkajs';
 import { sql } from 'kysely';
 import type { Kysely } from './db/db';
 import type { Database } from './db/schema';
@@ -83,9 +83,9 @@ export async function readRange(kafka: Kafka, topic: string, to: Map<number, big
         for (const [p, start] of from ?? []) consumer.seek({ topic, partition: p, offset: start.toString() });
       });
       void consumer.run({
-        eachBatch: async ({ batch }) => {
+        eachBatch: ({ batch }) => {
           const end = to.get(batch.partition) ?? 0n;
-          for (const m of batch.messages as KafkaMessage[]) {
+          for (const m of batch.messages) {
             if (BigInt(m.offset) >= end) break;
             if (BigInt(m.offset) < (from?.get(batch.partition) ?? 0n)) continue;
             out.push({ partition: batch.partition, offset: m.offset, timestamp: Number(m.timestamp), key: m.key, value: m.value, headers: m.headers ?? {} });
@@ -93,6 +93,7 @@ export async function readRange(kafka: Kafka, topic: string, to: Map<number, big
           const last = batch.messages.at(-1);
           if (last) position.set(batch.partition, BigInt(last.offset) + 1n);
           if (done()) { clearTimeout(timer); resolve(); }
+          return Promise.resolve();
         },
       }).catch(reject);
     });

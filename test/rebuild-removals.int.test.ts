@@ -41,7 +41,7 @@ describe('a removed and re-added deal and package survive a replay of the raw to
   }, 120_000);
 
   it('keeps them in Postgres, Redis, the API and Odoo', async () => {
-    const { pw, poller: p, app } = pipe;
+    const { pw, app } = pipe;
     const store = pw.sandbox.directory().locations[0]!;
     const template = pw.sandbox.newDeal(store.lspId);
     const deal = {

@@ -3,7 +3,7 @@
  * `inventory:{locationId}`, verified and switched in with zero downtime (rebuild.ts). The snapshots
  * are recomputed after the switch, against deals that may have changed meanwhile.
  */
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Consumer, Producer } from 'kafkajs';
 import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
 import type { InventorySnapshot } from '../../shared/inventory/snapshot';
