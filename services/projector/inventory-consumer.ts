@@ -85,46 +85,44 @@ export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promi
   return consumer;
 
   async function projectBatch(payload: EachBatchPayload, messages: KafkaMessage[], boundReached: string | undefined): Promise<void> {
-    {
-      const { batch } = payload;
-      const changes: InventoryChange[] = [];
-      for (const m of messages) {
-        const key = m.key?.toString() ?? '';
-        if (deps.onlyLocation !== undefined && locationOfKey(key) !== deps.onlyLocation) continue;
-        if (m.value === null) {
-          changes.push({ key, item: null, version: tombstoneVersion(m.headers, m.timestamp) });
+    const { batch } = payload;
+    const changes: InventoryChange[] = [];
+    for (const m of messages) {
+      const key = m.key?.toString() ?? '';
+      if (deps.onlyLocation !== undefined && locationOfKey(key) !== deps.onlyLocation) continue;
+      if (m.value === null) {
+        changes.push({ key, item: null, version: tombstoneVersion(m.headers, m.timestamp) });
+        continue;
+      }
+      let reason: string;
+      if (m.value.length < 5 || m.value[0] !== 0) {
+        reason = 'not Confluent-framed Avro (magic byte / length)';
+      } else {
+        try {
+          const item = (await deps.serde.decode(m.value)) as InventoryItem; // the registry schema is the validation
+          changes.push({ key, item, version: item.version });
           continue;
+        } catch (e) {
+          const msg = e instanceof Error ? e.message : String(e);
+          // the registry or network failing is not the message's fault: retry the batch, never dead-letter it
+          if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket|fetch failed|5\d\d/i.test(msg)) throw e;
+          reason = `undecodable inventory item: ${msg}`;
         }
-        let reason: string;
-        if (m.value.length < 5 || m.value[0] !== 0) {
-          reason = 'not Confluent-framed Avro (magic byte / length)';
-        } else {
-          try {
-            const item = (await deps.serde.decode(m.value)) as InventoryItem; // the registry schema is the validation
-            changes.push({ key, item, version: item.version });
-            continue;
-          } catch (e) {
-            const msg = e instanceof Error ? e.message : String(e);
-            // the registry or network failing is not the message's fault: retry the batch, never dead-letter it
-            if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket|fetch failed|5\d\d/i.test(msg)) throw e;
-            reason = `undecodable inventory item: ${msg}`;
-          }
-        }
-        if (deps.deadLetter === false) continue;
-        deps.logger.warn({ topic, partition: batch.partition, offset: m.offset, reason }, 'dead-lettering a message');
-        await sendToDlq(deps.producer, dlq, 'projector-inventory', [{ key: m.key, value: m.value, headers: m.headers, reason, origin: { topic, partition: batch.partition, offset: m.offset } }]);
       }
-      const touched = await applyInventoryBatch(deps.db, changes, new Date(deps.now()));
-      deps.onChanges?.(changes);
-      for (const locationId of touched) {
-        const r = await rebuildInventorySnapshot({ db: deps.db, redis: deps.redis, inventoryKey: deps.inventoryKey, loadDeals: deps.loadDeals, now: deps.now }, locationId);
-        deps.logger.info({ locationId, ...r }, 'inventory snapshot rebuilt');
-        await payload.heartbeat();
-      }
-      const last = messages.at(-1);
-      if (last) payload.resolveOffset(last.offset);
-      await payload.commitOffsetsIfNecessary();
-      if (last) deps.onBatch?.({ partition: batch.partition, nextOffset: boundReached ?? (BigInt(last.offset) + 1n).toString(), events: messages.length });
+      if (deps.deadLetter === false) continue;
+      deps.logger.warn({ topic, partition: batch.partition, offset: m.offset, reason }, 'dead-lettering a message');
+      await sendToDlq(deps.producer, dlq, 'projector-inventory', [{ key: m.key, value: m.value, headers: m.headers, reason, origin: { topic, partition: batch.partition, offset: m.offset } }]);
     }
+    const touched = await applyInventoryBatch(deps.db, changes, new Date(deps.now()));
+    deps.onChanges?.(changes);
+    for (const locationId of touched) {
+      const r = await rebuildInventorySnapshot({ db: deps.db, redis: deps.redis, inventoryKey: deps.inventoryKey, loadDeals: deps.loadDeals, now: deps.now }, locationId);
+      deps.logger.info({ locationId, ...r }, 'inventory snapshot rebuilt');
+      await payload.heartbeat();
+    }
+    const last = messages.at(-1);
+    if (last) payload.resolveOffset(last.offset);
+    await payload.commitOffsetsIfNecessary();
+    if (last) deps.onBatch?.({ partition: batch.partition, nextOffset: boundReached ?? (BigInt(last.offset) + 1n).toString(), events: messages.length });
   }
 }
