@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       version: 1_767_000_000_000 + i,
     }));
     await projectDeals(world, deals, new Date());
-    await applyInventoryBatch(world.db, items.map((item) => ({ key: item.id, item, timestamp: Date.now() })), new Date());
+    await applyInventoryBatch(world.db, items.map((item) => ({ key: item.id, item, version: item.version })), new Date());
     const snapshot = await rebuildInventorySnapshot({ db: world.db, redis: world.redis, inventoryKey: redisKeys(world.redisPrefix).inventory, loadDeals: (id) => loadDealsFromDb(world.db, id), now: Date.now }, location);
     say(`store: ${items.length} packages, ${snapshot?.deals ?? 0} deals matching some package`);
 

@@ -13,6 +13,8 @@ import * as m0007 from './0007_discounts_payload_json';
 import * as m0008 from './0008_storefront_ids_and_packages';
 import * as m0009 from './0009_discounts_identity';
 import * as m0010 from './0010_chain';
+import * as m0011 from './0011_poller_log_identity';
+import * as m0012 from './0012_dlq_redriven';
 
 export const migrations: Record<string, Migration> = {
   '0001_locations_and_discounts': m0001,
@@ -25,4 +27,6 @@ export const migrations: Record<string, Migration> = {
   '0008_storefront_ids_and_packages': m0008,
   '0009_discounts_identity': m0009,
   '0010_chain': m0010,
+  '0011_poller_log_identity': m0011,
+  '0012_dlq_redriven': m0012,
 };

@@ -3,7 +3,7 @@
  * `{locationId}_{id}` by the location part, so one consumer owns a location.
  */
 import {
-  Kafka, Partitioners, logLevel, type Admin, type Consumer, type ICustomPartitioner, type Producer, type LogEntry,
+  ConfigResourceTypes, Kafka, Partitioners, logLevel, type Admin, type Consumer, type ICustomPartitioner, type Producer, type LogEntry,
 } from 'kafkajs';
 import type { Logger } from './logger';
 import { locationOfKey, topicName, type TopicSpec } from './topics';
@@ -57,25 +57,88 @@ export function createProducer(kafka: Kafka): Producer {
   return kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: locationPartitioner, allowAutoTopicCreation: false });
 }
 
-/** Creates missing topics (compacted where the spec says so). Existing topics are left as they are. */
+/** The topic-level configs a spec requires (what ensureTopics creates, checks and `npm run topics -- --fix` sets). */
+export function requiredConfigs(spec: TopicSpec): Record<string, string> {
+  if (spec.compacted) return { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': '600000' };
+  if (spec.keep) return { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' };
+  return {};
+}
+
+/** The configs that must hold (the tuning ones of a compacted topic may differ). */
+function checkedConfigs(spec: TopicSpec): Record<string, string> {
+  const all = requiredConfigs(spec);
+  return spec.compacted ? { 'cleanup.policy': all['cleanup.policy']! } : all;
+}
+
+/** An existing topic whose configuration contradicts its spec (e.g. raw history that would expire). */
+export class TopicConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`topic configuration contradicts what the pipeline needs:\n  ${problems.join('\n  ')}\n`
+      + 'Fix it with `npm run topics -- --fix` (same KAFKA_BROKERS and TOPIC_PREFIX), or set the configs by hand (kafka-configs.sh --alter).');
+  }
+}
+
+/** What contradicts the specs among the existing topics (empty: all is well). */
+export async function topicConfigProblems(admin: Admin, prefix: string, specs: readonly TopicSpec[]): Promise<string[]> {
+  const wanted = specs.filter((s) => Object.keys(checkedConfigs(s)).length > 0);
+  if (wanted.length === 0) return [];
+  const res = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: wanted.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: topicName(prefix, s), configNames: Object.keys(checkedConfigs(s)) })),
+  });
+  const problems: string[] = [];
+  for (const spec of wanted) {
+    const name = topicName(prefix, spec);
+    const entries = res.resources.find((r) => r.resourceName === name)?.configEntries ?? [];
+    for (const [config, value] of Object.entries(checkedConfigs(spec))) {
+      const actual = entries.find((e) => e.configName === config)?.configValue;
+      if (actual !== value) problems.push(`${name}: ${config} is ${actual ?? '(unset)'}, must be ${value}${spec.keep ? ' (raw history and dead letters are kept for ever)' : ''}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Creates missing topics with their configs, then checks that the existing ones do not contradict
+ * their specs (a raw topic that would expire, a canonical topic that is not compacted): a clear
+ * TopicConfigError at start-up instead of history silently lost a week later.
+ */
 export async function ensureTopics(admin: Admin, prefix: string, specs: TopicSpec[], partitions: number): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(topicName(prefix, s)));
-  if (missing.length === 0) return;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: missing.map((s) => ({
-      topic: topicName(prefix, s),
-      numPartitions: partitions,
-      replicationFactor: 1,
-      configEntries: s.compacted
-        ? [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.cleanable.dirty.ratio', value: '0.1' }, { name: 'segment.ms', value: '600000' }]
-        : [],
-    })),
-  }).catch((e: unknown) => {
-    // Another instance may have created them in between: that is fine.
-    if (!(e instanceof Error && /already exists/i.test(e.message + JSON.stringify(e)))) throw e;
-  });
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: topicName(prefix, s),
+        numPartitions: partitions,
+        replicationFactor: 1,
+        configEntries: Object.entries(requiredConfigs(s)).map(([name, value]) => ({ name, value })),
+      })),
+    }).catch((e: unknown) => {
+      // Another instance may have created them in between: that is fine.
+      if (!(e instanceof Error && /already exists/i.test(e.message + JSON.stringify(e)))) throw e;
+    });
+  }
+  const problems = await topicConfigProblems(admin, prefix, specs.filter((s) => existing.has(topicName(prefix, s))));
+  if (problems.length > 0) throw new TopicConfigError(problems);
+}
+
+/** Sets the required configs on existing topics (the spec's whole topic-level set: alterConfigs replaces it). */
+export async function fixTopicConfigs(admin: Admin, prefix: string, specs: readonly TopicSpec[]): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const bad = [];
+  for (const spec of specs) {
+    if (!existing.has(topicName(prefix, spec))) continue;
+    if ((await topicConfigProblems(admin, prefix, [spec])).length > 0) bad.push(spec);
+  }
+  if (bad.length > 0) {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: bad.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: topicName(prefix, s), configEntries: Object.entries(requiredConfigs(s)).map(([name, value]) => ({ name, value })) })),
+    });
+  }
+  return bad.map((s) => topicName(prefix, s));
 }
 
 /**

@@ -20,8 +20,17 @@ export const KAFKA_VERSION = '3.9.1';
 export const APICURIO_VERSION = '3.0.9';
 
 const root = path.resolve(__dirname, '..');
+/** The downloads (jars, Maven repository): shared by every stack of this checkout. */
 const home = path.join(root, '.stack');
 const m2 = path.join(home, 'm2');
+/**
+ * A stack's own state: pid files, logs, Kafka's config and data. `STACK_DATA_DIR` gives a second
+ * stack (other ports, its own registry database) a place of its own, e.g. a test that stops and
+ * wipes a private Kafka without touching the shared one.
+ */
+const state = path.resolve(process.env.STACK_DATA_DIR ?? home);
+/** The registry's database on the local Postgres (Apicurio's SQL storage): schema ids survive restarts. */
+export const registryDatabase = process.env.STACK_REGISTRY_DB ?? 'apicurio_registry';
 
 export const ports = {
   kafka: Number(process.env.STACK_KAFKA_PORT ?? 9092),
@@ -83,8 +92,8 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
 
 interface Owned { name: 'kafka' | 'registry'; pidFile: string; logFile: string }
 const owned: Record<Owned['name'], Owned> = {
-  kafka: { name: 'kafka', pidFile: path.join(home, 'kafka.pid'), logFile: path.join(home, 'kafka.log') },
-  registry: { name: 'registry', pidFile: path.join(home, 'registry.pid'), logFile: path.join(home, 'registry.log') },
+  kafka: { name: 'kafka', pidFile: path.join(state, 'kafka.pid'), logFile: path.join(state, 'kafka.log') },
+  registry: { name: 'registry', pidFile: path.join(state, 'registry.pid'), logFile: path.join(state, 'registry.log') },
 };
 
 function pidOf(p: Owned): number | undefined {
@@ -144,9 +153,14 @@ function ensureKafkaJars(): void {
   path.join(home, 'download.log'), 'Downloading Kafka from Maven Central (check network access to repo.maven.apache.org)');
 }
 
+/** Kafka's config and data of this stack (STACK_DATA_DIR) */
+const kafkaState = path.join(state, 'kafka');
+export const kafkaDataDir = path.join(kafkaState, 'data');
+
 function kafkaConfig(): string {
-  const dataDir = path.join(kafkaDir, 'data');
-  const file = path.join(kafkaDir, 'server.properties');
+  fs.mkdirSync(kafkaState, { recursive: true });
+  const dataDir = kafkaDataDir;
+  const file = path.join(kafkaState, 'server.properties');
   // Single combined broker+controller, tuned for a 2-core box.
   fs.writeFileSync(file, [
     'process.roles=broker,controller', 'node.id=1',
@@ -161,14 +175,14 @@ function kafkaConfig(): string {
     'group.initial.rebalance.delay.ms=0', 'auto.create.topics.enable=false', 'delete.topic.enable=true',
     'log.cleaner.dedupe.buffer.size=16777216', 'log.segment.bytes=67108864', 'log.retention.hours=-1',
   ].join('\n') + '\n');
-  fs.writeFileSync(path.join(kafkaDir, 'log4j.properties'), [
+  fs.writeFileSync(path.join(kafkaState, 'log4j.properties'), [
     'log4j.rootLogger=WARN, stdout', 'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
     'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout', 'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
     'log4j.logger.kafka.server.KafkaServer=INFO', 'log4j.logger.kafka.server.BrokerServer=INFO',
   ].join('\n') + '\n');
   if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
     const uuid = spawnSync('java', ['-cp', `${kafkaLibs}/*`, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).stdout.trim().split('\n').pop() ?? '';
-    run('java', ['-cp', `${kafkaLibs}/*`, `-Dlog4j.configuration=file:${kafkaDir}/log4j.properties`, 'kafka.tools.StorageTool', 'format', '-t', uuid, '-c', file],
+    run('java', ['-cp', `${kafkaLibs}/*`, `-Dlog4j.configuration=file:${kafkaState}/log4j.properties`, 'kafka.tools.StorageTool', 'format', '-t', uuid, '-c', file],
       owned.kafka.logFile, 'Formatting the Kafka log directory');
   }
   return file;
@@ -194,13 +208,13 @@ async function upKafka(): Promise<void> {
   ensureKafkaJars();
   const conf = kafkaConfig();
   const pid = startDetached(owned.kafka, 'java', ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20',
-    `-Dlog4j.configuration=file:${kafkaDir}/log4j.properties`, '-cp', `${kafkaLibs}/*`, 'kafka.Kafka', conf], kafkaDir);
-  say(`kafka: starting (pid ${pid}, log .stack/kafka.log)`);
+    `-Dlog4j.configuration=file:${kafkaState}/log4j.properties`, '-cp', `${kafkaLibs}/*`, 'kafka.Kafka', conf], kafkaState);
+  say(`kafka: starting (pid ${pid}, log ${path.relative(root, owned.kafka.logFile)})`);
   try {
     await waitFor('kafka', kafkaAnswers, 90_000, () => pidOf(owned.kafka) !== undefined);
   } catch (e) {
     const tail = fs.readFileSync(owned.kafka.logFile, 'utf8').split('\n').slice(-15).join('\n');
-    throw new StackError(`${(e as Error).message}. Last lines of .stack/kafka.log:\n${tail}`);
+    throw new StackError(`${(e as Error).message}. Last lines of ${owned.kafka.logFile}:\n${tail}`);
   }
   say(`kafka: up on ${endpoints.KAFKA_BROKERS}`);
 }
@@ -236,10 +250,18 @@ async function upRegistry(): Promise<void> {
     } else {
       requireJava();
       ensureRegistry();
+      await ensureRegistryDatabase();
       const pid = startDetached(owned.registry, 'java', ['-Xms64m', '-Xmx384m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1',
         `-Dquarkus.http.port=${ports.registry}`, '-Dquarkus.http.host=127.0.0.1', '-Dquarkus.http.access-log.enabled=false',
+        // SQL storage on the local Postgres: schemas and their ids survive a restart (in-memory storage
+        // handed out new ids that no longer matched the bytes already in Kafka). A small pool: the
+        // machine's Postgres is shared with the services and the tests.
+        '-Dapicurio.storage.kind=sql', '-Dapicurio.storage.sql.kind=postgresql',
+        `-Dapicurio.datasource.url=jdbc:postgresql://127.0.0.1:${ports.postgres}/${registryDatabase}`,
+        '-Dapicurio.datasource.username=postgres', '-Dapicurio.datasource.password=postgres',
+        '-Dapicurio.datasource.jdbc.initial-size=1', '-Dapicurio.datasource.jdbc.min-size=1', '-Dapicurio.datasource.jdbc.max-size=8',
         '-jar', registryJar], registryDir);
-      say(`registry: starting Apicurio ${APICURIO_VERSION} (pid ${pid}, in-memory storage, log .stack/registry.log)`);
+      say(`registry: starting Apicurio ${APICURIO_VERSION} (pid ${pid}, SQL storage in Postgres database ${registryDatabase}, log ${path.relative(root, owned.registry.logFile)})`);
       await waitFor('registry', registryAnswers, 90_000, () => pidOf(owned.registry) !== undefined);
     }
   } else {
@@ -249,6 +271,17 @@ async function upRegistry(): Promise<void> {
   const res = await fetch(`${registryBase()}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ compatibility: 'BACKWARD' }) });
   if (!res.ok) throw new StackError(`could not set the registry's global compatibility to BACKWARD: HTTP ${res.status}`);
   say(`registry: up on ${registryBase()} (global compatibility BACKWARD)`);
+}
+
+/** The registry's database (created once; the registry creates its tables in it). */
+async function ensureRegistryDatabase(): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(registryDatabase)) throw new StackError(`STACK_REGISTRY_DB must be a plain database name, got ${registryDatabase}`);
+  const c = new Client({ connectionString: endpoints.DATABASE_URL });
+  await c.connect();
+  try {
+    const found = await c.query('select 1 from pg_database where datname = $1', [registryDatabase]);
+    if (found.rowCount === 0) await c.query(`create database "${registryDatabase}"`);
+  } finally { await c.end(); }
 }
 
 // ---- Postgres / Redis (the machine's services) ----
@@ -299,6 +332,7 @@ async function upRedis(): Promise<void> {
 
 export async function up(): Promise<void> {
   fs.mkdirSync(home, { recursive: true });
+  fs.mkdirSync(state, { recursive: true });
   await upPostgres();
   await upRedis();
   await upKafka();
@@ -332,7 +366,7 @@ async function main(): Promise<void> {
     case 'down':
       await stopOwned(owned.registry);
       await stopOwned(owned.kafka);
-      if (process.argv.includes('--clean')) { fs.rmSync(path.join(kafkaDir, 'data'), { recursive: true, force: true }); say('kafka data removed'); }
+      if (process.argv.includes('--clean')) { fs.rmSync(kafkaDataDir, { recursive: true, force: true }); say('kafka data removed (the registry keeps its schemas in Postgres)'); }
       say('postgres and redis are machine services and were left running');
       break;
     case 'status': process.exitCode = (await status()) ? 0 : 1; break;

@@ -26,7 +26,7 @@ describe('deals API under hostile input', () => {
       await world.db.insertInto('locations').values({ id, name: `Store ${i}`, city: 'Tempe', slug: `store-${i}`, state: 'AZ', time_zone: 'America/Phoenix', lsp_id: 1, pos_loc_id: 10 + i, dutchie_api: 'pos', org_id: null }).execute();
       await projectDeals(world, [makeDeal(id, 1, { restrictions: {} }), makeDeal(id, 2, { kind: 'bundle', calculationMethodId: 6, value: '30', bundleQuantity: 2 })], new Date());
       const items = Array.from({ length: 30 }, (_, n) => anItem({ locationId: id, productId: String(n), name: `P ${n}`, category: n % 2 ? 'Flower' : 'Edibles', brand: `B${n % 4}` }));
-      await applyInventoryBatch(world.db, items.map((item) => ({ key: item.id, item, timestamp: Date.now() })), new Date());
+      await applyInventoryBatch(world.db, items.map((item) => ({ key: item.id, item, version: item.version })), new Date());
       await rebuildInventorySnapshot({ db: world.db, redis: world.redis, inventoryKey: redisKeys(world.redisPrefix).inventory, loadDeals: (l) => loadDealsFromDb(world.db, l), now: Date.now }, id);
     }
     // the limits the process runs with (main.ts): a small rate limit too, so some requests meet it

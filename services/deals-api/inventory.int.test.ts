@@ -41,7 +41,7 @@ describe('inventory endpoints over the projected snapshot', () => {
     const keys = redisKeys(world.redisPrefix);
     deps = { db: world.db, redis: world.redis, inventoryKey: keys.inventory, loadDeals: (id) => loadDealsFromDb(world.db, id), now: () => NOW };
     app = createApp({ db: world.db, redis: world.redis, redisPrefix: world.redisPrefix, logger: world.logger, metrics: new Registry(), corsOrigins: [], cacheMaxAgeS: 15, retryAfterS: 5, now: () => NOW });
-    await applyInventoryBatch(world.db, items.map((item) => ({ key: item.id, item, timestamp: NOW })), new Date(NOW));
+    await applyInventoryBatch(world.db, items.map((item) => ({ key: item.id, item, version: NOW })), new Date(NOW));
   });
   afterAll(async () => { await world.close(); });
 
@@ -62,7 +62,7 @@ describe('inventory endpoints over the projected snapshot', () => {
   it('defaults to 100 items a page and allows the 500 the storefront asks for', async () => {
     const big = randomUUID();
     const many = Array.from({ length: 1_200 }, (_, n) => anItem({ locationId: big, productId: String(n), name: `P${String(n).padStart(4, '0')}`, version: 1 }));
-    await applyInventoryBatch(world.db, many.map((item) => ({ key: item.id, item, timestamp: NOW })), new Date(NOW));
+    await applyInventoryBatch(world.db, many.map((item) => ({ key: item.id, item, version: NOW })), new Date(NOW));
     await rebuildInventorySnapshot(deps, big);
     expect((await request(app).get(`/api/locations/${big}/inventory`).expect(200)).body).toMatchObject({ total: 1_200, limit: 100, offset: 0 });
     const seen: string[] = [];
@@ -113,7 +113,7 @@ describe('inventory endpoints over the projected snapshot', () => {
     const stale = { ...items[0]!, price: '1.00', unitPrice: '1.00', version: 5 };
     const newer = { ...items[1]!, price: '30.00', unitPrice: '30.00', version: 11 };
     await applyInventoryBatch(world.db, [
-      { key: stale.id, item: stale, timestamp: NOW }, { key: newer.id, item: newer, timestamp: NOW }, { key: items[3]!.id, item: null, timestamp: NOW },
+      { key: stale.id, item: stale, version: NOW }, { key: newer.id, item: newer, version: NOW }, { key: items[3]!.id, item: null, version: NOW },
     ], new Date(NOW));
     await rebuildInventorySnapshot(deps, loc);
     const res = await request(app).get(`/api/locations/${loc}/inventory`).expect(200);
@@ -124,8 +124,8 @@ describe('inventory endpoints over the projected snapshot', () => {
   it('upserts a batch larger than one statement takes, each package once, the last change per key winning', async () => {
     const big = randomUUID();
     const many = Array.from({ length: 2_500 }, (_, n) => anItem({ locationId: big, productId: String(n), price: '10.00', version: 1 }));
-    const changes = many.map((item) => ({ key: item.id, item, timestamp: NOW }));
-    changes.push({ key: many[7]!.id, item: { ...many[7]!, price: '7.00', version: 2 }, timestamp: NOW }); // same key again, later in the batch
+    const changes = many.map((item) => ({ key: item.id, item, version: NOW }));
+    changes.push({ key: many[7]!.id, item: { ...many[7]!, price: '7.00', version: 2 }, version: NOW }); // same key again, later in the batch
     expect([...await applyInventoryBatch(world.db, changes, new Date(NOW))]).toEqual([big]);
     const rows = await world.db.selectFrom('inventory').select(['inventory_id', 'price']).where('location_id', '=', big).execute();
     expect(rows).toHaveLength(2_500);

@@ -14,7 +14,8 @@ import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
 import { BatchAvroCodec, UndecodableError } from '../../shared/avro-codec';
 import { dlqMessage } from '../../shared/dlq';
-import { handle } from './handler';
+import { tombstoneHeaders } from '../../shared/versioned';
+import { handle, type Outcome } from './handler';
 
 export const SERVICE = 'normaliser';
 
@@ -36,6 +37,8 @@ export interface NormaliserOptions {
   partitionsConsumedConcurrently?: number;
   /** Called when the consumer crashed for good (kafkajs will not restart it): main exits so the process is restarted. */
   onFatal?: (err: Error) => void;
+  /** The mapping (handler.ts's `handle`); a parameter so a test can run a fixed mapping against a dead letter. */
+  decide?: (input: unknown) => Outcome;
 }
 
 /**
@@ -73,6 +76,7 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
     dlq: topicName(topicPrefix, TOPICS.dlq),
   };
   const codec = new BatchAvroCodec(serde);
+  const decide = opts.decide ?? handle;
   const counts = { emit: 0, tombstone: 0, reject: 0, batches: 0 };
   const timing: Normaliser['timing'] = { firstBatchAt: null, lastBatchAt: null };
   const metrics = opts.registry ? {
@@ -110,7 +114,7 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
       const origin = { topic: batch.topic, partition: batch.partition, offset: m.offset };
       let reason: string;
       try {
-        const outcome = handle(codec.decode(m.value));
+        const outcome = decide(codec.decode(m.value));
         switch (outcome.kind) {
           case 'emit': {
             let value: Buffer;
@@ -125,7 +129,7 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
             continue;
           }
           case 'tombstone':
-            deals.push({ key: outcome.key, value: null });
+            deals.push({ key: outcome.key, value: null, headers: tombstoneHeaders(outcome.version) });
             tally.tombstone++;
             continue;
           case 'reject':

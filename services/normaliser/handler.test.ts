@@ -25,8 +25,9 @@ describe('normaliser handler: events', () => {
     expect(JSON.parse(d.rawRecord)).toEqual(posRecord());
   });
 
-  it('turns a remove into a tombstone under the deal key', () => {
-    expect(handle(rawEvent(null, { discountId: '55' }))).toEqual({ kind: 'tombstone', key: `${LOCATION}_55`, reason: 'removed at the source' });
+  it('turns a remove into a tombstone under the deal key, versioned by the fetch that saw it gone', () => {
+    expect(handle(rawEvent(null, { discountId: '55', fetchedAt: 1_760_000_000_777 })))
+      .toEqual({ kind: 'tombstone', key: `${LOCATION}_55`, reason: 'removed at the source', version: 1_760_000_000_777 });
   });
 
   it('rejects what it cannot read instead of throwing', () => {
@@ -114,7 +115,7 @@ describe('rule 4: day flags', () => {
 
   it('PTL all-false is inactive: a tombstone, never "every day"', () => {
     const none = Object.fromEntries(Object.keys(everyDay).map((d) => [d, false]));
-    expect(handle(ptlEvent(ptlRecord(none)))).toEqual({ kind: 'tombstone', key: `${LOCATION}_ptl_77`, reason: expect.stringMatching(/no weekday/) });
+    expect(handle(ptlEvent(ptlRecord(none)))).toEqual({ kind: 'tombstone', key: `${LOCATION}_ptl_77`, reason: expect.stringMatching(/no weekday/), version: expect.any(Number) });
   });
 });
 

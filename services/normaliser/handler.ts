@@ -14,7 +14,8 @@ import { MappingError } from './rules';
 
 export type Outcome =
   | { kind: 'emit'; key: string; deal: Deal }
-  | { kind: 'tombstone'; key: string; reason: string }
+  /** `version`: the fetch time of the raw event that removed it (shared/versioned.ts) */
+  | { kind: 'tombstone'; key: string; reason: string; version: number }
   | { kind: 'reject'; error: string };
 
 /** The raw event as the normaliser trusts it (Avro gave the types; this adds the invariants). */
@@ -60,7 +61,7 @@ export function handle(input: unknown): Outcome {
   const event = parsed.data;
   if ((event.source === 'ptl') !== (event.api === 'odoo')) return { kind: 'reject', error: `source ${event.source} cannot come from api ${event.api}` };
   const key = dealKey(event.locationId, event.discountId);
-  if (event.op === 'remove') return { kind: 'tombstone', key, reason: 'removed at the source' };
+  if (event.op === 'remove') return { kind: 'tombstone', key, reason: 'removed at the source', version: event.fetchedAt };
   if (event.record === null) return { kind: 'reject', error: 'upsert without a record' };
 
   let json: unknown;
@@ -75,10 +76,10 @@ export function handle(input: unknown): Outcome {
       case 'deal': {
         const { validFrom, validUntil } = result.deal;
         // An empty window (end at or before the start) is never live: withdrawn, like a deal with no day.
-        if (validFrom !== null && validUntil !== null && validUntil <= validFrom) return { kind: 'tombstone', key, reason: 'empty validity window (end at or before start)' };
+        if (validFrom !== null && validUntil !== null && validUntil <= validFrom) return { kind: 'tombstone', key, reason: 'empty validity window (end at or before start)', version: event.fetchedAt };
         return { kind: 'emit', key, deal: result.deal };
       }
-      case 'absent': return { kind: 'tombstone', key, reason: result.reason };
+      case 'absent': return { kind: 'tombstone', key, reason: result.reason, version: event.fetchedAt };
       default: {
         const _exhaustive: never = result;
         return _exhaustive;

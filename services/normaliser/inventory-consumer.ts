@@ -12,6 +12,7 @@ import type { Logger } from '../../shared/logger';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
 import { dlqMessage } from '../../shared/dlq';
+import { tombstoneHeaders } from '../../shared/versioned';
 import { normaliseInventory } from './inventory-handler';
 
 export const INVENTORY_SERVICE = 'normaliser-inventory';
@@ -67,7 +68,7 @@ export function createInventoryNormaliser(opts: InventoryNormaliserOptions): Inv
               const outcome = normaliseInventory((await opts.serde.decode(m.value)) as InventoryRawEvent);
               switch (outcome.kind) {
                 case 'emit': out.push({ key: outcome.key, value: await opts.serde.encode(items, outcome.value) }); continue;
-                case 'tombstone': out.push({ key: outcome.key, value: null }); continue;
+                case 'tombstone': out.push({ key: outcome.key, value: null, headers: tombstoneHeaders(outcome.version) }); continue;
                 case 'reject': reason = outcome.error; break;
                 default: {
                   const _exhaustive: never = outcome;

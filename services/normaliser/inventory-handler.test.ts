@@ -83,7 +83,7 @@ describe('normaliseInventory', () => {
   });
 
   it('a remove is a tombstone with the package key', () => {
-    expect(normaliseInventory(event({ op: 'remove', record: null, contentHash: null }))).toEqual({ kind: 'tombstone', key: 'loc-1_880012' });
+    expect(normaliseInventory(event({ op: 'remove', record: null, contentHash: null }))).toEqual({ kind: 'tombstone', key: 'loc-1_880012', version: 1000 });
   });
 
   it('rejects (for the DLQ) unreadable or invalid records, never emits them', () => {

@@ -22,7 +22,8 @@ import type { InventoryItem, InventoryRawEvent } from '../../shared/events';
 
 export type InventoryOutcome =
   | { kind: 'emit'; key: string; value: InventoryItem }
-  | { kind: 'tombstone'; key: string }
+  /** `version`: the fetch time of the raw event that removed it (shared/versioned.ts) */
+  | { kind: 'tombstone'; key: string; version: number }
   | { kind: 'reject'; error: string };
 
 const id = z.union([z.number().int(), z.string().min(1)]).transform(String);
@@ -125,7 +126,7 @@ function camelKeys(v: unknown): unknown {
 
 export function normaliseInventory(event: InventoryRawEvent): InventoryOutcome {
   const key = `${event.locationId}_${event.inventoryId}`;
-  if (event.op === 'remove') return { kind: 'tombstone', key };
+  if (event.op === 'remove') return { kind: 'tombstone', key, version: event.fetchedAt };
   if (event.record === null || event.contentHash === null) return { kind: 'reject', error: 'upsert without a record' };
   let json: unknown;
   try {

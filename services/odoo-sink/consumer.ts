@@ -12,6 +12,7 @@ import { createProducer, ensureTopics } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
+import { tombstoneVersion } from '../../shared/versioned';
 import { parseDeal } from './deal-schema';
 import { selectTargets, type Origin, type SinkMessage, type Target } from './handler';
 import { backoffMs } from './odoo-client';
@@ -31,7 +32,7 @@ export interface ConsumerSettings {
 
 export interface ConsumerDeps { kafka: Kafka; serde: AvroSerde; sink: Sink; logger: Logger; settings: ConsumerSettings; metrics?: Registry }
 
-interface DeadLetter { key: Buffer | null; value: Buffer | null; origin: Origin; reason: 'undecodable' | 'invalid' | 'odoo_validation' | 'unmappable'; error: string; odooName?: string }
+interface DeadLetter { key: Buffer | null; value: Buffer | null; headers?: KafkaMessage['headers']; origin: Origin; reason: 'undecodable' | 'invalid' | 'odoo_validation' | 'unmappable'; error: string; odooName?: string }
 
 export function dlqHeaders(d: Omit<DeadLetter, 'key' | 'value'>): Record<string, string> {
   return sharedDlqHeaders(d.origin, d.reason, 'odoo-sink', {
@@ -72,33 +73,33 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
       const origin = { topic, partition, offset: m.offset };
       raw.set(m.offset, m);
       const key = m.key?.toString() ?? '';
-      if (m.value === null) { ok.push({ key, deal: null, origin }); continue; }
-      if (m.value.length < 5 || m.value[0] !== 0) { poison.push({ key: m.key, value: m.value, origin, reason: 'undecodable', error: 'not Confluent-framed Avro' }); continue; }
+      if (m.value === null) { ok.push({ key, deal: null, version: tombstoneVersion(m.headers, m.timestamp), origin }); continue; }
+      if (m.value.length < 5 || m.value[0] !== 0) { poison.push({ key: m.key, value: m.value, headers: m.headers, origin, reason: 'undecodable', error: 'not Confluent-framed Avro' }); continue; }
       let decoded: unknown;
       try {
         decoded = await serde.decode(m.value);
       } catch (e) {
         if (isTransient(e)) throw e;
-        poison.push({ key: m.key, value: m.value, origin, reason: 'undecodable', error: e instanceof Error ? e.message : 'decode failed' });
+        poison.push({ key: m.key, value: m.value, headers: m.headers, origin, reason: 'undecodable', error: e instanceof Error ? e.message : 'decode failed' });
         continue;
       }
       const parsed = parseDeal(decoded);
-      if (!parsed.ok) { poison.push({ key: m.key, value: m.value, origin, reason: 'invalid', error: parsed.error }); continue; }
-      ok.push({ key, deal: parsed.deal, origin });
+      if (!parsed.ok) { poison.push({ key: m.key, value: m.value, headers: m.headers, origin, reason: 'invalid', error: parsed.error }); continue; }
+      ok.push({ key, deal: parsed.deal, version: parsed.deal.version, origin });
     }
     return { ok, poison, raw };
   }
 
   async function deadLetter(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0 || !producer) return;
-    await producer.send({ topic: dlqTopic, messages: letters.map((d) => ({ key: d.key, value: d.value, headers: dlqHeaders(d) })) });
+    await producer.send({ topic: dlqTopic, messages: letters.map((d) => ({ key: d.key, value: d.value, headers: { ...d.headers, ...dlqHeaders(d) } })) });
     for (const d of letters) log.warn({ origin: d.origin, reason: d.reason, error: d.error }, 'deal sent to the DLQ');
   }
 
   const asLetter = (d: DeadDeal, raw: Map<string, KafkaMessage>): DeadLetter => {
     const m = raw.get(d.target.origin.offset);
     return {
-      key: m?.key ?? Buffer.from(d.target.key), value: m?.value ?? null, origin: d.target.origin,
+      key: m?.key ?? Buffer.from(d.target.key), value: m?.value ?? null, headers: m?.headers, origin: d.target.origin,
       reason: d.odooName ? 'odoo_validation' : 'unmappable', error: d.error, odooName: d.odooName,
     };
   };

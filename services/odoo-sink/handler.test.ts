@@ -7,8 +7,8 @@ import { toOdooValues, type OdooRecord } from './mapping';
 const NOW = Date.parse('2026-11-21T18:00:00Z');
 const STORE = 7;
 let offset = 0;
-const msg = (key: string, deal = givenDeal()): SinkMessage => ({ key, deal, origin: { topic: 't', partition: 0, offset: String(offset++) } });
-const tombstone = (key: string): SinkMessage => ({ key, deal: null, origin: { topic: 't', partition: 0, offset: String(offset++) } });
+const msg = (key: string, deal = givenDeal()): SinkMessage => ({ key, deal, version: deal.version, origin: { topic: 't', partition: 0, offset: String(offset++) } });
+const tombstone = (key: string, version = Date.now()): SinkMessage => ({ key, deal: null, version, origin: { topic: 't', partition: 0, offset: String(offset++) } });
 const target = (m: SinkMessage): Target => {
   const [s] = selectTargets([m]);
   if (s?.kind !== 'target') throw new Error('not a target');
@@ -98,23 +98,26 @@ describe('toCalls', () => {
 describe('stale deals (replay of an uncompacted log)', () => {
   const v = (version: number) => givenDeal({ version });
 
-  it('skips a deal older than the applied one, and one no newer than an applied removal', () => {
-    expect(isStale(v(5), undefined)).toBe(false);
-    expect(isStale(v(5), { version: 5, removed: false })).toBe(false); // same state again: planned, and found unchanged
-    expect(isStale(v(4), { version: 5, removed: false })).toBe(true);
-    expect(isStale(v(5), { version: 5, removed: true })).toBe(true);
-    expect(isStale(v(6), { version: 5, removed: true })).toBe(false); // the deal came back
-    expect(isStale(null, { version: 5, removed: false })).toBe(false); // removals are idempotent
+  it('skips a change older than the applied one, a removal as much as a deal (shared/versioned.ts)', () => {
+    expect(isStale(v(5).version, undefined)).toBe(false);
+    expect(isStale(v(5).version, { version: 5, removed: false })).toBe(false); // same state again: planned, and found unchanged
+    expect(isStale(v(4).version, { version: 5, removed: false })).toBe(true);
+    expect(isStale(v(5).version, { version: 5, removed: true })).toBe(false); // an equal-version re-add after a removal
+    expect(isStale(v(6).version, { version: 5, removed: true })).toBe(false); // the deal came back
+    expect(isStale(4, { version: 5, removed: false })).toBe(true); // a replayed old removal never deactivates a newer deal
+    expect(isStale(5, { version: 5, removed: true })).toBe(false); // removals are idempotent
   });
 
   it('remembers the newest version and removals', async () => {
     const applied = memoryAppliedStore();
-    await applied.save([{ key: 'a', version: 5 }]);
-    await applied.save([{ key: 'a', version: 3 }]);
+    await applied.save([{ key: 'a', version: 5, removed: false }]);
+    await applied.save([{ key: 'a', version: 3, removed: false }]);
     expect((await applied.load(['a'])).get('a')).toEqual({ version: 5, removed: false });
-    await applied.save([{ key: 'a', version: null }]);
+    await applied.save([{ key: 'a', version: 5, removed: true }]);
     expect((await applied.load(['a', 'b'])).get('a')).toEqual({ version: 5, removed: true });
-    await applied.save([{ key: 'a', version: 6 }]);
+    await applied.save([{ key: 'a', version: 4, removed: false }]);
+    expect((await applied.load(['a'])).get('a')).toEqual({ version: 5, removed: true });
+    await applied.save([{ key: 'a', version: 6, removed: false }]);
     expect((await applied.load(['a'])).get('a')).toEqual({ version: 6, removed: false });
   });
 });

@@ -5,17 +5,21 @@
  */
 import type { Deal } from '../../shared/events';
 import { locationOfKey } from '../../shared/topics';
+import { applies } from '../../shared/versioned';
 import {
   MappingError, diffValues, removalValues, toOdooValues, type OdooDiscountValues, type OdooRecord,
 } from './mapping';
 
 export interface Origin { topic: string; partition: number; offset: string }
 
-/** A decoded message of `deals.discounts.v1`: a deal, or null for a tombstone (removed). */
-export interface SinkMessage { key: string; deal: Deal | null; origin: Origin }
+/**
+ * A decoded message of `deals.discounts.v1`: a deal, or null for a tombstone (removed). `version`:
+ * the deal's, or the removal's (shared/versioned.ts).
+ */
+export interface SinkMessage { key: string; deal: Deal | null; version: number; origin: Origin }
 
 /** The one deal of one store a key names. */
-export interface Target { key: string; locationId: string; discountId: string; deal: Deal | null; origin: Origin }
+export interface Target { key: string; locationId: string; discountId: string; deal: Deal | null; version: number; origin: Origin }
 
 export type Selection =
   | { kind: 'target'; target: Target }
@@ -27,19 +31,23 @@ export function isPtl(discountId: string, deal: Deal | null): boolean {
 }
 
 /**
- * Keeps the last message of each key (a compacted topic: only the latest state counts) and drops
- * PTL deals. Everything else becomes a target. Order of the input is the partition order.
+ * Keeps the last message of each key (a compacted topic: only the latest state counts) unless it is
+ * older than the one before it (shared/versioned.ts), and drops PTL deals. Everything else becomes a
+ * target. Order of the input is the partition order.
  */
 export function selectTargets(messages: readonly SinkMessage[]): Selection[] {
   const last = new Map<string, number>();
-  messages.forEach((m, i) => last.set(m.key, i));
+  messages.forEach((m, i) => {
+    const prev = last.get(m.key);
+    if (prev === undefined || applies(m.version, { version: messages[prev]!.version, removed: messages[prev]!.deal === null })) last.set(m.key, i);
+  });
   return messages.map((m, i): Selection => {
     if (last.get(m.key) !== i) return { kind: 'skip', key: m.key, origin: m.origin, reason: 'superseded' };
     const locationId = locationOfKey(m.key);
     const discountId = m.key.slice(locationId.length + 1);
     if (!discountId || locationId === m.key) return { kind: 'skip', key: m.key, origin: m.origin, reason: 'bad_key' };
     if (isPtl(discountId, m.deal)) return { kind: 'skip', key: m.key, origin: m.origin, reason: 'ptl' };
-    return { kind: 'target', target: { key: m.key, locationId, discountId, deal: m.deal, origin: m.origin } };
+    return { kind: 'target', target: { key: m.key, locationId, discountId, deal: m.deal, version: m.version, origin: m.origin } };
   });
 }
 
@@ -47,13 +55,12 @@ export function selectTargets(messages: readonly SinkMessage[]): Selection[] {
 export interface Applied { version: number; removed: boolean }
 
 /**
- * A deal older than what Odoo already holds (a replay of an uncompacted log) is stale and skipped,
- * and so is a deal no newer than a removal already applied. Tombstones are never stale: a removal
- * is idempotent.
+ * A change older than what Odoo already holds (a replay) is stale and skipped: a deal or a removal
+ * alike (shared/versioned.ts), so a replayed old removal never deactivates a deal that was re-added
+ * since, and an equal-version re-add after a removal is applied.
  */
-export function isStale(deal: Deal | null, applied: Applied | undefined): boolean {
-  if (!applied || deal === null) return false;
-  return applied.removed ? deal.version <= applied.version : deal.version < applied.version;
+export function isStale(version: number, applied: Applied | undefined): boolean {
+  return !applies(version, applied);
 }
 
 export type Action =

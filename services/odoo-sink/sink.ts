@@ -88,7 +88,7 @@ export function createSink(deps: SinkDeps) {
     const counts: Record<Outcome, number> = { created: 0, written: 0, removed: 0, unchanged: 0, skipped: 0, stale: 0, dead: 0 };
     if (all.length === 0) return { dead: [], counts };
     const seen = await applied.load(all.map((t) => t.key));
-    const targets = all.filter((t) => !isStale(t.deal, seen.get(t.key)));
+    const targets = all.filter((t) => !isStale(t.version, seen.get(t.key)));
     counts.stale = all.length - targets.length;
     const storeOf = await stores.resolve([...new Set(targets.map((t) => t.locationId))]);
     const results = await Promise.all(chunks(targets, batchSize).map((c) => applyChunk(c, storeOf)));
@@ -104,7 +104,7 @@ export function createSink(deps: SinkDeps) {
       if (a.kind !== 'skip') done.set(a.target.key, a.target);
     }
     counts.dead = deadKeys.size;
-    await applied.save([...done.values()].map((t) => ({ key: t.key, version: t.deal?.version ?? null })));
+    await applied.save([...done.values()].map((t) => ({ key: t.key, version: t.version, removed: t.deal === null })));
     return { dead, counts };
   }
 

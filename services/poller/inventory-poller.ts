@@ -13,6 +13,7 @@ import type { Logger } from '../../shared/logger';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
 import { diffInventory, type InventoryFetch } from './inventory-diff';
+import type { LogGuard } from './log-identity';
 import { fetchPosInventory, type PosInventoryFetchDeps } from './inventory-fetch';
 import { PosKeys, planFeeds, type Fallback } from './source-choice';
 
@@ -36,6 +37,8 @@ export interface InventoryPollerDeps {
   beforeCycle?: () => Promise<void>;
   /** a store's POS key was refused and its inventory read through Backoffice (the poller's metrics) */
   onFallback?: (locationId: string, fallback: Fallback) => void;
+  /** Ties the hashes to the log they describe (log-identity.ts): checked before each cycle, remembered after. */
+  logs?: LogGuard;
 }
 
 type StoreRow = { id: string; lsp_id: number; pos_loc_id: number; dutchie_api: 'pos' | 'backoffice'; org_id: number | null; has_store_key: boolean };
@@ -98,6 +101,7 @@ export function createInventoryPoller(deps: InventoryPollerDeps) {
       const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${deps.lockKey}) as ok`.execute(conn);
       if (!got.rows[0]?.ok) return null;
       try {
+        await deps.logs?.check('inventory');
         await deps.beforeCycle?.();
         const locations = await conn.selectFrom('locations').select(['id', 'lsp_id', 'pos_loc_id', 'dutchie_api', 'org_id', 'has_store_key']).execute();
         const cycle: InventoryCycle = { locations: locations.length, failed: 0, upserts: 0, removals: 0, fallbacks: 0 };
@@ -108,6 +112,7 @@ export function createInventoryPoller(deps: InventoryPollerDeps) {
           cycle.upserts += r.upserts;
           cycle.removals += r.removals;
         }
+        await deps.logs?.remember('inventory');
         deps.logger.info(cycle, 'inventory cycle done');
         return cycle;
       } finally {

@@ -1,13 +1,18 @@
 /**
  * `npm run poller` (every POLL_INTERVAL_MS) or `npm run poller -- --once` (one cycle, then exit).
- * Health and metrics on METRICS_PORT (9101).
+ * `npm run poller -- --resync [--location <id>]`: forget what was published (of every store, or one)
+ * and publish the full state in one deals cycle and one inventory cycle, then exit (the consumers
+ * absorb it idempotently). Health and metrics on METRICS_PORT (9101).
  */
+import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { parseConfig, ConfigError } from '../../shared/config';
 import { createLogger } from '../../shared/logger';
 import { startOpsServer } from '../../shared/ops';
 import { createShutdown } from '../../shared/shutdown';
 import { pollerEnv, posKeysFrom, type PollerConfig } from './config';
+import { isLocationId } from '../../shared/location-id';
+import { invalidateHashes } from './log-identity';
 import { buildPoller } from './wiring';
 
 function config(): PollerConfig {
@@ -22,9 +27,24 @@ function config(): PollerConfig {
 
 async function main(): Promise<void> {
   const cfg = config();
-  const once = process.argv.includes('--once');
+  const { values: args } = parseArgs({ options: { once: { type: 'boolean', default: false }, resync: { type: 'boolean', default: false }, location: { type: 'string' } } });
+  const once = args.once;
+  if (args.location !== undefined && (!args.resync || !isLocationId(args.location))) {
+    console.error('--location <id> goes with --resync and must be a location id (letters, digits and "-")');
+    process.exit(2);
+  }
   const logger = createLogger('poller', cfg.LOG_LEVEL);
   const built = await buildPoller(cfg, logger);
+  if (args.resync) {
+    const forgotten = await invalidateHashes(built.db, 'all', args.location);
+    const deals = await built.poller.runLocked();
+    const inventory = await built.inventory.runLocked();
+    await built.close();
+    const ok = deals.kind === 'done' && deals.summary.locationsFailed === 0 && inventory !== null && inventory.failed === 0;
+    console.log(JSON.stringify({ resync: args.location ?? 'all', forgotten, deals: deals.kind === 'done' ? { upserts: deals.summary.upserts, removals: deals.summary.removals, failed: deals.summary.locationsFailed } : deals.reason,
+      inventory: inventory ?? 'locked' }));
+    process.exit(ok ? 0 : 2);
+  }
   logger.info({ posKeys: cfg.posKeys.size, intervalMs: cfg.POLL_INTERVAL_MS, concurrency: cfg.POLL_CONCURRENCY, once }, 'poller started');
   if (once) {
     const result = await built.poller.runLocked();

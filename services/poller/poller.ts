@@ -12,6 +12,7 @@ import type { Database } from '../../shared/db/schema';
 import type { Logger } from '../../shared/logger';
 import { TOPICS, topicName } from '../../shared/topics';
 import { appliesToStore, planChanges, ptlForStore, type Api, type FetchOutcome, type PollLocation, type PtlRecordInfo, type Source, type SourceRecord } from './handler';
+import type { LogGuard } from './log-identity';
 import { createPublisher } from './publisher';
 import type { RawEventEncoder } from './raw-encoder';
 import type { Fetched, Sources } from './sources';
@@ -66,6 +67,8 @@ export interface PollerDeps {
   keys?: PosKeys;
   /** runs at the start of every cycle, under the cycle lock (the store directory's refresh, withdrawals) */
   beforeCycle?: () => Promise<void>;
+  /** Ties the hashes to the log they describe (log-identity.ts): checked before each cycle, remembered after. */
+  logs?: LogGuard;
 }
 
 /** What a store's published changes leave in `poller_published` once Kafka acknowledged them. */
@@ -255,7 +258,9 @@ export function createPoller(deps: PollerDeps) {
         return { kind: 'skipped', reason: 'locked' } as const;
       }
       try {
+        await deps.logs?.check('deals');
         const summary = await runCycle();
+        await deps.logs?.remember('deals');
         metrics.cycles.inc({ result: 'done' });
         const { failures, fallbacks, ...counts } = summary;
         logger.info({ ...counts, failures: failures.slice(0, 20), fallbacks: fallbacks.slice(0, 20) }, 'poll cycle done');

@@ -10,6 +10,7 @@ import { AvroSerde } from '../../shared/serde';
 import { TOPICS } from '../../shared/topics';
 import type { PollerConfig } from './config';
 import { createInventoryPoller } from './inventory-poller';
+import { createLogGuard } from './log-identity';
 import { createPoller, pollerMetrics } from './poller';
 import { rawEventEncoder } from './raw-encoder';
 import { sleep } from './retry';
@@ -53,14 +54,15 @@ export async function buildPoller(cfg: PollerConfig, logger: Logger, clientId = 
       retry: { retries: cfg.FETCH_RETRIES, baseMs: cfg.RETRY_BASE_MS, maxMs: cfg.RETRY_MAX_MS, maxRetryAfterMs: cfg.RETRY_AFTER_MAX_MS },
     }, { fetch: globalThis.fetch, sleep, random: Math.random }),
   }) : undefined;
+  const logs = createLogGuard({ kafka, db, topicPrefix: cfg.TOPIC_PREFIX, logger });
   const withdrawals = createWithdrawals({ db, producer, encoders, serde, topicPrefix: cfg.TOPIC_PREFIX, logger, now: Date.now });
   const poller = createPoller({
-    db, producer, sources, logger, metrics, now: Date.now, encoders, keys,
+    db, producer, sources, logger, metrics, now: Date.now, encoders, keys, logs,
     settings: { topicPrefix: cfg.TOPIC_PREFIX, concurrency: cfg.POLL_CONCURRENCY, lockKey: cfg.POLLER_LOCK_KEY, posKeys: cfg.posKeys },
     beforeCycle: async () => { await directory?.refresh(); await withdrawals.deals(); },
   });
   const inventory = createInventoryPoller({
-    db, producer, serde, logger, now: Date.now, topicPrefix: cfg.TOPIC_PREFIX, posUrl: cfg.DUTCHIE_POS_URL, posKeys: cfg.posKeys, lockKey: cfg.INVENTORY_LOCK_KEY, keys,
+    db, producer, serde, logger, now: Date.now, topicPrefix: cfg.TOPIC_PREFIX, posUrl: cfg.DUTCHIE_POS_URL, posKeys: cfg.posKeys, lockKey: cfg.INVENTORY_LOCK_KEY, keys, logs,
     backoffice: sources.hasBackoffice ? async (lspId, orgId, locId) => {
       const f = await sources.fetchBackofficeInventory(lspId, orgId, locId);
       return f.kind === 'ok' ? { ok: true, records: f.records } : { ok: false, reason: f.reason };

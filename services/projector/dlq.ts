@@ -1,12 +1,14 @@
 /** Dead-lettering for the projector: sends the original bytes with the shared origin headers. */
-import type { Producer } from 'kafkajs';
-import { dlqHeaders, type Origin } from '../../shared/dlq';
+import type { IHeaders, Producer } from 'kafkajs';
+import { dlqMessage, type Origin } from '../../shared/dlq';
 
 export { DLQ_HEADERS } from '../../shared/dlq';
 
 export interface DeadLetter {
   key: Buffer | null;
   value: Buffer | null;
+  /** the original message's headers, kept (a redrive's count travels in them) */
+  headers?: IHeaders;
   reason: string;
   origin: Origin;
 }
@@ -15,6 +17,6 @@ export async function sendToDlq(producer: Producer, dlqTopic: string, service: s
   if (letters.length === 0) return;
   await producer.send({
     topic: dlqTopic,
-    messages: letters.map((l) => ({ key: l.key, value: l.value, headers: dlqHeaders(l.origin, l.reason, service) })),
+    messages: letters.map((l) => dlqMessage(l, l.origin, l.reason, service)),
   });
 }

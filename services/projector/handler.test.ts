@@ -34,7 +34,7 @@ describe('decideDeal', () => {
   });
 
   it('reads a tombstone as a removal of the keyed deal', () => {
-    expect(decideDeal(`${loc}_9`, null)).toEqual({ kind: 'remove', id: `${loc}_9`, locationId: loc });
+    expect(decideDeal(`${loc}_9`, null, 42)).toEqual({ kind: 'remove', id: `${loc}_9`, locationId: loc, version: 42 });
   });
 
   it.each<[string, string | null, unknown]>([
@@ -58,13 +58,13 @@ describe('planBatch', () => {
       decideDeal(`${loc}_1`, makeDeal(loc, 1, { value: '0.1' })),
       decideDeal(`${loc}_2`, makeDeal(loc, 2)),
       decideDeal(`${loc}_1`, makeDeal(loc, 1, { value: '0.2' })),
-      decideDeal(`${loc}_2`, null),
+      decideDeal(`${loc}_2`, null, Date.now()),
       decideDeal(`${other}_3`, makeDeal(other, 3)),
       { kind: 'reject', reason: 'x' },
     ];
     const plan = planBatch(outcomes);
     expect(plan.upserts.map((r) => [r.id, r.discount_amount])).toEqual([[`${loc}_1`, '0.2'], [`${other}_3`, '0.25']]);
-    expect(plan.removals).toEqual([`${loc}_2`]);
+    expect(plan.removals.map((r) => r.id)).toEqual([`${loc}_2`]);
     expect(plan.locations).toEqual([loc, other].sort());
     expect(plan.rejected).toBe(1);
   });
@@ -74,9 +74,18 @@ describe('planBatch', () => {
     expect(plan.upserts.map((r) => r.discount_amount)).toEqual(['0.5']);
   });
 
-  it('lets an upsert after a tombstone in the same batch win', () => {
-    const plan = planBatch([decideDeal(`${loc}_1`, null), decideDeal(`${loc}_1`, makeDeal(loc, 1))]);
+  it('lets a re-add after a removal win, an equal version included', () => {
+    const plan = planBatch([decideDeal(`${loc}_1`, null, 10), decideDeal(`${loc}_1`, makeDeal(loc, 1, { version: 10 }))]);
     expect(plan.removals).toEqual([]);
     expect(plan.upserts).toHaveLength(1);
+  });
+
+  it('ignores a removal older than the upsert before it (a replayed old tombstone), and an upsert older than a removal', () => {
+    const kept = planBatch([decideDeal(`${loc}_1`, makeDeal(loc, 1, { version: 30 })), decideDeal(`${loc}_1`, null, 20)]);
+    expect(kept.upserts.map((r) => r.version)).toEqual([30]);
+    expect(kept.removals).toEqual([]);
+    const gone = planBatch([decideDeal(`${loc}_1`, null, 20), decideDeal(`${loc}_1`, makeDeal(loc, 1, { version: 10 }))]);
+    expect(gone.removals).toEqual([{ id: `${loc}_1`, version: 20 }]);
+    expect(gone.upserts).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import type { NewDiscountRow, RestrictionJson } from '../../shared/db/schema';
 import { DEAL_KINDS, RESTRICTION_TYPES, WEEKDAYS, type Deal } from '../../shared/events';
 import { locationIdSchema } from '../../shared/location-id';
 import { locationOfKey } from '../../shared/topics';
+import { applies } from '../../shared/versioned';
 
 /**
  * A `discounts` row as the projector writes it: the JSON columns hold values, not text, so that a
@@ -30,7 +31,8 @@ export type ProjectedRow = Omit<NewDiscountRow, 'products' | 'brands' | 'product
 
 export type DealOutcome =
   | { kind: 'upsert'; id: string; locationId: string; row: ProjectedRow }
-  | { kind: 'remove'; id: string; locationId: string }
+  /** `version`: the removal's (shared/versioned.ts: a tombstone's header, else its timestamp) */
+  | { kind: 'remove'; id: string; locationId: string; version: number }
   | { kind: 'reject'; reason: string };
 
 // Luxon builds an Intl.DateTimeFormat per check: remember the answer per zone name.
@@ -94,10 +96,10 @@ function holdsNul(value: unknown, key?: string): boolean {
   return Object.entries(value).some(([k, v]) => holdsNul(v, k));
 }
 
-/** Decides what one message of deals.discounts.v1 means. `value` null = tombstone. */
-export function decideDeal(key: string | null, value: unknown): DealOutcome {
+/** Decides what one message of deals.discounts.v1 means. `value` null = tombstone, removing the state of `removalVersion`. */
+export function decideDeal(key: string | null, value: unknown, removalVersion = 0): DealOutcome {
   if (key === null || key === '') return { kind: 'reject', reason: 'message has no key' };
-  if (value === null) return { kind: 'remove', id: key, locationId: locationOfKey(key) };
+  if (value === null) return { kind: 'remove', id: key, locationId: locationOfKey(key), version: removalVersion };
   const parsed = dealSchema.safeParse(value);
   if (!parsed.success) {
     return { kind: 'reject', reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
@@ -153,34 +155,39 @@ export function decideDeal(key: string | null, value: unknown): DealOutcome {
 
 export interface BatchPlan {
   upserts: ProjectedRow[];
-  removals: string[];
+  removals: Array<{ id: string; version: number }>;
   locations: string[];
   rejected: number;
 }
 
-/** Folds a batch's outcomes (in offset order): the last event of each deal wins, unless it is an older version. */
+type Change = Exclude<DealOutcome, { kind: 'reject' }>;
+const versionOf = (c: Change): number | string | bigint => (c.kind === 'upsert' ? c.row.version : c.version);
+
+/**
+ * Folds a batch's outcomes (in offset order): the last change of each deal wins unless it is older
+ * than the one before it (the rule of shared/versioned.ts, which the SQL applies against the stored row).
+ */
 export function planBatch(outcomes: readonly DealOutcome[]): BatchPlan {
-  const last = new Map<string, Exclude<DealOutcome, { kind: 'reject' }>>();
+  const last = new Map<string, Change>();
   let rejected = 0;
   for (const o of outcomes) {
     switch (o.kind) {
       case 'reject': rejected += 1; break;
-      case 'upsert': {
-        // Same rule as the SQL guard: an older version inside the batch never replaces a newer one.
+      case 'upsert':
+      case 'remove': {
         const prev = last.get(o.id);
-        if (prev?.kind === 'upsert' && BigInt(prev.row.version) > BigInt(o.row.version)) break;
+        if (prev !== undefined && !applies(versionOf(o), { version: versionOf(prev), removed: prev.kind === 'remove' })) break;
         last.delete(o.id); last.set(o.id, o); break;
       }
-      case 'remove': last.delete(o.id); last.set(o.id, o); break;
       default: { const _exhaustive: never = o; return _exhaustive; }
     }
   }
   const upserts: ProjectedRow[] = [];
-  const removals: string[] = [];
+  const removals: BatchPlan['removals'] = [];
   const locations = new Set<string>();
   for (const o of last.values()) {
     locations.add(o.locationId);
-    if (o.kind === 'upsert') upserts.push(o.row); else removals.push(o.id);
+    if (o.kind === 'upsert') upserts.push(o.row); else removals.push({ id: o.id, version: o.version });
   }
   return { upserts, removals, locations: [...locations].sort(), rejected };
 }

@@ -20,13 +20,14 @@ import { buildSnapshot } from '../../shared/inventory/snapshot';
 import { loadEnrichment } from './enrichment-projection';
 import { locationOfKey } from '../../shared/topics';
 import type { Redis } from '../../shared/redis';
+import { applies, notOlderSql } from '../../shared/versioned';
 
 export interface InventoryChange {
   key: string;
-  /** null = tombstone (the product left the store's inventory) */
+  /** null = tombstone (the package left the store's inventory) */
   item: InventoryItem | null;
-  /** the message timestamp (ms): the version of a tombstone */
-  timestamp: number;
+  /** the version of a tombstone (shared/versioned.ts: its header, else its timestamp); an item's own is item.version */
+  version: number;
 }
 
 /** Rows per upsert statement (15 parameters each: well under Postgres's 65,535). */
@@ -34,22 +35,32 @@ const UPSERT_ROWS = 1000;
 
 export async function applyInventoryBatch(db: Kysely<Database>, changes: readonly InventoryChange[], now: Date): Promise<Set<string>> {
   const touched = new Set<string>();
-  // last change per key wins within a batch (the topic is ordered per key), so every key below is
-  // unique: one multi-row statement may upsert them all
+  // the last change per key wins within a batch unless it is older (shared/versioned.ts), so every
+  // key below is unique: one multi-row statement may upsert them all
   const last = new Map<string, InventoryChange>();
-  for (const c of changes) last.set(c.key, c);
-  const removed: string[] = [];
+  const versionOf = (c: InventoryChange): number => c.item?.version ?? c.version;
+  for (const c of changes) {
+    const prev = last.get(c.key);
+    if (prev !== undefined && !applies(versionOf(c), { version: versionOf(prev), removed: prev.item === null })) continue;
+    last.set(c.key, c);
+  }
+  const removed: InventoryChange[] = [];
   const rows = [];
   for (const c of last.values()) {
     touched.add(c.item?.locationId ?? locationOfKey(c.key));
-    if (c.item === null) { removed.push(c.key); continue; }
+    if (c.item === null) { removed.push(c); continue; }
     const i = c.item;
     rows.push({
       id: c.key, location_id: i.locationId, inventory_id: i.inventoryId, product_id: i.productId, sku: i.sku, name: i.name, category: i.category,
       brand_id: i.brandId, brand: i.brand, price: i.price, quantity: i.quantity, item: JSON.stringify(i), version: i.version, removed: false, synced_at: now,
     });
   }
-  if (removed.length > 0) await db.updateTable('inventory').set({ removed: true, synced_at: now }).where('id', 'in', removed).execute();
+  if (removed.length > 0) {
+    // the removal records its version: a replayed older upsert of the package stays ignored
+    await sql`update inventory i set removed = true, version = t.v, synced_at = ${now}
+      from unnest(${removed.map((c) => c.key)}::text[], ${removed.map((c) => String(c.version))}::bigint[]) as t(id, v)
+      where i.id = t.id and i.version <= t.v`.execute(db);
+  }
   for (let at = 0; at < rows.length; at += UPSERT_ROWS) {
     await db.insertInto('inventory').values(rows.slice(at, at + UPSERT_ROWS))
       .onConflict((oc) => oc.column('id').doUpdateSet({
@@ -57,7 +68,7 @@ export async function applyInventoryBatch(db: Kysely<Database>, changes: readonl
         name: (eb) => eb.ref('excluded.name'), category: (eb) => eb.ref('excluded.category'), brand_id: (eb) => eb.ref('excluded.brand_id'),
         brand: (eb) => eb.ref('excluded.brand'), price: (eb) => eb.ref('excluded.price'), quantity: (eb) => eb.ref('excluded.quantity'),
         item: (eb) => eb.ref('excluded.item'), version: (eb) => eb.ref('excluded.version'), removed: false, synced_at: (eb) => eb.ref('excluded.synced_at'),
-      }).where(sql<boolean>`inventory.version <= excluded.version`))
+      }).where(notOlderSql('inventory')))
       .execute();
   }
   return touched;
@@ -88,6 +99,18 @@ export async function loadDealsFromDb(db: Kysely<Database>, locationId: string):
  * an empty list.
  */
 export async function rebuildInventorySnapshot(deps: SnapshotDeps, locationId: string, opts: { onlyIfKnown?: boolean } = {}): Promise<{ items: number; deals: number } | null> {
+  // One rebuild of a location at a time in this process: the deals consumer and the inventory consumer
+  // both rebuild a location's snapshot, and one that read the rows before the other's write committed
+  // must not write its older snapshot last. Queued, each reads after the previous one wrote.
+  const key = deps.inventoryKey(locationId);
+  const run = (rebuilding.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => rebuildNow(deps, locationId, opts));
+  rebuilding.set(key, run);
+  try { return await run; } finally { if (rebuilding.get(key) === run) rebuilding.delete(key); }
+}
+
+const rebuilding = new Map<string, Promise<unknown>>();
+
+async function rebuildNow(deps: SnapshotDeps, locationId: string, opts: { onlyIfKnown?: boolean }): Promise<{ items: number; deals: number } | null> {
   const rows = await deps.db.selectFrom('inventory').select(['item']).where('location_id', '=', locationId).where('removed', '=', false).execute();
   if (opts.onlyIfKnown && rows.length === 0 && (await deps.redis.exists(deps.inventoryKey(locationId))) === 0) return null;
   // phase 2: each package joined with its SKU's enrichment from the Odoo catalog (never blanking a POS value)

@@ -12,6 +12,7 @@ import { startEnrichmentConsumer } from './enrichment-consumer';
 import { startInventoryConsumer } from './inventory-consumer';
 import { loadDealsFromDb, rebuildInventorySnapshot } from './inventory-projection';
 import { createProjector } from './projector';
+import { createSwitchLock } from './switch-lock';
 
 async function main(): Promise<void> {
   const cfg = loadConfig('projector', projectorEnv(process.env));
@@ -28,8 +29,11 @@ async function main(): Promise<void> {
   // inventory (issue 6): a location's snapshot is recomputed when its deals or its inventory change
   const inventoryKey = redisKeys(cfg.REDIS_KEY_PREFIX).inventory;
   const snapshotDeps = { db, redis, inventoryKey, loadDeals: (id: string) => loadDealsFromDb(db, id), now: Date.now };
+  // a rebuild's switch waits for the batches in flight, and the next ones wait for the switch (switch-lock.ts)
+  const switchLock = createSwitchLock(cfg.DATABASE_URL, cfg.PROJECTOR_CONCURRENCY + 2);
+  shutdown.add('switch-lock', () => switchLock.close());
   const projector = createProjector({
-    kafka, serde, db, redis, logger, metrics,
+    kafka, serde, db, redis, logger, metrics, switchLock,
     topicPrefix: cfg.TOPIC_PREFIX, redisPrefix: cfg.REDIS_KEY_PREFIX, groupId: cfg.PROJECTOR_GROUP_ID,
     concurrency: cfg.PROJECTOR_CONCURRENCY, partitions: cfg.KAFKA_PARTITIONS,
     onLocationRebuilt: async (id) => { await rebuildInventorySnapshot(snapshotDeps, id, { onlyIfKnown: true }); },
@@ -46,7 +50,7 @@ async function main(): Promise<void> {
   shutdown.add('inventory-dlq-producer', () => dlqProducer.disconnect());
   const inventory = await startInventoryConsumer({
     kafka, serde, db, redis, producer: dlqProducer, inventoryKey, loadDeals: snapshotDeps.loadDeals, logger,
-    topicPrefix: cfg.TOPIC_PREFIX, groupId: `${cfg.TOPIC_PREFIX}${cfg.PROJECTOR_GROUP_ID}-inventory`, partitions: cfg.KAFKA_PARTITIONS, now: Date.now,
+    topicPrefix: cfg.TOPIC_PREFIX, groupId: `${cfg.TOPIC_PREFIX}${cfg.PROJECTOR_GROUP_ID}-inventory`, partitions: cfg.KAFKA_PARTITIONS, now: Date.now, switchLock,
   });
   shutdown.add('inventory-consumer', () => inventory.disconnect());
   // phase 2: the Odoo catalog's enrichment, joined into the snapshots of the locations that hold its SKUs

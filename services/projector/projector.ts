@@ -3,7 +3,7 @@
  * location's Redis key once, and only then commit the batch's offsets. A failure anywhere throws,
  * kafkajs restarts the consumer with backoff and the batch is redelivered (idempotent by version).
  */
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
@@ -13,9 +13,11 @@ import type { Redis } from '../../shared/redis';
 import { BatchAvroCodec, UndecodableError } from '../../shared/avro-codec';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, locationOfKey, topicName } from '../../shared/topics';
+import { tombstoneVersion } from '../../shared/versioned';
 import { sendToDlq, type DeadLetter } from './dlq';
 import { decideDeal, planBatch, type DealOutcome } from './handler';
 import { applyToPostgres, rebuildLocation } from './store';
+import type { SwitchLock } from './switch-lock';
 
 export interface ProjectorDeps {
   kafka: Kafka;
@@ -36,9 +38,17 @@ export interface ProjectorDeps {
   deadLetter?: boolean;
   /** Called after a location's deals were rebuilt, before the commit (the inventory snapshot's recompute). */
   onLocationRebuilt?: (locationId: string) => Promise<void>;
-  /** Called after each committed batch (replay's progress bar, tests). */
+  /** Called after each committed batch (replay's progress bar, tests). `nextOffset`: where the partition stands. */
   onBatch?: (info: { topic: string; partition: number; nextOffset: string; highWatermark: string; events: number; locations: number }) => void;
+  /** The live projector's side of a rebuild's switch (switch-lock.ts): each batch holds it shared. */
+  switchLock?: SwitchLock;
+  /** A rebuild reads each partition only up to an end offset (exclusive) that may move on: the rest waits, unresolved. */
+  until?: (partition: number) => bigint | undefined;
+  /** Every slice's decided outcomes (a rebuild's expected state, to verify the shadow against the topic). */
+  onOutcomes?: (outcomes: readonly DealOutcome[]) => void;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface Projector { start(): Promise<void>; stop(): Promise<void> }
 
@@ -48,7 +58,7 @@ const SLICE = 500;
 /** What one message means; a value that is not Avro of a known schema is a reject (poison). */
 function outcomeOf(codec: BatchAvroCodec, m: KafkaMessage): DealOutcome {
   const key = m.key?.toString() ?? null;
-  if (m.value === null) return decideDeal(key, null);
+  if (m.value === null) return decideDeal(key, null, tombstoneVersion(m.headers, m.timestamp));
   let value: unknown;
   try {
     value = codec.decode(m.value);
@@ -73,6 +83,61 @@ export function createProjector(deps: ProjectorDeps): Projector {
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
 
+  async function projectBatch(payload: EachBatchPayload, inBound: KafkaMessage[], boundReached: string | undefined): Promise<void> {
+    const { batch } = payload;
+    const last = inBound[inBound.length - 1]!.offset;
+    const end = batchSeconds.startTimer();
+    const only = deps.onlyLocation;
+    const messages = only === undefined ? inBound : inBound.filter((m) => m.key !== null && locationOfKey(m.key.toString()) === only);
+    // Slices of a batch go to Postgres one after another (each upsert idempotent by version, so a
+    // redelivered batch re-applies safely); only each slice's objects are alive at a time, which
+    // keeps memory flat with several partitions in flight. Redis is rebuilt once per batch.
+    const touched = new Set<string>();
+    let rejected = 0;
+    let firstReason: string | undefined;
+    for (let i = 0; i < messages.length; i += SLICE) {
+      const slice = messages.slice(i, i + SLICE);
+      // The slice's writer schemas are looked up once (a registry failure throws: the batch is
+      // retried; a schema the registry does not have makes its messages poison), then every
+      // message is decoded without an await.
+      await codec.prepare(slice.map((m) => m.value));
+      const outcomes: DealOutcome[] = [];
+      const letters: DeadLetter[] = [];
+      for (const m of slice) {
+        const out = outcomeOf(codec, m);
+        if (out.kind === 'reject') {
+          letters.push({ key: m.key, value: m.value, headers: m.headers, reason: out.reason, origin: { topic: batch.topic, partition: batch.partition, offset: m.offset } });
+        }
+        outcomes.push(out);
+      }
+      const plan = planBatch(outcomes);
+      if (deps.deadLetter !== false) await sendToDlq(producer!, dlqTopic, 'projector', letters);
+      await applyToPostgres(db, plan);
+      deps.onOutcomes?.(outcomes);
+      await payload.heartbeat();
+      for (const location of plan.locations) touched.add(location);
+      rejected += plan.rejected;
+      firstReason ??= letters[0]?.reason;
+    }
+    const at = now();
+    const locations = [...touched].sort();
+    for (const location of locations) {
+      await rebuildLocation(db, redis, deps.redisPrefix, location, at);
+      await deps.onLocationRebuilt?.(location);
+    }
+    const nextOffset = (BigInt(last) + 1n).toString();
+    payload.resolveOffset(last); // kafkajs's fetch position
+    await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
+    events.inc({ outcome: 'projected' }, messages.length - rejected);
+    if (rejected) {
+      events.inc({ outcome: 'dead_lettered' }, rejected);
+      logger.warn({ count: rejected, partition: batch.partition, reason: firstReason }, 'dead-lettered poison messages');
+    }
+    rebuilds.inc(locations.length);
+    end();
+    deps.onBatch?.({ topic: batch.topic, partition: batch.partition, nextOffset: boundReached ?? nextOffset, highWatermark: batch.highWatermark, events: inBound.length, locations: locations.length });
+  }
+
   return {
     async start() {
       const admin = kafka.admin();
@@ -80,7 +145,6 @@ export function createProjector(deps: ProjectorDeps): Projector {
       try { await ensureTopics(admin, deps.topicPrefix, [TOPICS.discounts, TOPICS.dlq], deps.partitions ?? 3); } finally { await admin.disconnect(); }
       producer = createProducer(kafka);
       await producer.connect();
-      const dlq = producer;
       const c = kafka.consumer({
         groupId: `${deps.topicPrefix}${deps.groupId}`, allowAutoTopicCreation: false,
         // Bounded batches; each still touches few locations (a store's deals arrive together).
@@ -96,56 +160,18 @@ export function createProjector(deps: ProjectorDeps): Projector {
         eachBatch: async (payload) => {
           const { batch } = payload;
           if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
-          const last = batch.messages[batch.messages.length - 1]!.offset;
-          const end = batchSeconds.startTimer();
-          const only = deps.onlyLocation;
-          const messages = only === undefined ? batch.messages : batch.messages.filter((m) => m.key !== null && locationOfKey(m.key.toString()) === only);
-          // Slices of a batch go to Postgres one after another (each upsert idempotent by version, so a
-          // redelivered batch re-applies safely); only each slice's objects are alive at a time, which
-          // keeps memory flat with several partitions in flight. Redis is rebuilt once per batch.
-          const touched = new Set<string>();
-          let rejected = 0;
-          let firstReason: string | undefined;
-          for (let i = 0; i < messages.length; i += SLICE) {
-            const slice = messages.slice(i, i + SLICE);
-            // The slice's writer schemas are looked up once (a registry failure throws: the batch is
-            // retried; a schema the registry does not have makes its messages poison), then every
-            // message is decoded without an await.
-            await codec.prepare(slice.map((m) => m.value));
-            const outcomes: DealOutcome[] = [];
-            const letters: DeadLetter[] = [];
-            for (const m of slice) {
-              const out = outcomeOf(codec, m);
-              if (out.kind === 'reject') {
-                letters.push({ key: m.key, value: m.value, reason: out.reason, origin: { topic: batch.topic, partition: batch.partition, offset: m.offset } });
-              }
-              outcomes.push(out);
-            }
-            const plan = planBatch(outcomes);
-            if (deps.deadLetter !== false) await sendToDlq(dlq, dlqTopic, 'projector', letters);
-            await applyToPostgres(db, plan);
+          // A rebuild's bound: messages at or past it wait (unresolved, so they are fetched again once it moves).
+          const bound = deps.until?.(batch.partition);
+          const cut = bound === undefined ? -1 : batch.messages.findIndex((m) => BigInt(m.offset) >= bound);
+          const inBound = cut < 0 ? batch.messages : batch.messages.slice(0, cut);
+          if (inBound.length === 0) {
+            deps.onBatch?.({ topic: batch.topic, partition: batch.partition, nextOffset: String(bound), highWatermark: batch.highWatermark, events: 0, locations: 0 });
+            await sleep(100); // idle at the bound without spinning on refetches
             await payload.heartbeat();
-            for (const location of plan.locations) touched.add(location);
-            rejected += plan.rejected;
-            firstReason ??= letters[0]?.reason;
+            return;
           }
-          const at = now();
-          const locations = [...touched].sort();
-          for (const location of locations) {
-            await rebuildLocation(db, redis, deps.redisPrefix, location, at);
-            await deps.onLocationRebuilt?.(location);
-          }
-          const nextOffset = (BigInt(last) + 1n).toString();
-          payload.resolveOffset(last); // kafkajs's fetch position
-          await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: nextOffset }]);
-          events.inc({ outcome: 'projected' }, messages.length - rejected);
-          if (rejected) {
-            events.inc({ outcome: 'dead_lettered' }, rejected);
-            logger.warn({ count: rejected, partition: batch.partition, reason: firstReason }, 'dead-lettered poison messages');
-          }
-          rebuilds.inc(locations.length);
-          end();
-          deps.onBatch?.({ topic: batch.topic, partition: batch.partition, nextOffset, highWatermark: batch.highWatermark, events: batch.messages.length, locations: locations.length });
+          const run = (): Promise<void> => projectBatch(payload, inBound, cut >= 0 ? String(bound) : undefined);
+          await (deps.switchLock ? deps.switchLock.shared(run) : run());
         },
       });
     },

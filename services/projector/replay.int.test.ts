@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { redisKeys } from '../../shared/redis';
 import { dealProducer, makeDeal, waitFor } from '../../test/support/deals';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
@@ -12,7 +13,7 @@ describe('replay from deals.discounts.v1', () => {
   beforeAll(async () => { world = await createTestWorld('replay'); });
   afterAll(async () => { await world.close(); });
 
-  it('rebuilds byte-identical Redis values and the same rows, from scratch and for one location', async () => {
+  it('rebuilds byte-identical Redis values and the same rows in a shadow, and refuses a rebuild with far fewer deals unless told', async () => {
     const locations = [randomUUID(), randomUUID(), randomUUID()];
     const { send, producer } = await dealProducer(world);
     const deals = locations.flatMap((l) => Array.from({ length: 40 }, (_, i) => makeDeal(l, i + 1, { value: `0.${i + 10}`, version: 1000 + i })));
@@ -43,28 +44,35 @@ describe('replay from deals.discounts.v1', () => {
     expect((await verifyLocations(world.db, world.redis, world.redisPrefix)).filter((c) => !c.ok)).toHaveLength(2);
 
     const progress: number[] = [];
-    const rebuilt = new Set<string>(); // the CLI recomputes each location's inventory snapshot there
-    const result = await runReplay({
-      kafka: world.kafka, serde: world.serde, db: world.db, redis: world.redis, logger: world.logger,
-      topicPrefix: world.topicPrefix, redisPrefix: world.redisPrefix, onProgress: (done) => progress.push(done),
-      onLocationRebuilt: (id) => { rebuilt.add(id); return Promise.resolve(); },
-    });
-    expect(result.ok).toBe(true);
-    expect([...rebuilt].sort()).toEqual([...locations].sort());
-    expect(result.events).toBe(126);
+    const deps = {
+      kafka: world.kafka, serde: world.serde, databaseUrl: world.databaseUrl, redis: world.redis, logger: world.logger,
+      topicPrefix: world.topicPrefix, redisPrefix: world.redisPrefix,
+    };
+    const result = await runReplay({ ...deps, onProgress: (done) => progress.push(done) });
+    expect(result).toMatchObject({ switched: true, events: 126, liveRecords: 117, rebuiltRecords: 117 });
+    expect(result.locations.map((l) => [l.locationId, l.topic?.count, l.ok])).toEqual([...locations].sort().map((l) => [l, 39, true]));
     expect(progress.at(-1)).toBe(126);
     const after = await projectedState(world);
     expect(after.redis).toEqual(before.redis); // byte-identical strings
     expect(after.rows).toEqual(before.rows);
+    // the shadow is gone: no schema, no keys
+    expect((await sql<{ n: string }>`select count(*)::text as n from pg_namespace where nspname like 'rebuild_%'`.execute(world.db)).rows[0]!.n).toBe('0');
+    expect(await world.redis.keys(`${world.redisPrefix}rebuild:*`)).toEqual([]);
 
-    // One location only: the others are left alone.
-    await world.redis.set(redisKeys(world.redisPrefix).discounts(locations[2]!), 'garbage');
-    const one = await runReplay({
-      kafka: world.kafka, serde: world.serde, db: world.db, redis: world.redis, logger: world.logger,
-      topicPrefix: world.topicPrefix, redisPrefix: world.redisPrefix, location: locations[2],
-    });
-    expect(one.ok).toBe(true);
-    expect(one.checks.map((c) => c.locationId)).toEqual([locations[2]]);
+    // The live data holds far more deals than the topic (the topic lost records): not switched unless told.
+    const extra = randomUUID();
+    await world.db.insertInto('discounts').values(Array.from({ length: 200 }, (_, i) => {
+      const row = { ...before.rows[0] as Record<string, unknown> };
+      return { ...row, id: `${extra}_${i}`, location_id: extra, discount_id: String(i), source: 'dutchie', discount_type: 'percent', is_active: true, is_available_online: true,
+        monday: true, tuesday: true, wednesday: true, thursday: true, friday: true, saturday: true, sunday: true, first_time_customer_only: false, time_zone: 'America/Phoenix',
+        payload: JSON.stringify(row.payload) } as never;
+    })).execute();
+    const refused = await runReplay(deps);
+    expect(refused).toMatchObject({ switched: false, liveRecords: 317, rebuiltRecords: 117, reason: expect.stringMatching(/holds 117 records against 317 live/) });
+    expect(await world.db.selectFrom('discounts').select('id').where('location_id', '=', extra).execute()).toHaveLength(200); // untouched
+    const forced = await runReplay({ ...deps, allowFewer: true });
+    expect(forced.switched).toBe(true);
+    expect(await world.db.selectFrom('discounts').select('id').where('location_id', '=', extra).execute()).toHaveLength(0);
     expect((await projectedState(world)).redis).toEqual(before.redis);
   }, 120_000);
 });

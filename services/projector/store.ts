@@ -7,6 +7,7 @@ import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
 import { redisKeys, type Redis } from '../../shared/redis';
 import { buildLocationValue, valueVersion } from '../../shared/storefront';
+import { notOlderSql } from '../../shared/versioned';
 import type { BatchPlan, ProjectedRow } from './handler';
 
 const UPSERT_CHUNK = 2000;
@@ -30,13 +31,13 @@ const UPDATE = NAMES.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`
 /**
  * One statement per chunk, the rows as ONE json parameter (json_to_recordset): far cheaper
  * than binding a parameter per column per row, and `json` rather than `jsonb` because the text is
- * only checked, not converted to jsonb's binary form (the payload column keeps it as it is). Newer versions win; an equal version re-applies
- * (idempotent) unless the deal was removed since, so a redelivered old upsert never resurrects
- * a tombstoned deal.
+ * only checked, not converted to jsonb's binary form (the payload column keeps it as it is). The rule of
+ * shared/versioned.ts: a change not older than the stored row applies (an equal version re-applies,
+ * idempotent; a re-add after a removal of the same version too), an older one is ignored, so a
+ * replayed old upsert or old removal never undoes a newer state.
  */
 const INSERT = sql.raw(`insert into discounts (${NAMES.join(', ')}) select ${SELECT} from json_to_recordset(`);
-const CONFLICT = sql.raw(`::json) as x(${RECORD}) on conflict (id) do update set ${UPDATE}
-  where discounts.version < excluded.version or (discounts.version = excluded.version and not discounts.removed)`);
+const CONFLICT = sql.raw(`::json) as x(${RECORD}) on conflict (id) do update set ${UPDATE} where `);
 
 export async function applyToPostgres(db: Kysely<Database>, plan: BatchPlan): Promise<void> {
   if (plan.upserts.length === 0 && plan.removals.length === 0) return;
@@ -44,10 +45,13 @@ export async function applyToPostgres(db: Kysely<Database>, plan: BatchPlan): Pr
     for (let i = 0; i < plan.upserts.length; i += UPSERT_CHUNK) {
       // JSON null in a jsonb column becomes SQL NULL.
       const rows = JSON.stringify(plan.upserts.slice(i, i + UPSERT_CHUNK));
-      await sql`${INSERT}${rows}${CONFLICT}`.execute(tx);
+      await sql`${INSERT}${rows}${CONFLICT}${notOlderSql('discounts')}`.execute(tx);
     }
     if (plan.removals.length > 0) {
-      await tx.updateTable('discounts').set({ removed: true }).where('id', 'in', plan.removals).execute();
+      // a removal records its own version, so a later replay of an older upsert stays ignored
+      await sql`update discounts d set removed = true, version = t.v
+        from unnest(${plan.removals.map((r) => r.id)}::text[], ${plan.removals.map((r) => String(r.version))}::bigint[]) as t(id, v)
+        where d.id = t.id and d.version <= t.v`.execute(tx);
     }
   });
 }

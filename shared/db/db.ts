@@ -13,8 +13,9 @@ types.setTypeParser(types.builtins.NUMERIC, (v) => v);
  * listened. The pool has already discarded that client and the next query opens a new one, so the
  * default only ignores it; services pass their logger.
  */
-export function createDb(databaseUrl: string, max = 10, onIdleError: (err: Error) => void = () => undefined): Kysely<Database> {
-  const pool = new Pool({ connectionString: databaseUrl, max });
+export function createDb(databaseUrl: string, max = 10, onIdleError: (err: Error) => void = () => undefined, searchPath?: readonly string[]): Kysely<Database> {
+  // a search path puts a schema's tables in front of public's (a rebuild's shadow tables, services/projector/shadow.ts)
+  const pool = new Pool({ connectionString: databaseUrl, max, ...(searchPath ? { options: `-c search_path=${searchPath.join(',')}` } : {}) });
   pool.on('error', onIdleError);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -150,6 +150,25 @@ export interface InventoryPublishedTable {
   fetched_at: ColumnType<string, string | number | bigint, string | number | bigint>;
 }
 
+/** Poller: the identity of the raw topic its hashes describe (migration 0011). */
+export interface PollerLogIdentityTable {
+  topic: string;
+  cluster_id: string;
+  /** {partition: end offset} after the last cycle */
+  ends: Json<Record<string, string>>;
+  checked_at: Generated<Timestamp>;
+}
+
+/** Redrive: dead letters that went back to their origin topic (migration 0012). */
+export interface DlqRedrivenTable {
+  dlq_topic: string;
+  partition: number;
+  offset: ColumnType<string, string | number | bigint, string | number | bigint>;
+  origin_topic: string;
+  run_id: string;
+  redriven_at: Generated<Timestamp>;
+}
+
 /** Projector: when a location's read model was last rebuilt (migration 0003). */
 export interface LocationSyncTable {
   location_id: string;
@@ -171,6 +190,8 @@ export interface Database {
   inventory: InventoryTable;
   inventory_published: InventoryPublishedTable;
   poller_published: PollerPublishedTable;
+  poller_log_identity: PollerLogIdentityTable;
+  dlq_redriven: DlqRedrivenTable;
   location_sync: LocationSyncTable;
   employee: EmployeeTable;
   promotion: PromotionTable;

@@ -56,7 +56,8 @@ export async function dealProducer(world: TestWorld, partitions = 3): Promise<{ 
 
 /** Given deals projected the way the projector does it: rows upserted, each location's Redis value rebuilt at `syncedAt`. */
 export async function projectDeals(world: Pick<TestWorld, 'db' | 'redis' | 'redisPrefix'>, deals: ReadonlyArray<Deal | { tombstone: string }>, syncedAt: Date): Promise<void> {
-  const plan = planBatch(deals.map((d) => ('tombstone' in d ? decideDeal(d.tombstone, null) : decideDeal(d.id, d))));
+  // a tombstone without a version header counts as of its message's time (shared/versioned.ts): now
+  const plan = planBatch(deals.map((d) => ('tombstone' in d ? decideDeal(d.tombstone, null, Date.now()) : decideDeal(d.id, d))));
   await applyToPostgres(world.db, plan);
   for (const l of plan.locations) await rebuildLocation(world.db, world.redis, world.redisPrefix, l, syncedAt);
 }

@@ -17,6 +17,7 @@ import { startEnrichmentConsumer } from '../../services/projector/enrichment-con
 import { startInventoryConsumer } from '../../services/projector/inventory-consumer';
 import { loadDealsFromDb, rebuildInventorySnapshot } from '../../services/projector/inventory-projection';
 import { createProjector, type Projector } from '../../services/projector/projector';
+import { createSwitchLock } from '../../services/projector/switch-lock';
 import type { SandboxOptions } from '../../services/sandbox/sandbox';
 import { givenDealsApi } from './deals-api';
 import type { TestWorld } from './integration';
@@ -40,8 +41,10 @@ export async function givenPipeline(world: TestWorld, sandbox: SandboxOptions, n
   const invNormaliser: InventoryNormaliser = createInventoryNormaliser({ ...common, groupId: `${world.topicPrefix}normaliser-inventory` });
   const inventoryKey = redisKeys(world.redisPrefix).inventory;
   const snapshotDeps = { db: world.db, redis: world.redis, inventoryKey, loadDeals: (id: string) => loadDealsFromDb(world.db, id), now: Date.now };
+  // the live projector's side of a rebuild's switch, as main.ts wires it
+  const switchLock = createSwitchLock(world.databaseUrl, 5);
   const projector: Projector = createProjector({
-    ...common, db: world.db, redis: world.redis, redisPrefix: world.redisPrefix, groupId: 'projector',
+    ...common, db: world.db, switchLock, redis: world.redis, redisPrefix: world.redisPrefix, groupId: 'projector',
     onLocationRebuilt: async (id) => { await rebuildInventorySnapshot(snapshotDeps, id, { onlyIfKnown: true }); },
   });
   await normaliser.start();
@@ -51,7 +54,7 @@ export async function givenPipeline(world: TestWorld, sandbox: SandboxOptions, n
   await dlqProducer.connect();
   const invConsumer: Consumer = await startInventoryConsumer({
     ...common, db: world.db, redis: world.redis, producer: dlqProducer, inventoryKey, loadDeals: snapshotDeps.loadDeals,
-    groupId: `${world.topicPrefix}projector-inventory`, now: Date.now,
+    groupId: `${world.topicPrefix}projector-inventory`, now: Date.now, switchLock,
   });
   const enrichConsumer: Consumer = await startEnrichmentConsumer({
     ...common, db: world.db, producer: dlqProducer, rebuild: (id) => rebuildInventorySnapshot(snapshotDeps, id, { onlyIfKnown: true }),
@@ -81,6 +84,7 @@ export async function givenPipeline(world: TestWorld, sandbox: SandboxOptions, n
       await invConsumer.disconnect();
       await dlqProducer.disconnect();
       await projector.stop();
+      await switchLock.close();
       await invNormaliser.stop();
       await normaliser.stop();
       await pw.close();
