@@ -41,14 +41,12 @@ interface Fault {
   start(): Promise<void>;
   /** done once the server is down */
   whileDown?(): Promise<void>;
-  /** the deals API must answer 200 while the server is down */
-  apiServes: boolean;
 }
 
 /** FAULTS_ONLY (comma-separated name prefixes) leaves the other faults out */
 const selected = (name: string) => !process.env.FAULTS_ONLY || process.env.FAULTS_ONLY.split(',').some((o) => name.toLowerCase().startsWith(o.trim().toLowerCase()));
 
-interface PhaseRecord { name: string; begin: number; stoppedAt: number; restartedAt: number; end: number; recoveredAt?: number; apiServes: boolean }
+interface PhaseRecord { name: string; begin: number; stoppedAt: number; restartedAt: number; end: number; recoveredAt?: number }
 
 export interface FaultRow { fault: string; sent: number; landed: number; duplicates: number; lost: number; recoverS: number | null; apiNon200: number; apiSamples: number; apiStatuses: string; exits: string[] }
 
@@ -97,25 +95,25 @@ describe('fault suite: the pipeline under steady traffic while its servers stop 
     console.log(`[faults] settled: ${initial.api.size} served deals, ${initial.postgres.size} rows, ${initial.odoo.size} Odoo records; ${targets.length} deals to change at ${RATE}/s`);
 
     const faults: Fault[] = [
-      { name: `Kafka broker stop ${DURATIONS.kafka} s`, seconds: DURATIONS.kafka, stop: () => stack.stopKafka(), start: () => stack.startKafka(), apiServes: true },
+      { name: `Kafka broker stop ${DURATIONS.kafka} s`, seconds: DURATIONS.kafka, stop: () => stack.stopKafka(), start: () => stack.startKafka() },
       {
-        name: `registry stop ${DURATIONS.registry} s (+ consumers restarted)`, seconds: DURATIONS.registry, stop: () => stack.stopRegistry(), start: () => stack.startRegistry(), apiServes: true,
+        name: `registry stop ${DURATIONS.registry} s (+ consumers restarted)`, seconds: DURATIONS.registry, stop: () => stack.stopRegistry(), start: () => stack.startRegistry(),
         whileDown: async () => { await Promise.all(SCALED.flatMap((n) => pipe.instances(n)).map((s) => s.restart())); },
       },
       ...(INSTANCES > 1 ? [{
         // no server stops: the last instance of each consumer leaves its group and comes back, two rebalances under traffic
-        name: `rebalance (an instance of each consumer away ${REBALANCE_S} s)`, seconds: REBALANCE_S, apiServes: true,
+        name: `rebalance (an instance of each consumer away ${REBALANCE_S} s)`, seconds: REBALANCE_S,
         stop: () => Promise.all(SCALED.map((n) => pipe.instances(n).at(-1)!.halt())).then(() => undefined),
         start: () => { for (const n of SCALED) pipe.instances(n).at(-1)!.resume(); return Promise.resolve(); },
       }] : []),
-      { name: `Postgres stop ${DURATIONS.postgres} s`, seconds: DURATIONS.postgres, stop: () => pg.stop(), start: () => pg.start(), apiServes: true },
-      { name: `Redis stop ${DURATIONS.redis} s`, seconds: DURATIONS.redis, stop: () => redis.stop(), start: () => redis.start(), apiServes: true },
+      { name: `Postgres stop ${DURATIONS.postgres} s`, seconds: DURATIONS.postgres, stop: () => pg.stop(), start: () => pg.start() },
+      { name: `Redis stop ${DURATIONS.redis} s`, seconds: DURATIONS.redis, stop: () => redis.stop(), start: () => redis.start() },
     ].filter((f) => selected(f.name));
 
     traffic.start();
     const steadyBegin = Date.now();
     await sleep(5_000);
-    phases.push({ name: 'none (steady traffic)', begin: steadyBegin, stoppedAt: steadyBegin, restartedAt: steadyBegin, end: 0, apiServes: true, recoveredAt: steadyBegin });
+    phases.push({ name: 'none (steady traffic)', begin: steadyBegin, stoppedAt: steadyBegin, restartedAt: steadyBegin, end: 0, recoveredAt: steadyBegin });
     for (const f of faults) {
       const begin = Date.now();
       phases[phases.length - 1]!.end = begin;
@@ -129,7 +127,7 @@ describe('fault suite: the pipeline under steady traffic while its servers stop 
       const restartAsked = Date.now();
       await f.start();
       const restartedAt = Date.now();
-      const phase: PhaseRecord = { name: f.name, begin, stoppedAt, restartedAt, end: 0, apiServes: f.apiServes };
+      const phase: PhaseRecord = { name: f.name, begin, stoppedAt, restartedAt, end: 0 };
       phases.push(phase);
       phase.recoveredAt = await traffic.firstSeenAfter(restartedAt, RECOVERY_TIMEOUT_MS);
       console.log(`[faults] ${f.name}: server back after ${Math.round((restartedAt - restartAsked) / 1000)} s of start-up; ${phase.recoveredAt === undefined ? 'NOT recovered' : `recovered ${((phase.recoveredAt - restartedAt) / 1000).toFixed(1)} s later`}`);
