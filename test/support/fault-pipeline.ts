@@ -4,7 +4,7 @@
  * (scripts/services.ts) — over servers the test started itself (a private Kafka + registry, Postgres
  * and Redis on ports of their own), so the test may stop and restart them.
  *
- * Like `npm start`, a service that exits is started again with backoff (the suite counts these
+ * Like `npm start` (scripts/supervisor.ts), a service that exits is started again with its backoff (the suite counts these
  * restarts: a crash is not a loss, but it is reported). Each child's output goes to a log file of its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,6 +19,7 @@ import { ROOT } from '../../shared/paths';
 import { upsertSandboxLocations } from '../../services/sandbox/locations';
 import { pollerEnvFrom } from '../../services/sandbox/sandbox';
 import { buildServices, serviceArgs } from '../../scripts/services';
+import { DEFAULT_SUPERVISOR, restartDelay } from '../../scripts/supervisor';
 import { freePort } from './private-servers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -92,7 +93,7 @@ function supervise(name: string, env: NodeJS.ProcessEnv, logDir: string, args: s
   let child: ChildProcess | undefined;
   let stopping = false;
   let expectedExit = false;
-  let backoffMs = 500;
+  let streak = 0;
   const state: SupervisedChild = {
     name, restarts: 0, exits: [],
     restart: async () => { expectedExit = true; await stopChild(); expectedExit = false; start(); },
@@ -107,11 +108,11 @@ function supervise(name: string, env: NodeJS.ProcessEnv, logDir: string, args: s
     c.once('exit', (code, signal) => {
       if (stopping || expectedExit) return;
       state.exits.push({ at: Date.now(), code, signal });
-      fs.writeSync(log, `\n[fault-suite] ${name} exited (${code ?? signal}); starting it again in ${backoffMs} ms\n`);
-      // the supervisor's backoff: reset once a run lasted a while
-      if (Date.now() - startedAt > 30_000) backoffMs = 500;
-      const wait = backoffMs;
-      backoffMs = Math.min(backoffMs * 2, 10_000);
+      // npm start's backoff (scripts/supervisor.ts): doubling from 1 s to 30 s, from the base again after a stable run
+      if (Date.now() - startedAt >= DEFAULT_SUPERVISOR.stableMs) streak = 0;
+      streak += 1;
+      const wait = restartDelay(streak, DEFAULT_SUPERVISOR);
+      fs.writeSync(log, `\n[fault-suite] ${name} exited (${code ?? signal}); starting it again in ${wait} ms\n`);
       setTimeout(() => { if (!stopping) { state.restarts += 1; start(); } }, wait);
     });
   }
