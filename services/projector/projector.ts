@@ -16,6 +16,7 @@ import { TOPICS, locationOfKey, topicName } from '../../shared/topics';
 import { tombstoneVersion } from '../../shared/versioned';
 import { sendToDlq, type DeadLetter } from './dlq';
 import { decideDeal, planBatch, type DealOutcome } from './handler';
+import { LocationCache } from './location-cache';
 import { applyToPostgres, rebuildLocation } from './store';
 import type { SwitchLock } from './switch-lock';
 
@@ -46,6 +47,8 @@ export interface ProjectorDeps {
   until?: (partition: number) => bigint | undefined;
   /** Every slice's decided outcomes (a rebuild's expected state, to verify the shadow against the topic). */
   onOutcomes?: (outcomes: readonly DealOutcome[]) => void;
+  /** Bytes of storefront fragments kept in memory (location-cache.ts; default 48 MB). */
+  cacheBytes?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -82,6 +85,8 @@ export function createProjector(deps: ProjectorDeps): Projector {
 
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
+  // the owned locations' deals in memory: Redis values built without reading the rows back (location-cache.ts)
+  const cache = new LocationCache(deps.cacheBytes);
 
   async function projectBatch(payload: EachBatchPayload, inBound: KafkaMessage[], boundReached: string | undefined): Promise<void> {
     const { batch } = payload;
@@ -95,6 +100,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
     const touched = new Set<string>();
     let rejected = 0;
     let firstReason: string | undefined;
+    await cache.checkTable(db); // under the switch lock: a rebuild's switch swaps the table between batches
     for (let i = 0; i < messages.length; i += SLICE) {
       const slice = messages.slice(i, i + SLICE);
       // The slice's writer schemas are looked up once (a registry failure throws: the batch is
@@ -112,7 +118,9 @@ export function createProjector(deps: ProjectorDeps): Projector {
       }
       const plan = planBatch(outcomes);
       if (deps.deadLetter !== false) await sendToDlq(producer!, dlqTopic, 'projector', letters);
+      await cache.load(db, plan.locations); // the state before this slice, for locations not in memory yet
       await applyToPostgres(db, plan);
+      cache.apply(plan); // committed: memory follows
       deps.onOutcomes?.(outcomes);
       await payload.heartbeat();
       for (const location of plan.locations) touched.add(location);
@@ -122,7 +130,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
     const at = now();
     const locations = [...touched].sort();
     for (const location of locations) {
-      await rebuildLocation(db, redis, deps.redisPrefix, location, at);
+      await rebuildLocation(db, redis, deps.redisPrefix, location, at, cache.value(location));
       await deps.onLocationRebuilt?.(location);
     }
     const nextOffset = (BigInt(last) + 1n).toString();
@@ -151,6 +159,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
         maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 12 * 1024 * 1024, maxWaitTimeInMs: 50,
       });
       consumer = c;
+      c.on(c.events.GROUP_JOIN, () => cache.invalidate()); // a rebalance: another instance may have written our locations meanwhile
       await c.connect();
       await c.subscribe({ topic, fromBeginning: true });
       await c.run({
