@@ -31,7 +31,7 @@ interface CachedDeal { version: number | string | bigint; removed: boolean; frag
 interface CachedLocation { deals: Map<string, CachedDeal>; bytes: number }
 
 const ENTRY_BYTES = 120; // a Map entry, its key and its object, roughly
-const DEFAULT_MAX_BYTES = 48 * 1024 * 1024;
+const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 
 const HH_MM = /^\d\d:\d\d$/;
 const HH_MM_SS = /^\d\d:\d\d:\d\d$/;
@@ -105,7 +105,7 @@ export class LocationCache {
   /** Loads the locations not in memory from Postgres (every row, removed ones too: their versions count). */
   async load(db: Kysely<Database>, locationIds: readonly string[]): Promise<void> {
     const missing = locationIds.filter((id) => !this.locations.has(id));
-    if (missing.length === 0) return;
+    if (missing.length === 0 || this.maxBytes === 0) return; // 0: no memory, every value read back
     const rows = await db.selectFrom('discounts').select([...STOREFRONT_COLUMNS, 'removed'])
       .where('location_id', 'in', missing).execute();
     const loaded = new Map<string, CachedLocation>(missing.map((id) => [id, { deals: new Map(), bytes: 0 }]));

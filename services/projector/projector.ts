@@ -47,7 +47,7 @@ export interface ProjectorDeps {
   until?: (partition: number) => bigint | undefined;
   /** Every slice's decided outcomes (a rebuild's expected state, to verify the shadow against the topic). */
   onOutcomes?: (outcomes: readonly DealOutcome[]) => void;
-  /** Bytes of storefront fragments kept in memory (location-cache.ts; default 48 MB). */
+  /** Bytes of storefront fragments kept in memory (location-cache.ts; default 32 MB; 0: none, every value read back). */
   cacheBytes?: number;
 }
 
