@@ -1,7 +1,9 @@
 /**
  * The projector's consumer: decode a batch, decide (handler.ts), write Postgres, rebuild each touched
- * location's Redis key once, and only then commit the batch's offsets. A failure anywhere throws,
- * kafkajs restarts the consumer with backoff and the batch is redelivered (idempotent by version).
+ * location's Redis key once, and only then commit the batch's offsets. An outage of the registry,
+ * Postgres, Redis or the broker is waited out with backoff and the batch re-applied (idempotent by
+ * version), nothing committed meanwhile; any other failure throws, kafkajs restarts the consumer and
+ * the batch is redelivered (shared/failure.ts).
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -19,6 +21,8 @@ import { decideDeal, planBatch, type DealOutcome } from './handler';
 import { LocationCache } from './location-cache';
 import { applyToPostgres, rebuildLocation } from './store';
 import type { SwitchLock } from './switch-lock';
+import { createConsumerHealth, type ConsumerHealth } from '../../shared/consumer-health';
+import { withOutageRetry } from '../../shared/failure';
 
 export interface ProjectorDeps {
   kafka: Kafka;
@@ -49,6 +53,8 @@ export interface ProjectorDeps {
   onOutcomes?: (outcomes: readonly DealOutcome[]) => void;
   /** Bytes of storefront fragments kept in memory (location-cache.ts; default 32 MB; 0: none, every value read back). */
   cacheBytes?: number;
+  /** The service's consumer health (/health): the consumer is watched there as `projector`. */
+  health?: ConsumerHealth;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -160,6 +166,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
       });
       consumer = c;
       c.on(c.events.GROUP_JOIN, () => cache.invalidate()); // a rebalance: another instance may have written our locations meanwhile
+      const watch = (deps.health ?? createConsumerHealth({ logger })).watch('projector', c);
       await c.connect();
       await c.subscribe({ topic, fromBeginning: true });
       await c.run({
@@ -179,8 +186,12 @@ export function createProjector(deps: ProjectorDeps): Projector {
             await payload.heartbeat();
             return;
           }
-          const run = (): Promise<void> => projectBatch(payload, inBound, cut >= 0 ? String(bound) : undefined);
-          await (deps.switchLock ? deps.switchLock.shared(run) : run());
+          // a failed batch (an outage: retried) leaves memory to be reloaded from Postgres, whatever it committed
+          const run = (): Promise<void> => projectBatch(payload, inBound, cut >= 0 ? String(bound) : undefined).catch((e: unknown) => { cache.invalidate(); throw e; });
+          await withOutageRetry(() => (deps.switchLock ? deps.switchLock.shared(run) : run()), {
+            what: `projector ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger, reporter: watch,
+            active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),
+          });
         },
       });
     },
