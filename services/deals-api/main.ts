@@ -17,6 +17,8 @@ async function main(): Promise<void> {
   const db = createDb(cfg.DATABASE_URL, 10, warnIdleError(logger));
   shutdown.add('postgres', () => db.destroy());
   const redis = createRedis(cfg.REDIS_URL);
+  // the client reconnects by itself; the app logs an outage once and serves from memory and Postgres meanwhile
+  redis.on('error', (err: Error) => { logger.debug({ err: err.message }, 'Redis client error'); });
   shutdown.add('redis', () => redis.quit());
   const app = createApp({
     db, redis, redisPrefix: cfg.REDIS_KEY_PREFIX, logger, metrics: createMetricsRegistry('deals-api'),
