@@ -83,6 +83,8 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
 }
 
 const MAX_COMPILED = 2000;
+/** how long Redis is left alone after it failed or timed out (its client reconnects meanwhile) */
+const REDIS_RETRY_MS = 1000;
 const STARTED = Symbol('requestStarted');
 const ROUTE = Symbol('requestRoute');
 type Timed = Response & { [STARTED]?: number; [ROUTE]?: string };
@@ -109,16 +111,20 @@ export function createApp(deps: DealsApiDeps): express.Express {
   /** per location: when Redis or Postgres last confirmed the compiled value (monotonic ms) */
   const confirmedAt = new Map<string, number>();
   let redisOut = false;
+  /** after a Redis error or timeout, Redis is not asked again before this (monotonic ms): a hung Redis costs one timeout per second, not one per request */
+  let redisSkipUntil = 0;
   /** A Redis error: logged once per outage (the requests go on from memory and Postgres). */
   function onRedisError(err: unknown): void {
     if (!redisOut) logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Redis unavailable: serving from memory and Postgres');
     redisOut = true;
+    redisSkipUntil = performance.now() + REDIS_RETRY_MS;
   }
   function onRedisAnswer(): void {
     if (redisOut) logger.info('Redis answers again: serving from Redis');
     redisOut = false;
+    redisSkipUntil = 0;
   }
-  const redisReady = (): boolean => redisUsable(redis.status);
+  const redisReady = (): boolean => redisUsable(redis.status) && performance.now() >= redisSkipUntil;
   const known: KnownStores | undefined = deps.knownStoresRefreshMs ? createKnownStores({
     load: () => pgCall(db.selectFrom('locations').select(['id', 'name', 'city', 'state', 'slug']).orderBy('name').orderBy('id').execute()),
     refreshMs: deps.knownStoresRefreshMs, logger,
@@ -310,7 +316,8 @@ export function createApp(deps: DealsApiDeps): express.Express {
   const health = async (_req: Request, res: Response): Promise<void> => {
     const [pg, rd] = await Promise.all([
       pgCall(db.selectFrom('locations').select('id').limit(1).execute()).then(() => true, () => false),
-      redisReady() ? redisCall(redis.ping()).then((p) => p === 'PONG', () => false) : Promise.resolve(false),
+      // the probe asks Redis even within the retry pause (a PONG ends the pause)
+      redisUsable(redis.status) ? redisCall(redis.ping()).then((p) => { if (p === 'PONG') onRedisAnswer(); return p === 'PONG'; }, () => false) : Promise.resolve(false),
     ]);
     const memory = compiled.size > 0;
     const h = healthOf({ redis: rd, postgres: pg, memory });

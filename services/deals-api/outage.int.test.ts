@@ -134,6 +134,20 @@ describe('deals API outages (private Redis and Postgres)', () => {
     await steady(api, [a, b], 1_000);
   });
 
+  it('Redis hung (paused, connections open): each request waits at most the dependency timeout, then memory and Postgres serve', async () => {
+    const api = await w!.startApi({ dependencyTimeoutMs: 300 });
+    for (const path of paths(a)) expect((await api.get(path)).text).toBe(expected.get(path));
+    redisServer!.pause();
+    try {
+      const during = await steady(api, [a, b], Math.min(OUTAGE_MS, 4_000));
+      expect(during.maxMs).toBeLessThan(1_500);
+      console.log(`Redis hung: ${during.requests} requests, all 200 with the same body, slowest ${during.maxMs.toFixed(0)} ms`);
+    } finally {
+      redisServer!.resume();
+    }
+    while ((await health(api)).status !== 'ok') await sleep(100);
+  });
+
   it('a fresh instance with Redis and Postgres both out is down (503), and live', async () => {
     const api = await w!.startApi();
     await Promise.all([redisServer!.stop(), pgServer!.stop()]);
