@@ -11,8 +11,9 @@
  * (the storefront shows "Location not found or cache not ready"; it never gets a 400 for a path id).
  * A malformed query value is a 400 with a reason. A request costs one HGET of the short etag field;
  * the snapshot is fetched and compiled (shared/inventory/storefront.ts) only when it changed.
- * While Redis is out (`fallback`), the held snapshot is served, re-checked against the one built
- * from Postgres every `fallback.refreshMs`; a location not held is built from Postgres.
+ * While Redis is out (`fallback`), or holds no snapshot for the location (it came back empty), the
+ * held snapshot is served, re-checked against the one built from Postgres every `fallback.refreshMs`;
+ * a location not held is built from Postgres; one with no package there is not synced (404).
  */
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
@@ -100,19 +101,21 @@ export function inventoryRoutes(deps: InventoryRoutesDeps): Router {
     if (cached !== undefined && versionCheckMs > 0 && performance.now() - (checkedAt.get(rawId) ?? -Infinity) < versionCheckMs) return cached;
     const started = performance.now();
     const f = deps.fallback;
-    if (f === undefined) return fromRedis(rawId, cached, started, (p) => p);
+    if (f === undefined) { const r = await fromRedis(rawId, cached, started, (p) => p); return r === 'miss' ? null : r; }
     if (f.redisUsable()) {
       try {
-        return await fromRedis(rawId, cached, started, f.redisCall);
+        const r = await fromRedis(rawId, cached, started, f.redisCall);
+        // a miss (a Redis that came back empty) is built from Postgres like an outage, until the projector writes the snapshot again
+        if (r !== 'miss') return r;
       } catch (err) {
         f.onRedisError(err);
       }
     }
-    return whileRedisOutLoad(f, rawId, cached, started);
+    return fromPostgres(f, rawId, cached, started);
   }
 
-  /** Redis out: the held snapshot for a while, else the projector's snapshot built from Postgres. */
-  async function whileRedisOutLoad(f: InventoryFallback, id: string, cached: ServedInventory | undefined, started: number): Promise<ServedInventory | null> {
+  /** Redis out or without the snapshot: the held snapshot for a while, else the projector's snapshot built from Postgres. */
+  async function fromPostgres(f: InventoryFallback, id: string, cached: ServedInventory | undefined, started: number): Promise<ServedInventory | null> {
     if (cached !== undefined && whileRedisOut({ confirmedAgoMs: started - (checkedAt.get(id) ?? -Infinity) }, f.refreshMs) === 'memory') return cached;
     let snapshot: InventorySnapshot | null;
     try {
@@ -131,17 +134,17 @@ export function inventoryRoutes(deps: InventoryRoutesDeps): Router {
     return served;
   }
 
-  async function fromRedis(rawId: string, cached: ServedInventory | undefined, started: number, call: <T>(p: Promise<T>) => Promise<T>): Promise<ServedInventory | null> {
+  async function fromRedis(rawId: string, cached: ServedInventory | undefined, started: number, call: <T>(p: Promise<T>) => Promise<T>): Promise<ServedInventory | null | 'miss'> {
     const key = deps.inventoryKey(rawId);
     const etag = await call(deps.redis.hget(key, 'etag'));
-    if (etag === null) return null;
+    if (etag === null) return 'miss';
     if (cached?.etag === etag) {
       cache.delete(rawId); cache.set(rawId, cached); // most recently used last
       checkedAt.set(rawId, started);
       return cached;
     }
     const [etagNow, text] = await call(deps.redis.hmget(key, 'etag', 'snapshot'));
-    if (etagNow == null || text == null) return null;
+    if (etagNow == null || text == null) return 'miss';
     const snapshot = JSON.parse(text) as InventorySnapshot; // written by our own projector
     if (snapshot.format !== SNAPSHOT_FORMAT) return null; // an older projector's: not ready for this API
     const served = new ServedInventory(snapshot, etagNow);

@@ -25,6 +25,7 @@ describe('deals API outages (private Redis and Postgres)', () => {
   const [a, b] = [randomUUID(), randomUUID()];
   const paths = (id: string) => [`/api/locations/${id}/discounts`, `/api/locations/${id}/inventory?limit=500`, `/api/locations/${id}/inventory/SKU-${id.slice(0, 4)}1`, `/api/locations/${id}/categories`];
   const expected = new Map<string, string>();
+  const storeItems = (id: string) => [anItem({ locationId: id, productId: '101', sku: `SKU-${id.slice(0, 4)}1`, name: 'A', version: 1 }), anItem({ locationId: id, productId: '102', sku: `SKU-${id.slice(0, 4)}2`, name: 'B', category: 'Edibles', version: 1 })];
 
   /** Requests every path every 100 ms for `ms`; every answer must be the expected 200. Returns the figures. */
   async function steady(api: Api, ids: string[], ms: number): Promise<{ requests: number; maxMs: number }> {
@@ -49,12 +50,10 @@ describe('deals API outages (private Redis and Postgres)', () => {
   const health = async (api: Api, path = '/health') => { const r = await api.get(path); return { code: r.status, ...(JSON.parse(r.text) as { status: string; checks: Record<string, boolean> }) }; };
 
   beforeAll(async () => {
-    [redisServer, pgServer] = await Promise.all([givenPrivateRedis({ persist: true }), givenPrivatePostgres({ migrate: true })]);
+    [redisServer, pgServer] = await Promise.all([givenPrivateRedis(), givenPrivatePostgres({ migrate: true })]);
     w = await givenOutageWorld({ redis: redisServer, pg: pgServer }, NOW);
     for (const id of [a, b]) {
-      const p = id.slice(0, 4);
-      await w.givenStore(id, [makeDeal(id, 1, { value: '0.2' }), makeDeal(id, 2, { restrictions: { product: { ids: ['101'], isExclusion: false } } })],
-        [anItem({ locationId: id, productId: '101', sku: `SKU-${p}1`, name: 'A', version: 1 }), anItem({ locationId: id, productId: '102', sku: `SKU-${p}2`, name: 'B', category: 'Edibles', version: 1 })]);
+      await w.givenStore(id, [makeDeal(id, 1, { value: '0.2' }), makeDeal(id, 2, { restrictions: { product: { ids: ['101'], isExclusion: false } } })], storeItems(id));
     }
     // what a healthy API serves: the bodies every outage answer must equal
     const reference = await w.startApi();
@@ -84,7 +83,7 @@ describe('deals API outages (private Redis and Postgres)', () => {
     expect((await api.get(`/api/locations/${randomUUID()}/discounts`)).status).toBe(404);
     console.log(`Redis outage ${(Date.now() - started) / 1000}s: ${during.requests} requests, all 200 with the same body, slowest ${during.maxMs.toFixed(0)} ms`);
 
-    await redisServer!.start();
+    await redisServer!.start(); // empty (no persistence): deals are rebuilt and written back, inventory built from Postgres
     const back = Date.now();
     while ((await health(api)).status !== 'ok') await sleep(100);
     const recoverMs = Date.now() - back;
@@ -101,6 +100,8 @@ describe('deals API outages (private Redis and Postgres)', () => {
   });
 
   it('Postgres out: serves from Redis and memory, health degraded (200), unknown ids still 404; a store added after it returns is served', async () => {
+    // the projector has written every store's deals and snapshot to Redis again since it came back empty
+    for (const id of [a, b]) await w!.givenStore(id, [makeDeal(id, 1, { value: '0.2' }), makeDeal(id, 2, { restrictions: { product: { ids: ['101'], isExclusion: false } } })], storeItems(id));
     const api = await w!.startApi();
     expect((await api.get(paths(a)[0]!)).text).toBe(expected.get(paths(a)[0]!)); // loads the known stores, holds a
     const locations = await api.get('/api/locations');
