@@ -52,9 +52,19 @@ export const locationPartitioner: ICustomPartitioner = () => {
   };
 };
 
-/** Idempotent producer (acks=all is kafkajs's default and required by idempotence). */
+/**
+ * How every producer of the pipeline writes: idempotent (the broker drops a retried duplicate of a
+ * batch), which kafkajs allows only with acks=all (-1, its default; a send asking fewer acks is
+ * refused) and at most 5 requests in flight (one here: order kept per partition across retries).
+ * With the cluster's `min.insync.replicas`, an acknowledged message is on that many replicas.
+ */
+export const DURABLE_PRODUCER = { idempotent: true, maxInFlightRequests: 1 } as const;
+/** The acks every send uses (kafkajs's default, stated): all in-sync replicas. */
+export const ACKS_ALL = -1;
+
+/** Idempotent producer, acks=all (DURABLE_PRODUCER), deal keys partitioned by location. */
 export function createProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: locationPartitioner, allowAutoTopicCreation: false });
+  return kafka.producer({ ...DURABLE_PRODUCER, createPartitioner: locationPartitioner, allowAutoTopicCreation: false });
 }
 
 /** The topic-level configs a spec requires (what ensureTopics creates, checks and `npm run topics -- --fix` sets). */

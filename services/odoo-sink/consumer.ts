@@ -15,7 +15,8 @@ import { TOPICS, topicName } from '../../shared/topics';
 import { tombstoneVersion } from '../../shared/versioned';
 import { parseDeal } from './deal-schema';
 import { selectTargets, type Origin, type SinkMessage, type Target } from './handler';
-import { backoffMs } from './odoo-client';
+import { createConsumerHealth, type ConsumerHealth, type WatchedConsumer } from '../../shared/consumer-health';
+import { classifyFailure, errorText, withOutageRetry } from '../../shared/failure';
 import { OUTCOMES, type DeadDeal, type Sink } from './sink';
 
 export interface ConsumerSettings {
@@ -30,7 +31,11 @@ export interface ConsumerSettings {
   retryCapMs: number;
 }
 
-export interface ConsumerDeps { kafka: Kafka; serde: AvroSerde; sink: Sink; logger: Logger; settings: ConsumerSettings; metrics?: Registry }
+export interface ConsumerDeps {
+  kafka: Kafka; serde: AvroSerde; sink: Sink; logger: Logger; settings: ConsumerSettings; metrics?: Registry;
+  /** The service's consumer health (/health): the consumer is watched there as `odoo-sink`. */
+  health?: ConsumerHealth;
+}
 
 interface DeadLetter { key: Buffer | null; value: Buffer | null; headers?: KafkaMessage['headers']; origin: Origin; reason: 'undecodable' | 'invalid' | 'odoo_validation' | 'unmappable'; error: string; odooName?: string }
 
@@ -41,14 +46,7 @@ export function dlqHeaders(d: Omit<DeadLetter, 'key' | 'value'>): Record<string,
   });
 }
 
-function isTransient(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  const code = (e as { code?: unknown }).code;
-  const text = `${e.message} ${typeof code === 'string' ? code : ''} ${e.cause instanceof Error ? e.cause.message : ''}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket|fetch failed|timeout|EAI_AGAIN|5\d\d/i.test(text);
-}
-
-export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, metrics }: ConsumerDeps) {
+export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, metrics, health }: ConsumerDeps) {
   const log = logger.child({ component: 'odoo-sink-consumer' });
   const inTopic = topicName(settings.topicPrefix, TOPICS.discounts);
   const dlqTopic = topicName(settings.topicPrefix, TOPICS.dlq);
@@ -59,7 +57,7 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
   for (const o of [...OUTCOMES, 'ptl', 'superseded', 'bad_key']) deals.inc({ outcome: o }, 0);
 
   let consumer: Consumer | undefined;
-  let running = false;
+  let watch: WatchedConsumer | undefined;
   /** Partitions whose current slice is failing (Odoo down or erroring): /health is degraded meanwhile. */
   const failing = new Set<number>();
   let producer: Producer | undefined;
@@ -79,8 +77,8 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
       try {
         decoded = await serde.decode(m.value);
       } catch (e) {
-        if (isTransient(e)) throw e;
-        poison.push({ key: m.key, value: m.value, headers: m.headers, origin, reason: 'undecodable', error: e instanceof Error ? e.message : 'decode failed' });
+        if (classifyFailure(e) !== 'bad-message') throw e; // a registry outage is not the message's fault: the slice is retried
+        poison.push({ key: m.key, value: m.value, headers: m.headers, origin, reason: 'undecodable', error: errorText(e) });
         continue;
       }
       const parsed = parseDeal(decoded);
@@ -112,10 +110,10 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
     await producer.connect();
     const c = kafka.consumer({ groupId: `${settings.topicPrefix}${settings.groupId}` });
     consumer = c;
+    watch = (health ?? createConsumerHealth({ logger })).watch('odoo-sink', c);
+    const w = watch;
     await c.connect();
     await c.subscribe({ topic: inTopic, fromBeginning: true });
-    c.on(c.events.CRASH, () => { running = false; });
-    c.on(c.events.STOP, () => { running = false; });
     // After a rebalance the partitions may be someone else's: their failures are no longer ours to report.
     c.on(c.events.GROUP_JOIN, () => { failing.clear(); });
     await c.run({
@@ -124,36 +122,37 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         const { batch } = payload;
-        let rebalancing = false;
-        const beat = setInterval(() => { payload.heartbeat().catch(() => { rebalancing = true; }); }, 2_000);
-        const gone = () => rebalancing || !payload.isRunning() || payload.isStale();
-        const pause = async (ms: number) => { for (let left = ms; left > 0 && !gone(); left -= 200) await new Promise((r) => setTimeout(r, Math.min(200, left))); };
+        const beat = setInterval(() => { payload.heartbeat().catch(() => undefined); }, 2_000);
+        const applySlice = async (slice: KafkaMessage[]): Promise<void> => {
+          try {
+            const { ok, poison, raw } = await decode(batch.topic, batch.partition, slice);
+            const selected = selectTargets(ok);
+            const targets = selected.flatMap((s): Target[] => (s.kind === 'target' ? [s.target] : []));
+            const result = await sink.apply(targets);
+            await deadLetter([...poison, ...result.dead.map((d) => asLetter(d, raw))]);
+            odooUp.set(1);
+            failing.delete(batch.partition);
+            for (const [outcome, n] of Object.entries(result.counts)) deals.inc({ outcome }, n);
+            for (const s of selected) if (s.kind === 'skip') deals.inc({ outcome: s.reason });
+          } catch (e) {
+            odooUp.set(0);
+            failing.add(batch.partition);
+            retries.inc();
+            throw e;
+          }
+        };
         try {
           for (let i = 0; i < batch.messages.length; i += settings.sliceSize) {
-            if (gone()) return;
+            if (!payload.isRunning() || payload.isStale()) return;
             const slice = batch.messages.slice(i, i + settings.sliceSize);
-            for (let attempt = 0; ; attempt++) {
-              try {
-                const { ok, poison, raw } = await decode(batch.topic, batch.partition, slice);
-                const selected = selectTargets(ok);
-                const targets = selected.flatMap((s): Target[] => (s.kind === 'target' ? [s.target] : []));
-                const result = await sink.apply(targets);
-                await deadLetter([...poison, ...result.dead.map((d) => asLetter(d, raw))]);
-                odooUp.set(1);
-                failing.delete(batch.partition);
-                for (const [outcome, n] of Object.entries(result.counts)) deals.inc({ outcome }, n);
-                for (const s of selected) if (s.kind === 'skip') deals.inc({ outcome: s.reason });
-                break;
-              } catch (e) {
-                odooUp.set(0);
-                failing.add(batch.partition);
-                retries.inc();
-                const delay = backoffMs(Math.min(attempt, 10), settings.retryBaseMs, settings.retryCapMs);
-                log.warn({ error: e instanceof Error ? e.message : String(e), attempt: attempt + 1, delayMs: delay, partition: batch.partition }, 'slice failed; retrying, offsets not committed');
-                await pause(delay);
-                if (gone()) return;
-              }
-            }
+            // Odoo, the registry, the broker or Postgres failing: the slice is retried with backoff, heartbeating,
+            // nothing committed or dropped (every failure of a slice: a poison message was dead-lettered inside)
+            const r = await withOutageRetry(() => applySlice(slice), {
+              what: `odoo-sink ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger: log, reporter: w,
+              backoff: { baseMs: settings.retryBaseMs, capMs: settings.retryCapMs }, retryable: () => true,
+              active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),
+            });
+            if (!r.done) return;
             const last = slice[slice.length - 1]!.offset;
             payload.resolveOffset(last);
             await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
@@ -163,11 +162,9 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
         }
       },
     });
-    running = true;
   }
 
   async function stop(): Promise<void> {
-    running = false;
     await consumer?.disconnect();
     await producer?.disconnect();
   }
@@ -175,6 +172,6 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
   return {
     start, stop, topics: { in: inTopic, dlq: dlqTopic },
     /** For /health: the consumer runs, and Odoo accepts what it is sent. */
-    health: { consumer: () => Promise.resolve(running), odoo: () => Promise.resolve(failing.size === 0) },
+    health: { consumer: () => Promise.resolve(watch !== undefined && watch.live() && watch.state() !== 'stopped'), odoo: () => Promise.resolve(failing.size === 0) },
   };
 }

@@ -1,7 +1,9 @@
 /**
  * The projector's consumer: decode a batch, decide (handler.ts), write Postgres, rebuild each touched
- * location's Redis key once, and only then commit the batch's offsets. A failure anywhere throws,
- * kafkajs restarts the consumer with backoff and the batch is redelivered (idempotent by version).
+ * location's Redis key once, and only then commit the batch's offsets. An outage of the registry,
+ * Postgres, Redis or the broker is waited out with backoff and the batch re-applied (idempotent by
+ * version), nothing committed meanwhile; any other failure throws, kafkajs restarts the consumer and
+ * the batch is redelivered (shared/failure.ts).
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -18,6 +20,8 @@ import { sendToDlq, type DeadLetter } from './dlq';
 import { decideDeal, planBatch, type DealOutcome } from './handler';
 import { applyToPostgres, rebuildLocation } from './store';
 import type { SwitchLock } from './switch-lock';
+import { createConsumerHealth, type ConsumerHealth } from '../../shared/consumer-health';
+import { withOutageRetry } from '../../shared/failure';
 
 export interface ProjectorDeps {
   kafka: Kafka;
@@ -46,6 +50,8 @@ export interface ProjectorDeps {
   until?: (partition: number) => bigint | undefined;
   /** Every slice's decided outcomes (a rebuild's expected state, to verify the shadow against the topic). */
   onOutcomes?: (outcomes: readonly DealOutcome[]) => void;
+  /** The service's consumer health (/health): the consumer is watched there as `projector`. */
+  health?: ConsumerHealth;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -151,6 +157,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
         maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 12 * 1024 * 1024, maxWaitTimeInMs: 50,
       });
       consumer = c;
+      const watch = (deps.health ?? createConsumerHealth({ logger })).watch('projector', c);
       await c.connect();
       await c.subscribe({ topic, fromBeginning: true });
       await c.run({
@@ -171,7 +178,10 @@ export function createProjector(deps: ProjectorDeps): Projector {
             return;
           }
           const run = (): Promise<void> => projectBatch(payload, inBound, cut >= 0 ? String(bound) : undefined);
-          await (deps.switchLock ? deps.switchLock.shared(run) : run());
+          await withOutageRetry(() => (deps.switchLock ? deps.switchLock.shared(run) : run()), {
+            what: `projector ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger, reporter: watch,
+            active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),
+          });
         },
       });
     },
