@@ -321,12 +321,13 @@ export function createApp(deps: DealsApiDeps): express.Express {
     ]);
     const memory = compiled.size > 0;
     const h = healthOf({ redis: rd, postgres: pg, memory });
-    res.status(h.code).json({ status: h.status, checks: { postgres: pg, redis: rd, memory }, timestamp: new Date(now()).toISOString() });
+    // the shape of the other services' health (shared/ops.ts healthReport), but degraded is a 200 here: the API still serves
+    res.status(h.code).json({ status: h.status, ok: h.status === 'ok', live: true, ready: h.code === 200, checks: { postgres: pg, redis: rd, memory }, timestamp: new Date(now()).toISOString() });
   };
   app.get('/health', health);
   app.get('/health/ready', health);
   /** liveness: the process answers (a restart would not bring Redis or Postgres back) */
-  app.get('/health/live', (_req, res) => { res.json({ status: 'ok', checks: {}, timestamp: new Date(now()).toISOString() }); });
+  app.get('/health/live', (_req, res) => { res.json({ status: 'ok', live: true, checks: {}, timestamp: new Date(now()).toISOString() }); });
 
   app.get('/openapi.json', (_req, res) => { res.json(openApiDocument); });
 

@@ -7,6 +7,7 @@
  *   Redis out, nothing in memory -> built from Postgres as the projector builds it
  *   Redis and Postgres out       -> memory however old; nothing held -> 503 (cache not ready)
  */
+import type { HealthStatus } from '../../shared/ops';
 
 /** ioredis states in which a command would only queue (reconnecting) or fail: skip Redis at once. */
 const REDIS_DOWN_STATES = new Set(['reconnecting', 'end', 'close']);
@@ -29,8 +30,6 @@ export function whenPostgresFails(held: boolean): 'memory' | 'unavailable' {
   return held ? 'memory' : 'unavailable';
 }
 
-export const HEALTH_STATUSES = ['ok', 'degraded', 'down'] as const;
-export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
 /**
  * ok: Redis and Postgres answer. degraded: it can still serve (one of them answers, or memory holds
