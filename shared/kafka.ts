@@ -2,6 +2,7 @@
  * Kafka client factory. Producers are idempotent with acks=all and partition deal keys
  * `{locationId}_{id}` by the location part, so one consumer owns a location.
  */
+import { kafkajsCrc32c } from './kafka-crc32c'; // first: kafkajs must load with the native CRC32C in place
 import {
   ConfigResourceTypes, Kafka, Partitioners, logLevel, type Admin, type Consumer, type ICustomPartitioner, type Producer, type LogEntry,
 } from 'kafkajs';
@@ -16,6 +17,7 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   const log = logger.child({ component: 'kafkajs' });
+  if (kafkajsCrc32c === 'too late') log.warn('kafkajs was loaded before shared/kafka-crc32c: it checksums with its JavaScript CRC32C');
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,

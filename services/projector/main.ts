@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const projector = createProjector({
     kafka, serde, db, redis, logger, metrics, switchLock, health,
     topicPrefix: cfg.TOPIC_PREFIX, redisPrefix: cfg.REDIS_KEY_PREFIX, groupId: cfg.PROJECTOR_GROUP_ID,
-    concurrency: cfg.PROJECTOR_CONCURRENCY, partitions: cfg.KAFKA_PARTITIONS,
+    concurrency: cfg.PROJECTOR_CONCURRENCY, partitions: cfg.KAFKA_PARTITIONS, cacheBytes: cfg.PROJECTOR_CACHE_MB * 1024 * 1024,
     onLocationRebuilt: async (id) => { await rebuildInventorySnapshot(snapshotDeps, id, { onlyIfKnown: true }); },
   });
   const ops = await startOpsServer(cfg.METRICS_PORT, metrics, () => ({

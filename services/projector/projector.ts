@@ -18,6 +18,7 @@ import { TOPICS, locationOfKey, topicName } from '../../shared/topics';
 import { tombstoneVersion } from '../../shared/versioned';
 import { sendToDlq, type DeadLetter } from './dlq';
 import { decideDeal, planBatch, type DealOutcome } from './handler';
+import { LocationCache } from './location-cache';
 import { applyToPostgres, rebuildLocation } from './store';
 import type { SwitchLock } from './switch-lock';
 import { createConsumerHealth, type ConsumerHealth } from '../../shared/consumer-health';
@@ -50,6 +51,8 @@ export interface ProjectorDeps {
   until?: (partition: number) => bigint | undefined;
   /** Every slice's decided outcomes (a rebuild's expected state, to verify the shadow against the topic). */
   onOutcomes?: (outcomes: readonly DealOutcome[]) => void;
+  /** Bytes of storefront fragments kept in memory (location-cache.ts; default 32 MB; 0: none, every value read back). */
+  cacheBytes?: number;
   /** The service's consumer health (/health): the consumer is watched there as `projector`. */
   health?: ConsumerHealth;
 }
@@ -88,6 +91,8 @@ export function createProjector(deps: ProjectorDeps): Projector {
 
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
+  // the owned locations' deals in memory: Redis values built without reading the rows back (location-cache.ts)
+  const cache = new LocationCache(deps.cacheBytes);
 
   async function projectBatch(payload: EachBatchPayload, inBound: KafkaMessage[], boundReached: string | undefined): Promise<void> {
     const { batch } = payload;
@@ -101,6 +106,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
     const touched = new Set<string>();
     let rejected = 0;
     let firstReason: string | undefined;
+    await cache.checkTable(db); // under the switch lock: a rebuild's switch swaps the table between batches
     for (let i = 0; i < messages.length; i += SLICE) {
       const slice = messages.slice(i, i + SLICE);
       // The slice's writer schemas are looked up once (a registry failure throws: the batch is
@@ -118,7 +124,9 @@ export function createProjector(deps: ProjectorDeps): Projector {
       }
       const plan = planBatch(outcomes);
       if (deps.deadLetter !== false) await sendToDlq(producer!, dlqTopic, 'projector', letters);
+      await cache.load(db, plan.locations); // the state before this slice, for locations not in memory yet
       await applyToPostgres(db, plan);
+      cache.apply(plan); // committed: memory follows
       deps.onOutcomes?.(outcomes);
       await payload.heartbeat();
       for (const location of plan.locations) touched.add(location);
@@ -128,7 +136,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
     const at = now();
     const locations = [...touched].sort();
     for (const location of locations) {
-      await rebuildLocation(db, redis, deps.redisPrefix, location, at);
+      await rebuildLocation(db, redis, deps.redisPrefix, location, at, cache.value(location));
       await deps.onLocationRebuilt?.(location);
     }
     const nextOffset = (BigInt(last) + 1n).toString();
@@ -157,6 +165,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
         maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 12 * 1024 * 1024, maxWaitTimeInMs: 50,
       });
       consumer = c;
+      c.on(c.events.GROUP_JOIN, () => cache.invalidate()); // a rebalance: another instance may have written our locations meanwhile
       const watch = (deps.health ?? createConsumerHealth({ logger })).watch('projector', c);
       await c.connect();
       await c.subscribe({ topic, fromBeginning: true });
@@ -177,7 +186,8 @@ export function createProjector(deps: ProjectorDeps): Projector {
             await payload.heartbeat();
             return;
           }
-          const run = (): Promise<void> => projectBatch(payload, inBound, cut >= 0 ? String(bound) : undefined);
+          // a failed batch (an outage: retried) leaves memory to be reloaded from Postgres, whatever it committed
+          const run = (): Promise<void> => projectBatch(payload, inBound, cut >= 0 ? String(bound) : undefined).catch((e: unknown) => { cache.invalidate(); throw e; });
           await withOutageRetry(() => (deps.switchLock ? deps.switchLock.shared(run) : run()), {
             what: `projector ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger, reporter: watch,
             active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),

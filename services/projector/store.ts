@@ -56,11 +56,12 @@ export async function applyToPostgres(db: Kysely<Database>, plan: BatchPlan): Pr
   });
 }
 
-/** Rebuilds one location: value + its version + sync time in one MULTI (atomic), then the sync row. */
+/** Rebuilds one location (its value read from Postgres unless given): value + its version + sync time in one MULTI (atomic), then the sync row. */
 export async function rebuildLocation(
   db: Kysely<Database>, redis: Redis, redisPrefix: string, locationId: string, now: Date,
+  built?: { value: string; count: number },
 ): Promise<number> {
-  const { value, count } = await buildLocationValue(db, locationId);
+  const { value, count } = built ?? await buildLocationValue(db, locationId); // `built`: from the projector's memory (location-cache.ts)
   const keys = redisKeys(redisPrefix);
   await redis.multi()
     .set(keys.discounts(locationId), value)
