@@ -182,7 +182,9 @@ export async function givenFaultPipeline(opts: FaultPipelineOptions): Promise<Fa
     const n = isScaled(name) ? (opts.instances ?? 1) : 1;
     for (let i = 1; i <= n; i++) {
       const key = isScaled(name) ? `${name}#${i}` : name;
-      services[key] = supervise(key, { ...base, ...extra[name], METRICS_PORT: String(await freePort()) }, logDir, serviceArgs(name));
+      // health/metrics on a port the OS picks at each start: a port picked once could be taken (an outgoing
+      // connection's local port) while the service is down, and its restart would fail on it
+      services[key] = supervise(key, { ...base, ...extra[name], METRICS_PORT: '0' }, logDir, serviceArgs(name));
     }
   }
   const instances = (name: PipelineService) => Object.entries(services).filter(([k]) => k === name || k.startsWith(`${name}#`)).map(([, v]) => v);
