@@ -94,12 +94,14 @@ function supervise(name: string, env: NodeJS.ProcessEnv, logDir: string, args: s
   let stopping = false;
   let expectedExit = false;
   let streak = 0;
+  let pending: NodeJS.Timeout | undefined;
   const state: SupervisedChild = {
     name, restarts: 0, exits: [],
-    restart: async () => { expectedExit = true; await stopChild(); expectedExit = false; start(); },
-    halt: async () => { expectedExit = true; await stopChild(); },
+    // each cancels a restart still pending after a crash: else two processes would run under one name
+    restart: async () => { clearTimeout(pending); expectedExit = true; await stopChild(); expectedExit = false; start(); },
+    halt: async () => { clearTimeout(pending); expectedExit = true; await stopChild(); },
     resume: () => { expectedExit = false; start(); },
-    stop: async () => { stopping = true; await stopChild(); fs.closeSync(log); },
+    stop: async () => { stopping = true; clearTimeout(pending); await stopChild(); fs.closeSync(log); },
   };
   function start(): void {
     const c = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', log, log] });
@@ -113,7 +115,7 @@ function supervise(name: string, env: NodeJS.ProcessEnv, logDir: string, args: s
       streak += 1;
       const wait = restartDelay(streak, DEFAULT_SUPERVISOR);
       fs.writeSync(log, `\n[fault-suite] ${name} exited (${code ?? signal}); starting it again in ${wait} ms\n`);
-      setTimeout(() => { if (!stopping) { state.restarts += 1; start(); } }, wait);
+      pending = setTimeout(() => { if (!stopping && !expectedExit) { state.restarts += 1; start(); } }, wait);
     });
   }
   function stopChild(): Promise<void> {
