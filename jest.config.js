@@ -19,7 +19,7 @@ module.exports = {
   // testTimeout is a global option (ignored inside a project): integration tests and their hooks need it.
   testTimeout: 120000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$', '/.stack/'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$', '\\.faults\\.test\\.ts$', '/.stack/'] },
     {
       ...common,
       displayName: 'integration',
@@ -28,5 +28,8 @@ module.exports = {
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
+    // The fault suite (`npm run test:faults`): it starts, stops and restarts servers of its own
+    // (test/support/private-stack.ts, private-servers.ts), so it needs none of the shared ones.
+    { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/*.faults.test.ts'], testPathIgnorePatterns: ['/node_modules/', '/.stack/'] },
   ],
 };

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { endpoints } from '../../stack/stack';
 
 const tsx = path.resolve(__dirname, '../../node_modules/.bin/tsx');
 const stackScript = path.resolve(__dirname, '../../stack/stack.ts');
@@ -28,6 +29,14 @@ export interface PrivateStack {
   down(): Promise<void>;
   /** stops the private Kafka alone and deletes its data (the registry keeps running, its database kept) */
   wipeKafka(): Promise<void>;
+  /** stops the private Kafka broker alone (its data kept), as a broker restart or crash does */
+  stopKafka(): Promise<void>;
+  /** starts it again on the same port and data; returns when it answers */
+  startKafka(): Promise<void>;
+  /** stops the private registry alone (its schemas stay in its database) */
+  stopRegistry(): Promise<void>;
+  /** starts it again on the same port; returns when it answers */
+  startRegistry(): Promise<void>;
   /** down, then the state directory and the registry database removed */
   destroy(): Promise<void>;
 }
@@ -44,28 +53,38 @@ export async function givenPrivateStack(label: string): Promise<PrivateStack> {
     child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`stack ${cmd} failed (${code}):\n${out.slice(-2000)}`))));
   });
-  const kafkaPid = (): number | undefined => {
-    const file = path.join(dataDir, 'kafka.pid');
+  const pidOf = (name: 'kafka' | 'registry'): number | undefined => {
+    const file = path.join(dataDir, `${name}.pid`);
     return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').trim()) : undefined;
+  };
+  /** SIGTERM to the process group stack.ts started (detached), then wait until it is gone */
+  const stopPart = async (name: 'kafka' | 'registry'): Promise<void> => {
+    const pid = pidOf(name);
+    if (pid === undefined) return;
+    try { process.kill(-pid, 'SIGTERM'); } catch { return; /* already gone */ }
+    for (let i = 0; i < 60; i++) {
+      try { process.kill(pid, 0); await new Promise((r) => setTimeout(r, 500)); } catch { return; }
+    }
+    try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
   };
   return {
     env: { KAFKA_BROKERS: `127.0.0.1:${kafka}`, SCHEMA_REGISTRY_URL: `http://127.0.0.1:${registry}/apis/ccompat/v7` },
     up: () => stack('up'),
     down: () => stack('down'),
     async wipeKafka() {
-      const pid = kafkaPid();
-      if (pid !== undefined) {
-        try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
-        for (let i = 0; i < 60; i++) {
-          try { process.kill(pid, 0); await new Promise((r) => setTimeout(r, 500)); } catch { break; }
-        }
-      }
+      await stopPart('kafka');
       fs.rmSync(path.join(dataDir, 'kafka', 'data'), { recursive: true, force: true });
     },
+    stopKafka: () => stopPart('kafka'),
+    stopRegistry: () => stopPart('registry'),
+    // `up` is idempotent: it starts only the part that is not running (same ports, same data)
+    startKafka: () => stack('up'),
+    startRegistry: () => stack('up'),
     async destroy() {
       await stack('down').catch(() => undefined);
       fs.rmSync(dataDir, { recursive: true, force: true });
-      const c = new Client({ connectionString: process.env.DATABASE_URL });
+      // the registry's database is on the machine's Postgres (stack.ts), whatever the test's DATABASE_URL
+      const c = new Client({ connectionString: endpoints.DATABASE_URL });
       await c.connect();
       try { await c.query(`drop database if exists "${db}" with (force)`); } finally { await c.end(); }
     },
