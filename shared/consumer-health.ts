@@ -69,6 +69,9 @@ export function createConsumerHealth(opts: ConsumerHealthOptions): ConsumerHealt
         if (!fatalCalled) { fatalCalled = true; opts.onFatal?.(name, err); }
       },
     };
+    // a start-up retried after an outage watches its new consumer under the same name: it replaces the old one
+    const previous = watched.findIndex((x) => x.name === name);
+    if (previous >= 0) watched.splice(previous, 1);
     watched.push(w);
     return w;
   }

@@ -8,7 +8,8 @@ import { Kafka, KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSP
 import { DatabaseError } from 'pg';
 import { z } from 'zod';
 import { UndecodableError } from './avro-codec';
-import { BadMessageError, backoffDelay, classifyFailure, withOutageRetry, type OutageReporter } from './failure';
+import { BadMessageError, backoffDelay, classifyFailure, isRegistrationRace, startWhenReachable, withOutageRetry, type OutageReporter } from './failure';
+import { createConsumerHealth } from './consumer-health';
 import { createLogger } from './logger';
 import { AvroSerde } from './serde';
 import { DURABLE_PRODUCER, createProducer } from './kafka';
@@ -242,5 +243,68 @@ describe('producers: acks=all and idempotence everywhere', () => {
     const producer = createProducer(kafka);
     const err = await caught(producer.send({ topic: 't', acks: 1, messages: [{ value: 'x' }] }));
     expect((err as Error).message).toMatch(/idempotent producer/);
+  });
+});
+
+describe('startWhenReachable: a service started during an outage comes up when it ends', () => {
+  const logger = createLogger('failure-test', 'silent');
+  const fast = { baseMs: 5, capMs: 20 };
+
+  it('retries the whole start-up through an outage, undoing each half-done attempt first', async () => {
+    const events: string[] = [];
+    let attempt = 0;
+    await startWhenReachable('svc', async () => {
+      attempt++;
+      events.push(`start ${attempt}`);
+      if (attempt < 3) throw new KafkaJSConnectionError('Connection error: connect ECONNREFUSED');
+    }, { logger, backoff: fast, reset: async () => { events.push(`reset ${attempt}`); } });
+    expect(events).toEqual(['start 1', 'reset 1', 'start 2', 'reset 2', 'start 3']);
+  });
+
+  it('waits for a registry that refuses connections (the client reports it as a 400), then registers', async () => {
+    const port = await closedPort();
+    const serde = AvroSerde.create(`http://127.0.0.1:${port}`, 500);
+    const err = await caught(serde.register('t', 'dealstream.Deal'));
+    let calls = 0;
+    await startWhenReachable('svc', async () => { if (++calls === 1) throw err; }, { logger, backoff: fast });
+    expect(calls).toBe(2);
+  });
+
+  it('retries the 409 of two instances registering one subject at once, and nothing else that is not an outage', async () => {
+    let posts = 0;
+    const s = http.createServer((req, res) => {
+      // the first request meets the other instance's registration; then the subject's config, then the schema's id
+      const first = ++posts === 1;
+      res.writeHead(first ? 409 : 200, { 'content-type': 'application/vnd.schemaregistry.v1+json' });
+      const body = req.url?.startsWith('/config') ? { compatibilityLevel: 'BACKWARD' } : { id: 7 };
+      res.end(JSON.stringify(first ? { error_code: 409, message: "A rule named 'COMPATIBILITY' already exists." } : body));
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    try {
+      const serde = AvroSerde.create(`http://127.0.0.1:${(s.address() as net.AddressInfo).port}`);
+      const first = await caught(serde.register('t', 'dealstream.Deal'));
+      expect(isRegistrationRace(first)).toBe(true);
+      let id = 0;
+      await startWhenReachable('svc', async () => { id = await serde.register('t', 'dealstream.Deal'); }, { logger, backoff: fast });
+      expect(id).toBe(7);
+    } finally {
+      await new Promise((r) => s.close(r));
+    }
+
+    const bug = new TypeError('bug');
+    let calls = 0;
+    await expect(startWhenReachable('svc', async () => { calls++; throw bug; }, { logger, backoff: fast })).rejects.toBe(bug);
+    expect(calls).toBe(1);
+    expect(isRegistrationRace(pgError('23505'))).toBe(false);
+  });
+
+  it('a consumer watched again after a retried start-up replaces the old one in health', () => {
+    const health = createConsumerHealth({ logger });
+    const old = health.track('normaliser');
+    old.outage('registry', new Error('down'));
+    expect(Object.keys(health.readiness())).toEqual(['normaliser-ready']);
+    health.track('normaliser');
+    expect(health.all()).toHaveLength(1);
+    expect(health.all()[0]!.ready()).toBe(true);
   });
 });

@@ -224,3 +224,36 @@ export async function withOutageRetry<T>(op: () => Promise<T>, opts: OutageRetry
     }
   }
 }
+
+/**
+ * Apicurio answers 409 ("A rule named 'COMPATIBILITY' already exists") when two instances register
+ * the same new subject at the same moment; registering again finds the schema the other one made.
+ */
+export function isRegistrationRace(err: unknown): boolean {
+  const e = props(err);
+  return e.name === 'ResponseError' && e.status === 409;
+}
+
+export interface StartOptions {
+  logger: Logger;
+  /** Undoes a start that failed half-way (connections opened) before the next attempt. */
+  reset?: () => Promise<void>;
+  reporter?: OutageReporter;
+  backoff?: Backoff;
+}
+
+/**
+ * A service's start-up (topics, schemas, connections) waits out an outage of the broker, the registry
+ * or Postgres with backoff instead of exiting: a service started or restarted while one is away comes
+ * up when it returns (a crash loop would only add restarts). Any other error is thrown at once.
+ */
+export async function startWhenReachable(what: string, start: () => Promise<void>, opts: StartOptions): Promise<void> {
+  await withOutageRetry(async () => {
+    try {
+      await start();
+    } catch (err) {
+      await opts.reset?.().catch((resetErr: unknown) => opts.logger.warn({ what, err: errorText(resetErr) }, 'undoing a failed start-up failed'));
+      throw err;
+    }
+  }, { what: `${what} start-up`, logger: opts.logger, backoff: opts.backoff, reporter: opts.reporter, retryable: (err) => isOutage(err) || isRegistrationRace(err) });
+}

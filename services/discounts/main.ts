@@ -20,6 +20,7 @@ import { createRedemptionConsumer } from './consumer';
 import { createApp } from './http';
 import { createOutboxProducer, createRelay } from './relay';
 import { createDiscounts } from './service';
+import { startWhenReachable } from '../../shared/failure';
 
 export const DISCOUNTS_TOPICS = [TOPICS.discountApplications, TOPICS.promotionDiscountApplied, TOPICS.loyaltyRedemptions, TOPICS.discountsDlq];
 
@@ -45,14 +46,16 @@ async function main(): Promise<void> {
   const db = createDb(cfg.DATABASE_URL, cfg.DISCOUNTS_DB_POOL);
   shutdown.add('postgres', () => db.destroy());
   const kafka = createKafka({ brokers: cfg.KAFKA_BROKERS, clientId: 'discounts' }, logger);
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, cfg.TOPIC_PREFIX, DISCOUNTS_TOPICS, cfg.KAFKA_PARTITIONS);
-  await admin.disconnect();
+  // started while the broker or registry is away: waits for them instead of exiting
+  await startWhenReachable('discounts topics', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try { await ensureTopics(admin, cfg.TOPIC_PREFIX, DISCOUNTS_TOPICS, cfg.KAFKA_PARTITIONS); } finally { await admin.disconnect(); }
+  }, { logger });
   const serde = AvroSerde.create(cfg.SCHEMA_REGISTRY_URL);
 
   const producer = createOutboxProducer(kafka);
-  await producer.connect();
+  await startWhenReachable('discounts producer', () => producer.connect(), { logger });
   shutdown.add('producer', () => producer.disconnect());
 
   const metrics = createMetricsRegistry('discounts');
@@ -65,7 +68,7 @@ async function main(): Promise<void> {
   // a consumer that stops for good turns /health down, then the process exits 1 (a supervisor restarts it)
   const health = createConsumerHealth({ logger, onFatal: exitOnFatal(shutdown) });
   const relay = createRelay({ reporter: health.track('relay'), db, producer, serde, topicPrefix: cfg.TOPIC_PREFIX, logger: logger.child({ component: 'relay' }), batchSize: cfg.DISCOUNTS_RELAY_BATCH, pollMs: cfg.DISCOUNTS_RELAY_POLL_MS, lingerMs: cfg.DISCOUNTS_RELAY_LINGER_MS });
-  await relay.registerSchemas();
+  await startWhenReachable('relay schemas', () => relay.registerSchemas(), { logger });
   relay.start();
   shutdown.add('relay', () => relay.stop());
 

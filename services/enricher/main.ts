@@ -11,7 +11,7 @@ import { createMetricsRegistry, startOpsServer } from '../../shared/ops';
 import { AvroSerde } from '../../shared/serde';
 import { createShutdown } from '../../shared/shutdown';
 import { createConsumerHealth } from '../../shared/consumer-health';
-import { backoffDelay, classifyFailure, errorText } from '../../shared/failure';
+import { backoffDelay, classifyFailure, errorText, startWhenReachable } from '../../shared/failure';
 import { TOPICS, topicName } from '../../shared/topics';
 import { createOdooClient } from '../odoo-sink/odoo-client';
 import { enricherEnv, type EnricherConfig } from './config';
@@ -22,14 +22,17 @@ export async function startEnricher(cfg: EnricherConfig, opts: { withOps?: boole
   const metrics = createMetricsRegistry('enricher');
   const db = createDb(cfg.DATABASE_URL, 2, warnIdleError(logger));
   const kafka = createKafka({ brokers: cfg.KAFKA_BROKERS, clientId: 'enricher' }, logger);
-  const admin = kafka.admin();
-  await admin.connect();
-  try { await ensureTopics(admin, cfg.TOPIC_PREFIX, [TOPICS.productEnrichment], cfg.KAFKA_PARTITIONS); } finally { await admin.disconnect(); }
   const serde = AvroSerde.create(cfg.SCHEMA_REGISTRY_URL);
   const topic = topicName(cfg.TOPIC_PREFIX, TOPICS.productEnrichment);
-  await serde.register(topic, TOPICS.productEnrichment.schema);
   const producer = createProducer(kafka);
-  await producer.connect();
+  // started while the broker or registry is away: waits for them instead of exiting
+  await startWhenReachable('enricher', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try { await ensureTopics(admin, cfg.TOPIC_PREFIX, [TOPICS.productEnrichment], cfg.KAFKA_PARTITIONS); } finally { await admin.disconnect(); }
+    await serde.register(topic, TOPICS.productEnrichment.schema);
+    await producer.connect();
+  }, { logger, reset: () => producer.disconnect() });
   const odoo = createOdooClient({
     settings: { url: cfg.ODOO_URL, db: cfg.ODOO_DB, login: cfg.ODOO_LOGIN, apiKey: cfg.ODOO_API_KEY, timeoutMs: cfg.ODOO_TIMEOUT_MS, retries: cfg.ODOO_RETRIES }, logger,
   });

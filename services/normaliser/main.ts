@@ -15,6 +15,7 @@ import { createMetricsRegistry, startOpsServer } from '../../shared/ops';
 import { AvroSerde } from '../../shared/serde';
 import { createShutdown } from '../../shared/shutdown';
 import { createConsumerHealth, exitOnFatal } from '../../shared/consumer-health';
+import { startWhenReachable } from '../../shared/failure';
 import { cliSchema, normaliserEnv } from './config';
 import { SERVICE, createNormaliser } from './consumer';
 import { createInventoryNormaliser } from './inventory-consumer';
@@ -53,11 +54,12 @@ async function main(): Promise<void> {
   const address = ops.address();
   logger.info({ port: typeof address === 'object' && address ? address.port : config.METRICS_PORT, group, replay }, 'health and metrics listening');
 
-  await normaliser.start();
+  // started while the broker or registry is away: waits for them (its health says not ready) instead of exiting
+  await startWhenReachable('normaliser', () => normaliser.start(), { logger, reset: () => normaliser.stop(), reporter: health.track('normaliser start-up') });
   // inventory (issue 6): inventory.raw.v2 -> inventory.items.v2, in its own group beside the deals
   const inventory = createInventoryNormaliser({ kafka, serde, logger, topicPrefix: config.TOPIC_PREFIX, groupId: `${config.TOPIC_PREFIX}${group}-inventory`, partitions: config.KAFKA_PARTITIONS, health });
   shutdown.add('inventory normaliser', () => inventory.stop());
-  await inventory.start();
+  await startWhenReachable('inventory normaliser', () => inventory.start(), { logger, reset: () => inventory.stop(), reporter: health.track('inventory normaliser start-up') });
   if (replay) {
     const progress = setInterval(() => logger.info({ ...normaliser.counts }, 'replay progress'), 2000);
     progress.unref();

@@ -3,6 +3,7 @@
  * Postgres, HTTP sources). main.ts, the integration tests and the benchmark use it.
  */
 import { createDb } from '../../shared/db/db';
+import { startWhenReachable } from '../../shared/failure';
 import { createKafka, createProducer, ensureTopics } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import { createMetricsRegistry } from '../../shared/ops';
@@ -23,13 +24,17 @@ import { createWithdrawals } from './withdrawals';
 export async function buildPoller(cfg: PollerConfig, logger: Logger, clientId = 'poller') {
   const db = createDb(cfg.DATABASE_URL, Math.max(4, cfg.POLL_CONCURRENCY + 2));
   const kafka = createKafka({ brokers: cfg.KAFKA_BROKERS, clientId }, logger);
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, cfg.TOPIC_PREFIX, [TOPICS.rawDutchie, TOPICS.rawPtl, TOPICS.inventoryRaw], cfg.KAFKA_PARTITIONS);
-  await admin.disconnect();
   const serde = AvroSerde.create(cfg.SCHEMA_REGISTRY_URL);
   const producer = createProducer(kafka);
-  await producer.connect();
+  const ids = new Map<string, number>();
+  // started while the broker or registry is away: waits for them instead of exiting
+  await startWhenReachable(clientId, async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try { await ensureTopics(admin, cfg.TOPIC_PREFIX, [TOPICS.rawDutchie, TOPICS.rawPtl, TOPICS.inventoryRaw], cfg.KAFKA_PARTITIONS); } finally { await admin.disconnect(); }
+    await producer.connect();
+    for (const t of [TOPICS.rawDutchie, TOPICS.rawPtl, TOPICS.inventoryRaw]) ids.set(t.name, await serde.register(`${cfg.TOPIC_PREFIX}${t.name}`, t.schema));
+  }, { logger, reset: () => producer.disconnect() });
   const registry = createMetricsRegistry('poller');
   const metrics = pollerMetrics(registry);
   const odoo = cfg.ODOO_DB && cfg.ODOO_LOGIN && cfg.ODOO_API_KEY ? { url: cfg.ODOO_URL, db: cfg.ODOO_DB, login: cfg.ODOO_LOGIN, apiKey: cfg.ODOO_API_KEY } : undefined;
@@ -41,8 +46,6 @@ export async function buildPoller(cfg: PollerConfig, logger: Logger, clientId = 
     timeoutMs: cfg.FETCH_TIMEOUT_MS, posRatePerMinute: cfg.POS_RATE_LIMIT_PER_MIN,
     retry: { retries: cfg.FETCH_RETRIES, baseMs: cfg.RETRY_BASE_MS, maxMs: cfg.RETRY_MAX_MS, maxRetryAfterMs: cfg.RETRY_AFTER_MAX_MS },
   }, { fetch: globalThis.fetch, now: Date.now, sleep, random: Math.random, logger });
-  const ids = new Map<string, number>();
-  for (const t of [TOPICS.rawDutchie, TOPICS.rawPtl, TOPICS.inventoryRaw]) ids.set(t.name, await serde.register(`${cfg.TOPIC_PREFIX}${t.name}`, t.schema));
   const encoders = { dutchie: rawEventEncoder(ids.get(TOPICS.rawDutchie.name)!), ptl: rawEventEncoder(ids.get(TOPICS.rawPtl.name)!) };
   // issue 14: the chain's stores from its directory, the POS keys per store or LSP, withdrawals of inactive stores
   const keys = new PosKeys(cfg.posKeys);

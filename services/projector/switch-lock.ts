@@ -23,6 +23,10 @@ export function createSwitchLock(databaseUrl: string, max = 4): SwitchLock {
   const hold = async <T>(mode: 'shared' | 'exclusive', fn: () => Promise<T>): Promise<T> => {
     const client = await pool.connect();
     let broken = false;
+    // the pool listens to idle connections only: a session Postgres ends while the lock is held (a
+    // restart, an outage) would otherwise be an unhandled 'error' event that kills the process
+    const lost = (): void => { broken = true; };
+    client.on('error', lost);
     try {
       await client.query(mode === 'shared' ? 'select pg_advisory_lock_shared($1)' : 'select pg_advisory_lock($1)', [SWITCH_LOCK]);
       try {
@@ -32,6 +36,7 @@ export function createSwitchLock(databaseUrl: string, max = 4): SwitchLock {
           .catch(() => { broken = true; }); // a lost session released its locks with it
       }
     } finally {
+      client.off('error', lost);
       client.release(broken);
     }
   };
