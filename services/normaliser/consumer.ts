@@ -152,6 +152,9 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
     const topicMessages = [];
     if (deals.length) topicMessages.push({ topic: names.discounts, messages: deals });
     if (dead.length) topicMessages.push({ topic: names.dlq, messages: dead });
+    // Fencing (several instances): a batch of a partition lost in a rebalance meanwhile is not sent; its
+    // new owner maps it again from the last commit (the output is keyed and versioned: a copy is absorbed).
+    if (!payload.isRunning() || payload.isStale()) return;
     if (topicMessages.length) await producer!.sendBatch({ topicMessages }); // set in start(), before run()
 
     const last = batch.lastOffset();

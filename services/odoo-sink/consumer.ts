@@ -8,6 +8,7 @@ import { dlqHeaders as sharedDlqHeaders } from '../../shared/dlq';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
+import type { PartitionFence } from '../../shared/fencing';
 import { createProducer, ensureTopics } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import type { AvroSerde } from '../../shared/serde';
@@ -30,7 +31,11 @@ export interface ConsumerSettings {
   retryCapMs: number;
 }
 
-export interface ConsumerDeps { kafka: Kafka; serde: AvroSerde; sink: Sink; logger: Logger; settings: ConsumerSettings; metrics?: Registry }
+export interface ConsumerDeps {
+  kafka: Kafka; serde: AvroSerde; sink: Sink; logger: Logger; settings: ConsumerSettings; metrics?: Registry;
+  /** Several instances in one group: Odoo calls and the applied rows only while the partition is ours (shared/fencing.ts). */
+  fence?: PartitionFence;
+}
 
 interface DeadLetter { key: Buffer | null; value: Buffer | null; headers?: KafkaMessage['headers']; origin: Origin; reason: 'undecodable' | 'invalid' | 'odoo_validation' | 'unmappable'; error: string; odooName?: string }
 
@@ -48,7 +53,7 @@ function isTransient(e: unknown): boolean {
   return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket|fetch failed|timeout|EAI_AGAIN|5\d\d/i.test(text);
 }
 
-export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, metrics }: ConsumerDeps) {
+export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, metrics, fence }: ConsumerDeps) {
   const log = logger.child({ component: 'odoo-sink-consumer' });
   const inTopic = topicName(settings.topicPrefix, TOPICS.discounts);
   const dlqTopic = topicName(settings.topicPrefix, TOPICS.dlq);
@@ -118,6 +123,7 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
     c.on(c.events.STOP, () => { running = false; });
     // After a rebalance the partitions may be someone else's: their failures are no longer ours to report.
     c.on(c.events.GROUP_JOIN, () => { failing.clear(); });
+    fence?.watch(c);
     await c.run({
       autoCommit: false,
       partitionsConsumedConcurrently: settings.partitionsConcurrently,
@@ -128,6 +134,10 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
         const beat = setInterval(() => { payload.heartbeat().catch(() => { rebalancing = true; }); }, 2_000);
         const gone = () => rebalancing || !payload.isRunning() || payload.isStale();
         const pause = async (ms: number) => { for (let left = ms; left > 0 && !gone(); left -= 200) await new Promise((r) => setTimeout(r, Math.min(200, left))); };
+        // several instances: claim the partition on first sight; a partition refused to us is left to its owner
+        const own = await fence?.acquire(batch.topic, batch.partition);
+        if (fence && own === undefined) { await pause(500); clearInterval(beat); return; }
+        const fenced = fence && own ? { before: () => fence.verify(own), inSave: (tx: Parameters<PartitionFence['check']>[0]) => fence.check(tx, own) } : undefined;
         try {
           for (let i = 0; i < batch.messages.length; i += settings.sliceSize) {
             if (gone()) return;
@@ -137,7 +147,7 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
                 const { ok, poison, raw } = await decode(batch.topic, batch.partition, slice);
                 const selected = selectTargets(ok);
                 const targets = selected.flatMap((s): Target[] => (s.kind === 'target' ? [s.target] : []));
-                const result = await sink.apply(targets);
+                const result = await sink.apply(targets, fenced);
                 await deadLetter([...poison, ...result.dead.map((d) => asLetter(d, raw))]);
                 odooUp.set(1);
                 failing.delete(batch.partition);
@@ -145,6 +155,7 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
                 for (const s of selected) if (s.kind === 'skip') deals.inc({ outcome: s.reason });
                 break;
               } catch (e) {
+                if (fence?.refused(e, batch.topic, batch.partition)) return; // nothing committed: the owner redoes it
                 odooUp.set(0);
                 failing.add(batch.partition);
                 retries.inc();

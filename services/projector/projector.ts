@@ -14,6 +14,7 @@ import { BatchAvroCodec, UndecodableError } from '../../shared/avro-codec';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, locationOfKey, topicName } from '../../shared/topics';
 import { tombstoneVersion } from '../../shared/versioned';
+import type { Ownership, PartitionFence } from '../../shared/fencing';
 import { sendToDlq, type DeadLetter } from './dlq';
 import { decideDeal, planBatch, type DealOutcome } from './handler';
 import { applyToPostgres, rebuildLocation } from './store';
@@ -46,6 +47,8 @@ export interface ProjectorDeps {
   until?: (partition: number) => bigint | undefined;
   /** Every slice's decided outcomes (a rebuild's expected state, to verify the shadow against the topic). */
   onOutcomes?: (outcomes: readonly DealOutcome[]) => void;
+  /** Several instances in one group: each write checks the partition is still this instance's (shared/fencing.ts). */
+  fence?: PartitionFence;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,8 +86,11 @@ export function createProjector(deps: ProjectorDeps): Projector {
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
 
-  async function projectBatch(payload: EachBatchPayload, inBound: KafkaMessage[], boundReached: string | undefined): Promise<void> {
+  async function projectBatch(payload: EachBatchPayload, inBound: KafkaMessage[], boundReached: string | undefined, own: Ownership | undefined): Promise<void> {
     const { batch } = payload;
+    const fence = deps.fence;
+    const guard = fence && own ? (tx: Kysely<Database>) => fence.check(tx, own) : undefined;
+    const write = fence && own ? (pairs: ReadonlyArray<readonly [string, string]>) => fence.redisSet(own, pairs) : undefined;
     const last = inBound[inBound.length - 1]!.offset;
     const end = batchSeconds.startTimer();
     const only = deps.onlyLocation;
@@ -112,7 +118,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
       }
       const plan = planBatch(outcomes);
       if (deps.deadLetter !== false) await sendToDlq(producer!, dlqTopic, 'projector', letters);
-      await applyToPostgres(db, plan);
+      await applyToPostgres(db, plan, guard);
       deps.onOutcomes?.(outcomes);
       await payload.heartbeat();
       for (const location of plan.locations) touched.add(location);
@@ -122,7 +128,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
     const at = now();
     const locations = [...touched].sort();
     for (const location of locations) {
-      await rebuildLocation(db, redis, deps.redisPrefix, location, at);
+      await rebuildLocation(db, redis, deps.redisPrefix, location, at, write);
       await deps.onLocationRebuilt?.(location);
     }
     const nextOffset = (BigInt(last) + 1n).toString();
@@ -151,6 +157,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
         maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 12 * 1024 * 1024, maxWaitTimeInMs: 50,
       });
       consumer = c;
+      deps.fence?.watch(c);
       await c.connect();
       await c.subscribe({ topic, fromBeginning: true });
       await c.run({
@@ -170,8 +177,15 @@ export function createProjector(deps: ProjectorDeps): Projector {
             await payload.heartbeat();
             return;
           }
-          const run = (): Promise<void> => projectBatch(payload, inBound, cut >= 0 ? String(bound) : undefined);
-          await (deps.switchLock ? deps.switchLock.shared(run) : run());
+          // several instances: claim the partition on first sight, and drop the batch (uncommitted) once another instance owns it
+          const own = await deps.fence?.acquire(batch.topic, batch.partition);
+          if (deps.fence && own === undefined) { await sleep(500); await payload.heartbeat(); return; }
+          const run = (): Promise<void> => projectBatch(payload, inBound, cut >= 0 ? String(bound) : undefined, own);
+          try {
+            await (deps.switchLock ? deps.switchLock.shared(run) : run());
+          } catch (e) {
+            if (!deps.fence?.refused(e, batch.topic, batch.partition)) throw e;
+          }
         },
       });
     },
