@@ -90,7 +90,7 @@ export function createSink(deps: SinkDeps) {
    * `fence` (several instances, shared/fencing.ts): `before` runs before any Odoo call, `inSave` in the
    * transaction that records what Odoo accepted; either throws once the partition is another instance's.
    */
-  async function apply(all: readonly Target[], fence?: { before(): Promise<void>; inSave(tx: Kysely<Database>): Promise<void> }): Promise<ApplyResult> {
+  async function apply(all: readonly Target[], fence?: { before: () => Promise<void>; inSave: (tx: Kysely<Database>) => Promise<void> }): Promise<ApplyResult> {
     const counts: Record<Outcome, number> = { created: 0, written: 0, removed: 0, unchanged: 0, skipped: 0, stale: 0, dead: 0 };
     if (all.length === 0) return { dead: [], counts };
     const seen = await applied.load(all.map((t) => t.key));
