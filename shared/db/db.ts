@@ -17,6 +17,9 @@ export function createDb(databaseUrl: string, max = 10, onIdleError: (err: Error
   // a search path puts a schema's tables in front of public's (a rebuild's shadow tables, services/projector/shadow.ts)
   const pool = new Pool({ connectionString: databaseUrl, max, ...(searchPath ? { options: `-c search_path=${searchPath.join(',')}` } : {}) });
   pool.on('error', onIdleError);
+  // a checked-out client whose backend dies between queries (e.g. the poller's session holding its cycle lock)
+  // emits 'error' itself: without a listener that would crash the process; its next query fails instead
+  pool.on('connect', (client) => { client.on('error', onIdleError); });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
