@@ -3,7 +3,7 @@
  * Redis prefix, deleted afterwards), services as child processes (their resident memory sampled
  * from /proc), raw Dutchie events built from the real AZ fixture, and the one-line JSON result.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -60,10 +60,13 @@ export function profileFlags(name: string): string[] {
   return [...extra, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, name)}`] : [])];
 }
 
-/** Starts a compiled service (scripts/services.ts) as `npm start` does; the pid is the service itself. */
-export function startService(name: string, env: NodeJS.ProcessEnv, args: string[] = []): Service {
+/**
+ * Starts a compiled service (scripts/services.ts) as `npm start` does; the pid is the service itself.
+ * `node`: another Node binary to run it on (bench:pipeline's BENCH_NODES), else this process's.
+ */
+export function startService(name: string, env: NodeJS.ProcessEnv, args: string[] = [], node = process.execPath): Service {
   buildServices();
-  const child = spawn(process.execPath, [...serviceArgs(name, profileFlags(name)), ...args], {
+  const child = spawn(node, [...serviceArgs(name, profileFlags(name)), ...args], {
     cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'warn', METRICS_PORT: '0' }, stdio: ['ignore', 'ignore', 'inherit'],
   });
   let lastCpuMs = 0;
@@ -81,6 +84,13 @@ export function startService(name: string, env: NodeJS.ProcessEnv, args: string[
   const sampler = setInterval(() => { svc.peakRssMb = Math.max(svc.peakRssMb, rssMb()); cpuMs(); }, 250);
   child.once('exit', () => clearInterval(sampler));
   return svc;
+}
+
+/** The pid of the process listening on a local TCP port (`ss`), e.g. a broker this checkout did not start. */
+export function pidListeningOn(port: number): number | undefined {
+  const r = spawnSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+  const m = /pid=(\d+)/.exec(r.stdout ?? '');
+  return m ? Number(m[1]) : undefined;
 }
 
 let fixture: Array<Record<string, unknown>> | undefined;
@@ -114,8 +124,10 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-export function result(bench: string, r: { metrics: Record<string, number>; baseline: Record<string, number | string>; ratio: number; target: Record<string, number>; met: boolean }): void {
-  console.log(JSON.stringify({ bench, ...r }));
+/** The one JSON line of a benchmark; `extra` keys (e.g. bench:pipeline's per-Node passes) follow `met`. */
+export function result(bench: string, r: { metrics: Record<string, number>; baseline: Record<string, number | string>; ratio: number; target: Record<string, number>; met: boolean; extra?: Record<string, unknown> }): void {
+  const { extra, ...rest } = r;
+  console.log(JSON.stringify({ bench, ...rest, ...extra }));
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

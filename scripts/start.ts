@@ -19,6 +19,7 @@ import { pollerEnvFrom } from '../services/sandbox/sandbox';
 import { locationIdSchema } from '../shared/location-id';
 import { ROOT } from '../shared/paths';
 import { buildServices, serviceArgs } from './services';
+import { supervise, type Supervised } from './supervisor';
 
 const say = (msg: string) => console.log(`[start] ${msg}`);
 
@@ -60,20 +61,35 @@ const startEnv = z.object({
   SANDBOX_ODOO_PORT: portVar.default(7003),
   SANDBOX_CMS_PORT: portVar.default(7004),
   SUMMARY_INTERVAL_MS: z.coerce.number().int().min(1000).default(10_000),
+  /** A crashed service is restarted after RESTART_BASE_MS, doubling to RESTART_CAP_MS; reset after RESTART_STABLE_MS up. */
+  RESTART_BASE_MS: z.coerce.number().int().min(10).default(1_000),
+  RESTART_CAP_MS: z.coerce.number().int().min(10).default(30_000),
+  RESTART_STABLE_MS: z.coerce.number().int().min(100).default(60_000),
 });
 
-interface Running { spec: { name: string }; child: ChildProcess; exited: Promise<number | null> }
+let supervisorSettings: { baseMs: number; capMs: number; stableMs: number } | undefined;
 
-function run(name: string, env: NodeJS.ProcessEnv): Running {
+/** A service process with its log lines prefixed by its name. */
+function spawnService(name: string, env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, serviceArgs(name), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout, child.stderr]) {
     readline.createInterface({ input: stream }).on('line', (line) => { process.stdout.write(`[${name}] ${line}\n`); });
   }
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    if (!stopping) say(`${name} exited with ${code ?? 'a signal'}`);
-    resolve(code);
-  }));
-  return { spec: { name }, child, exited };
+  return child;
+}
+
+/**
+ * Runs a service under the supervisor (scripts/supervisor.ts): a non-zero exit is restarted with
+ * backoff and announced as one JSON line, e.g.
+ * `[start] {"event":"service_restart","service":"normaliser","exitCode":1,"restart":1,"delayMs":1000,...}`.
+ */
+function run(name: string, env: NodeJS.ProcessEnv): Supervised {
+  return supervise({
+    name,
+    spawn: () => spawnService(name, env),
+    log: (line) => say(JSON.stringify({ level: 'warn', time: new Date().toISOString(), ...line })),
+    settings: supervisorSettings,
+  });
 }
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<Response> {
@@ -113,22 +129,23 @@ function hasRealCredentials(env: NodeJS.ProcessEnv): boolean {
   return Object.keys(env).some((k) => /^DUTCHIE_POS_API_KEY_\d+$/.test(k) && env[k]) || Boolean(env.DUTCHIE_BACKOFFICE_USERNAME) || Boolean(env.ODOO_API_KEY);
 }
 
-async function summary(db: Kysely<Database>, running: Running[], port: number): Promise<string> {
+async function summary(db: Kysely<Database>, running: Supervised[], port: number): Promise<string> {
   const [locs, synced, deals] = await Promise.all([
     db.selectFrom('locations').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
     db.selectFrom('location_sync').select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.max('last_sync').as('last')]).executeTakeFirstOrThrow(),
     db.selectFrom('discounts').select((eb) => eb.fn.countAll<string>().as('n')).where('removed', '=', false).executeTakeFirstOrThrow(),
   ]);
   const last = synced.last ? `${Math.round((Date.now() - new Date(synced.last).getTime()) / 1000)} s ago` : 'never';
-  const up = running.map((r) => `${r.spec.name}:${r.child.exitCode === null && r.child.signalCode === null ? 'up' : 'down'}`).join(' ');
+  const up = running.map((r) => `${r.name}:${r.up() ? 'up' : 'down'}${r.restarts() ? `(${r.restarts()} restarts)` : ''}`).join(' ');
   return `${synced.n}/${locs.n} locations synced, ${deals.n} deals in Postgres, last rebuild ${last} | ${up} | http://127.0.0.1:${port}`;
 }
 
 let stopping = false;
-const running: Running[] = [];
+const running: Supervised[] = [];
 
 async function main(): Promise<void> {
   const cfg = loadConfig('start', startEnv);
+  supervisorSettings = { baseMs: cfg.RESTART_BASE_MS, capMs: cfg.RESTART_CAP_MS, stableMs: cfg.RESTART_STABLE_MS };
   say('bringing the local stack up (npm run stack:up)');
   const stack = spawnSync(process.execPath, ['--import', 'tsx', 'stack/stack.ts', 'up'], { cwd: ROOT, stdio: 'inherit' });
   if (stack.status !== 0) throw new Error('the local stack did not come up');
@@ -164,11 +181,8 @@ async function main(): Promise<void> {
     clearInterval(timers.ticker);
     say(`${signal}: stopping ${running.length} processes`);
     for (const r of [...running].reverse()) {
-      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
-      const timer = setTimeout(() => r.child.kill('SIGKILL'), 15_000);
-      await r.exited;
-      clearTimeout(timer);
-      say(`${r.spec.name} stopped`);
+      await r.stop(15_000);
+      say(`${r.name} stopped`);
     }
     await db.destroy();
     process.exit(0);
@@ -188,6 +202,6 @@ async function main(): Promise<void> {
 main().catch((e: unknown) => {
   console.error(`[start] ${e instanceof Error ? e.message : String(e)}`);
   stopping = true;
-  for (const r of running) r.child.kill('SIGTERM'); // nothing is left behind
+  for (const r of running) void r.stop(); // nothing is left behind
   process.exit(1);
 });

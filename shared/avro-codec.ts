@@ -4,12 +4,14 @@
  * (`prepare`, one await, normally a cache hit) and every message is then decoded/encoded without
  * an await.
  */
+import { BadMessageError, classifyFailure } from './failure';
 import type { AvroSerde } from './serde';
 
 interface AvroType { encode(value: unknown, buffer: Buffer, pos: number): number; fromBuffer(buffer: Buffer): unknown }
 
-export class UndecodableError extends Error {
-  override readonly name = 'UndecodableError';
+/** The bytes are at fault (a bad message, shared/failure.ts): not framed, unknown schema id, body not of its schema. */
+export class UndecodableError extends BadMessageError {
+  override readonly name: string = 'UndecodableError';
 }
 
 const MAGIC = 0;
@@ -38,8 +40,8 @@ export class BatchAvroCodec {
       try {
         this.types.set(id, await this.serde.registry.getSchema(id) as unknown as AvroType); // for AVRO the registry hands back an avsc Type
       } catch (e) {
-        if ((e as { status?: number }).status === 404) this.unknown.add(id);
-        else throw e;
+        if (classifyFailure(e) === 'bad-message') this.unknown.add(id); // the registry does not know the id (404)
+        else throw e; // an outage (or unknown): the batch is retried, nothing goes to the DLQ
       }
     }));
   }

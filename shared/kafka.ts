@@ -2,6 +2,7 @@
  * Kafka client factory. Producers are idempotent with acks=all and partition deal keys
  * `{locationId}_{id}` by the location part, so one consumer owns a location.
  */
+import { kafkajsCrc32c } from './kafka-crc32c'; // first: kafkajs must load with the native CRC32C in place
 import {
   ConfigResourceTypes, Kafka, Partitioners, logLevel, type Admin, type Consumer, type ICustomPartitioner, type Producer, type LogEntry,
 } from 'kafkajs';
@@ -17,6 +18,7 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   const log = logger.child({ component: 'kafkajs' });
+  if (kafkajsCrc32c === 'too late') log.warn('kafkajs was loaded before shared/kafka-crc32c: it checksums with its JavaScript CRC32C');
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
@@ -53,9 +55,19 @@ export const locationPartitioner: ICustomPartitioner = () => {
   };
 };
 
-/** Idempotent producer (acks=all is kafkajs's default and required by idempotence). */
+/**
+ * How every producer of the pipeline writes: idempotent (the broker drops a retried duplicate of a
+ * batch), which kafkajs allows only with acks=all (-1, its default; a send asking fewer acks is
+ * refused) and at most 5 requests in flight (one here: order kept per partition across retries).
+ * With the cluster's `min.insync.replicas`, an acknowledged message is on that many replicas.
+ */
+export const DURABLE_PRODUCER = { idempotent: true, maxInFlightRequests: 1 } as const;
+/** The acks every send uses (kafkajs's default, stated): all in-sync replicas. */
+export const ACKS_ALL = -1;
+
+/** Idempotent producer, acks=all (DURABLE_PRODUCER), deal keys partitioned by location. */
 export function createProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: locationPartitioner, allowAutoTopicCreation: false });
+  return kafka.producer({ ...DURABLE_PRODUCER, createPartitioner: locationPartitioner, allowAutoTopicCreation: false });
 }
 
 /**

@@ -16,6 +16,22 @@ describe('the ops server (health and metrics of poller, normaliser, projector, o
     expect((await send(target, { method: 'GET', path: '/metrics', headers: {}, body: null })).body).toContain('process_cpu_user_seconds_total');
   });
 
+  it('/health says ok, degraded (a dependency down, still alive) or down (a consumer stopped); /health/live and /health/ready apart', async () => {
+    let dependency = true;
+    let consumer = true;
+    const t = await fuzzTarget(createOpsServer(createMetricsRegistry('ops-test-2'), { postgres: async () => dependency }, () => ({ consumer: async () => consumer })));
+    const get = async (path: string): Promise<[number, string]> => { const r = await send(t, { method: 'GET', path, headers: {}, body: null }); return [r.status, (JSON.parse(r.body) as { status: string }).status]; };
+    try {
+      expect([await get('/health'), await get('/health/live'), await get('/health/ready')]).toEqual([[200, 'ok'], [200, 'ok'], [200, 'ok']]);
+      dependency = false; // Postgres away: alive (no restart), not ready
+      expect([await get('/health'), await get('/health/live'), await get('/health/ready')]).toEqual([[503, 'degraded'], [200, 'ok'], [503, 'degraded']]);
+      consumer = false; // a consumer stopped for good: down, restart it
+      expect([await get('/health'), await get('/health/live'), await get('/health/ready')]).toEqual([[503, 'down'], [503, 'down'], [503, 'down']]);
+      dependency = true;
+      expect(await get('/health')).toEqual([503, 'down']);
+    } finally { await t.close(); }
+  });
+
   it('takes no input: a body is 413, another method 405, another path 404, big headers 431, each with a reason', async () => {
     const answer = (method: string, path: string, headers: Record<string, string> = {}, body: string | null = null) => send(target, { method, path, headers, body });
     const r413 = await answer('GET', '/health', { 'content-type': 'application/json' }, '{"a":1}');

@@ -1,6 +1,12 @@
 /**
- * Health and Prometheus metrics for a service: GET /health (200 when every check passes,
- * 503 otherwise) and GET /metrics. HTTP services mount their own routes on their own port instead.
+ * Health and Prometheus metrics for a service: GET /health, /health/live, /health/ready and /metrics.
+ * HTTP services mount the same answers on their own port (healthReport).
+ *
+ * Two kinds of check: LIVENESS (the process and its consumers run: a failing one means restart me)
+ * and READINESS (dependencies reachable, work can be done). `/health/live` is 200 while every liveness
+ * check passes; `/health/ready` is 200 while every check passes; `/health` says `ok` (all pass, 200),
+ * `degraded` (alive, some dependency down: serving or waiting, 503) or `down` (a liveness check
+ * fails, 503), with every check by name.
  *
  * The ops server takes no input but the request line and headers, and bounds those: headers at
  * 8 KiB (Node answers 431 past that), a request body is refused unread (413), methods other than
@@ -11,6 +17,10 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createHttpServer } from './http-server';
 
 export type HealthCheck = () => Promise<boolean>;
+/** Named checks, or a function giving them when asked (consumers watched after the server started). */
+export type HealthChecks = Record<string, HealthCheck> | (() => Record<string, HealthCheck>);
+
+const checksOf = (c: HealthChecks): Record<string, HealthCheck> => (typeof c === 'function' ? c() : c);
 
 /** Largest request head the ops server reads: it needs a request line and a few headers. */
 export const OPS_MAX_HEADER_BYTES = 8 * 1024;
@@ -27,13 +37,29 @@ export async function runChecks(checks: Record<string, HealthCheck>): Promise<{ 
   return { ok: results.every(([, ok]) => ok), checks: Object.fromEntries(results) };
 }
 
+export const HEALTH_STATUSES = ['ok', 'degraded', 'down'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+export const HEALTH_PATHS = ['/health', '/health/live', '/health/ready'] as const;
+export type HealthPath = (typeof HEALTH_PATHS)[number];
+
+/** The answer to one of the health paths: `ready` are readiness checks, `live` liveness checks. */
+export async function healthReport(path: HealthPath, ready: HealthChecks, live: HealthChecks = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const [l, r] = await Promise.all([runChecks(checksOf(live)), path === '/health/live' ? Promise.resolve({ ok: true, checks: {} }) : runChecks(checksOf(ready))]);
+  const status: HealthStatus = !l.ok ? 'down' : r.ok ? 'ok' : 'degraded';
+  const timestamp = new Date().toISOString();
+  if (path === '/health/live') return { status: l.ok ? 200 : 503, body: { status: l.ok ? 'ok' : 'down', live: l.ok, checks: l.checks, timestamp } };
+  const ok = l.ok && r.ok;
+  const body = { status, ok, live: l.ok, ready: ok, checks: { ...r.checks, ...l.checks }, timestamp };
+  return { status: ok ? 200 : 503, body };
+}
+
 type Reply = { status: number; type: string; body: string; headers?: Record<string, string> };
 
 const json = (status: number, value: unknown, headers?: Record<string, string>): Reply =>
   ({ status, type: 'application/json', body: JSON.stringify(value), headers });
 
 /** What the ops server answers a request (pure but for the checks and the registry it reads). */
-async function answer(req: http.IncomingMessage, registry: Registry, checks: Record<string, HealthCheck>): Promise<Reply> {
+async function answer(req: http.IncomingMessage, registry: Registry, checks: HealthChecks, live: HealthChecks): Promise<Reply> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { error: 'method_not_allowed', detail: 'only GET and HEAD are served here' }, { allow: 'GET, HEAD' });
   if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined) {
     return json(413, { error: 'body_not_accepted', detail: 'this server takes no request body' }, { connection: 'close' });
@@ -44,9 +70,9 @@ async function answer(req: http.IncomingMessage, registry: Registry, checks: Rec
   } catch {
     return json(400, { error: 'bad_request', detail: 'the request target is not a valid path' });
   }
-  if (path === '/health') {
-    const result = await runChecks(checks);
-    return json(result.ok ? 200 : 503, { status: result.ok ? 'ok' : 'degraded', ...result, timestamp: new Date().toISOString() });
+  if ((HEALTH_PATHS as readonly string[]).includes(path)) {
+    const r = await healthReport(path as HealthPath, checks, live);
+    return json(r.status, r.body);
   }
   if (path === '/metrics') {
     try {
@@ -56,20 +82,20 @@ async function answer(req: http.IncomingMessage, registry: Registry, checks: Rec
       return json(503, { error: 'metrics_unavailable', detail: 'a metric could not be collected' });
     }
   }
-  return json(404, { error: 'not_found', detail: 'only /health and /metrics are served here' });
+  return json(404, { error: 'not_found', detail: 'only /health, /health/live, /health/ready and /metrics are served here' });
 }
 
-/** The ops server, not yet listening (tests listen on a port of their own). */
-export function createOpsServer(registry: Registry, checks: Record<string, HealthCheck>): http.Server {
+/** The ops server, not yet listening (tests listen on a port of their own). `checks`: readiness; `live`: liveness. */
+export function createOpsServer(registry: Registry, checks: HealthChecks, live: HealthChecks = {}): http.Server {
   return createHttpServer((req, res) => {
-    void answer(req, registry, checks).catch((): Reply => json(500, { error: 'internal', detail: 'internal error' })).then((r) => {
+    void answer(req, registry, checks, live).catch((): Reply => json(500, { error: 'internal', detail: 'internal error' })).then((r) => {
       res.writeHead(r.status, { 'content-type': r.type, ...r.headers });
       res.end(req.method === 'HEAD' ? undefined : r.body);
     });
   }, { maxHeaderBytes: OPS_MAX_HEADER_BYTES, requestTimeoutMs: 10_000 });
 }
 
-export function startOpsServer(port: number, registry: Registry, checks: Record<string, HealthCheck>): Promise<http.Server> {
-  const server = createOpsServer(registry, checks);
+export function startOpsServer(port: number, registry: Registry, checks: HealthChecks, live: HealthChecks = {}): Promise<http.Server> {
+  const server = createOpsServer(registry, checks, live);
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }

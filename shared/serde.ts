@@ -6,7 +6,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { UndecodableError, schemaIdOf } from './avro-codec';
+import { classifyFailure } from './failure';
 import { ROOT } from './paths';
+
+/**
+ * A registry request that gets no answer in this time fails (an outage, retried by the consumer)
+ * instead of holding a batch for ever; the client itself retries 5xx a few times within it.
+ */
+export const REGISTRY_TIMEOUT_MS = 10_000;
+
+type RegistryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
+
+/** mappersmith's request-phase middleware shape (as its TimeoutMiddleware): a timeout on every registry request. */
+const requestTimeout = (ms: number): RegistryMiddleware => (() => ({
+  async prepareRequest(next: () => Promise<{ timeout(): number | undefined; enhance(o: { timeout: number }): unknown }>) {
+    const request = await next();
+    return request.timeout() ? request : request.enhance({ timeout: ms });
+  },
+})) as unknown as RegistryMiddleware;
 
 export const SCHEMAS_DIR = path.join(ROOT, 'schemas');
 
@@ -29,8 +47,8 @@ export class AvroSerde {
 
   constructor(readonly registry: SchemaRegistry, private readonly schemas: Map<string, string> = loadSchemas()) {}
 
-  static create(registryUrl: string): AvroSerde {
-    return new AvroSerde(new SchemaRegistry({ host: registryUrl }, { forSchemaOptions: { wrapUnions: false } }));
+  static create(registryUrl: string, timeoutMs = REGISTRY_TIMEOUT_MS): AvroSerde {
+    return new AvroSerde(new SchemaRegistry({ host: registryUrl, middlewares: [requestTimeout(timeoutMs)] }, { forSchemaOptions: { wrapUnions: false } }));
   }
 
   /** Registers `schemaName` for `topic` (idempotent; BACKWARD compatibility) and remembers its id. */
@@ -49,8 +67,25 @@ export class AvroSerde {
     return this.registry.encode(id, value);
   }
 
-  /** Decodes any Confluent-framed Avro message (the writer schema is fetched by id and cached). */
+  /**
+   * Decodes any Confluent-framed Avro message (the writer schema is fetched by id and cached). The
+   * message's fault is an UndecodableError (not framed, schema id unknown to the registry, body not of
+   * its schema); a registry that does not answer throws its own error, an outage (shared/failure.ts).
+   */
   async decode(buffer: Buffer): Promise<unknown> {
-    return (await this.registry.decode(buffer)) as unknown;
+    const id = schemaIdOf(buffer);
+    if (id === null) throw new UndecodableError('not Confluent-framed Avro (magic byte / length)');
+    let type: { fromBuffer(b: Buffer): unknown };
+    try {
+      type = await this.registry.getSchema(id); // for AVRO an avsc Type
+    } catch (e) {
+      if (classifyFailure(e) === 'bad-message') throw new UndecodableError(`unknown schema id ${id}`);
+      throw e;
+    }
+    try {
+      return type.fromBuffer(buffer.subarray(5));
+    } catch (e) {
+      throw new UndecodableError(`Avro body does not match schema ${id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 }

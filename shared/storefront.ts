@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { compileTiming, type CompiledTiming } from './deal-time';
 import type { Kysely } from './db/db';
@@ -167,7 +168,8 @@ export function checksum(value: string | Buffer): string {
 export async function buildLocationValue(db: Kysely<Database>, locationId: string): Promise<{ value: string; count: number }> {
   const rows = await db.selectFrom('discounts').select(STOREFRONT_COLUMNS)
     .where('location_id', '=', locationId).where('removed', '=', false).where('is_active', '=', true)
-    .orderBy('id').execute();
+    // code point order whatever the database's collation (the projector orders its memory the same way)
+    .orderBy(sql`id collate "C"`).execute();
   return { value: locationValue(rows.map((r) => discountFragment(toStorefrontDiscount(r)))), count: rows.length };
 }
 

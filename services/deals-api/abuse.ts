@@ -19,6 +19,8 @@ const TEMPLATES: Array<[RegExp, string]> = [
   [/^\/api\/locations\/[^/]+\/sync-status\/?$/, '/api/locations/:id/sync-status'],
   [/^\/api\/locations\/?$/, '/api/locations'],
   [/^\/health\/?$/, '/health'],
+  [/^\/health\/live\/?$/, '/health/live'],
+  [/^\/health\/ready\/?$/, '/health/ready'],
   [/^\/metrics\/?$/, '/metrics'],
   [/^\/openapi\.json$/, '/openapi.json'],
 ];

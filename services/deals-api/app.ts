@@ -2,6 +2,8 @@
  * The storefront's deals API (external-apis.md §4), express 5. Redis first; on a miss the value
  * is rebuilt from Postgres with the same mapping as the projector and written back (SET NX, so a
  * newer value the projector wrote meanwhile is never overwritten with an older one).
+ * Outages (fallback.ts): with Redis out it serves what memory holds, then Postgres; with Postgres
+ * out, Redis and memory. Only ids in `locations` are served (known-stores.ts), when configured.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -12,9 +14,12 @@ import type { Logger } from '../../shared/logger';
 import { redisKeys, type Redis } from '../../shared/redis';
 import { buildLocationValue, valueVersion } from '../../shared/storefront';
 import { isLocationId } from '../../shared/location-id';
+import { loadDealsFromDb, loadInventoryItems, snapshotFromDb } from '../../shared/inventory/from-db';
 import { createNegativeCache, rateLimiter, routeTemplate, type RateLimitOptions } from './abuse';
+import { healthOf, redisUsable, whenPostgresFails, whileRedisOut, within } from './fallback';
 import { compileLocation, etagMatches, fragmentsOf, liveBody, type CompiledLocation } from './handler';
 import { inventoryRoutes, NOT_FOUND } from './inventory-routes';
+import { createKnownStores, type KnownStores, type StoreVerdict } from './known-stores';
 import { openApiDocument } from './openapi';
 
 export interface DealsApiDeps {
@@ -40,6 +45,16 @@ export interface DealsApiDeps {
   trustProxy?: boolean | number | string;
   /** how long an unknown location id is answered from memory (default 30 s; 0 = never) */
   unknownLocationTtlMs?: number;
+  /**
+   * Serve only the stores in `locations`, that set refreshed at most this often (ms): an id not in
+   * it is a 404 (a withdrawn store too), a store added shows within it. 0/absent: ids are judged
+   * by what Redis and Postgres hold (main.ts sets KNOWN_STORES_REFRESH_MS, default 5000).
+   */
+  knownStoresRefreshMs?: number;
+  /** while Redis is out, how long a value held in memory is served before Postgres is asked again (default 5000) */
+  fallbackRefreshMs?: number;
+  /** how long a Redis or Postgres call may take before it counts as failed (default 1000) */
+  dependencyTimeoutMs?: number;
 }
 
 /** The error vocabulary and its one mapping to HTTP. */
@@ -68,6 +83,8 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
 }
 
 const MAX_COMPILED = 2000;
+/** how long Redis is left alone after it failed or timed out (its client reconnects meanwhile) */
+const REDIS_RETRY_MS = 1000;
 const STARTED = Symbol('requestStarted');
 const ROUTE = Symbol('requestRoute');
 type Timed = Response & { [STARTED]?: number; [ROUTE]?: string };
@@ -86,6 +103,32 @@ export function createApp(deps: DealsApiDeps): express.Express {
   const latency = new Histogram({ name: 'deals_api_request_seconds', help: 'latency', labelNames: ['route'], registers: [deps.metrics], buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5] });
   const origins = new Set(deps.corsOrigins);
   const cacheControl = `public, max-age=${deps.cacheMaxAgeS}`;
+  const timeoutMs = deps.dependencyTimeoutMs ?? 1000;
+  const fallbackRefreshMs = deps.fallbackRefreshMs ?? 5000;
+  const redisCall = <T>(p: Promise<T>): Promise<T> => within(p, timeoutMs, () => new Error(`Redis did not answer within ${timeoutMs} ms`));
+  const pgCall = <T>(p: Promise<T>): Promise<T> => within(p, timeoutMs, () => new Error(`Postgres did not answer within ${timeoutMs} ms`));
+  const retryLater = (reason: string): ApiError => new ApiError('not_ready', reason, { 'Retry-After': String(deps.retryAfterS) });
+  /** per location: when Redis or Postgres last confirmed the compiled value (monotonic ms) */
+  const confirmedAt = new Map<string, number>();
+  let redisOut = false;
+  /** after a Redis error or timeout, Redis is not asked again before this (monotonic ms): a hung Redis costs one timeout per second, not one per request */
+  let redisSkipUntil = 0;
+  /** A Redis error: logged once per outage (the requests go on from memory and Postgres). */
+  function onRedisError(err: unknown): void {
+    if (!redisOut) logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Redis unavailable: serving from memory and Postgres');
+    redisOut = true;
+    redisSkipUntil = performance.now() + REDIS_RETRY_MS;
+  }
+  function onRedisAnswer(): void {
+    if (redisOut) logger.info('Redis answers again: serving from Redis');
+    redisOut = false;
+    redisSkipUntil = 0;
+  }
+  const redisReady = (): boolean => redisUsable(redis.status) && performance.now() >= redisSkipUntil;
+  const known: KnownStores | undefined = deps.knownStoresRefreshMs ? createKnownStores({
+    load: () => pgCall(db.selectFrom('locations').select(['id', 'name', 'city', 'state', 'slug']).orderBy('name').orderBy('id').execute()),
+    refreshMs: deps.knownStoresRefreshMs, logger,
+  }) : undefined;
 
   const rateLimited = new Counter({ name: 'deals_api_rate_limited_total', help: 'requests refused with 429 (per-address limit)', registers: [deps.metrics] });
   const unknownAnswers = new Counter({ name: 'deals_api_unknown_location_total', help: 'unknown location ids answered 404', labelNames: ['from'], registers: [deps.metrics] });
@@ -97,12 +140,39 @@ export function createApp(deps: DealsApiDeps): express.Express {
     latency.observe({ route }, (performance.now() - (this[STARTED] ?? 0)) / 1000);
     requests.inc({ route, status: String(this.statusCode) });
   }
-  /** The path's location id; a malformed one, or one known not to exist, is a 404 (never 400) with no I/O. */
-  function locationId(params: unknown): string {
+  /**
+   * The path's location id; a malformed one, or one known not to be a store, is a 404 (never 400).
+   * Synchronous unless the known-stores set must be refreshed first (an id not in a stale set).
+   */
+  function locationId(params: unknown): string | Promise<string> {
     const id = (params as { id?: unknown }).id;
     if (!isLocationId(id)) throw unknownLocation('malformed location id');
-    if (isKnownUnknown(id)) throw unknownLocation(`unknown location ${id}`);
-    return id;
+    if (known === undefined) {
+      if (isKnownUnknown(id)) throw unknownLocation(`unknown location ${id}`);
+      return id;
+    }
+    const verdict = known.verdict(id);
+    return verdict instanceof Promise ? verdict.then((v) => admit(id, v)) : admit(id, verdict);
+  }
+  function admit(id: string, verdict: StoreVerdict): string {
+    switch (verdict) {
+      case 'known': return id;
+      case 'unknown':
+        unknownAnswers.inc({ from: 'known_stores' });
+        throw unknownLocation(`unknown location ${id}`);
+      case 'unchecked': // the set was never loaded (Postgres out since start): judged as without it
+        if (isKnownUnknown(id)) throw unknownLocation(`unknown location ${id}`);
+        return id;
+    }
+  }
+  /** For the inventory routes: whether the id is no store (false when it may be one). */
+  function isNotAStore(id: string): boolean | Promise<boolean> {
+    try {
+      const r = locationId({ id });
+      return r instanceof Promise ? r.then(() => false, () => true) : false;
+    } catch {
+      return true;
+    }
   }
   function isKnownUnknown(id: string): boolean {
     const known = unknown.has(id);
@@ -171,26 +241,64 @@ export function createApp(deps: DealsApiDeps): express.Express {
   }
 
   async function loadLocationValue(locationId: string): Promise<CompiledLocation> {
-    const versionKey = keys.discountsVersion(locationId);
-    const known = compiled.get(locationId);
-    const version = await redis.get(versionKey);
-    if (known && version !== null && known.version === version) { cacheReads.inc({ from: 'memory' }); return known; }
-    const [raw, rawVersion] = await redis.mgetBuffer(keys.discounts(locationId), versionKey);
-    if (raw) {
-      cacheReads.inc({ from: 'redis' });
-      return remember(locationId, compileLocation(raw, rawVersion?.toString() ?? null));
+    const held = compiled.get(locationId);
+    const read = redisReady() ? await readRedis(locationId, held) : 'out';
+    if (read !== 'miss' && read !== 'out') return read;
+    if (read === 'out' && held !== undefined
+      && whileRedisOut({ confirmedAgoMs: performance.now() - (confirmedAt.get(locationId) ?? -Infinity) }, fallbackRefreshMs) === 'memory') {
+      cacheReads.inc({ from: 'memory_fallback' });
+      return held;
     }
-    const [location, sync] = await Promise.all([
+    try {
+      return await rebuildFromPostgres(locationId, held, read === 'miss');
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      if (whenPostgresFails(held !== undefined) === 'memory' && held !== undefined) { cacheReads.inc({ from: 'memory_fallback' }); return held; }
+      logger.warn({ locationId, err: err instanceof Error ? err.message : String(err), redis: read }, 'deals unavailable: Postgres failed and nothing is held');
+      throw retryLater('deals for this location cannot be read now');
+    }
+  }
+
+  /** The value from Redis; 'miss' when Redis has none, 'out' when Redis failed. */
+  async function readRedis(locationId: string, held: CompiledLocation | undefined): Promise<CompiledLocation | 'miss' | 'out'> {
+    const versionKey = keys.discountsVersion(locationId);
+    try {
+      const version = await redisCall(redis.get(versionKey));
+      onRedisAnswer();
+      if (held && version !== null && held.version === version) { cacheReads.inc({ from: 'memory' }); return confirmed(locationId, held); }
+      const [raw, rawVersion] = await redisCall(redis.mgetBuffer(keys.discounts(locationId), versionKey));
+      if (!raw) return 'miss';
+      cacheReads.inc({ from: 'redis' });
+      return confirmed(locationId, remember(locationId, compileLocation(raw, rawVersion?.toString() ?? null)));
+    } catch (err) {
+      onRedisError(err);
+      return 'out';
+    }
+  }
+
+  /** The value as the projector builds it from Postgres; written back to Redis (NX) after a miss. */
+  async function rebuildFromPostgres(locationId: string, held: CompiledLocation | undefined, writeBack: boolean): Promise<CompiledLocation> {
+    const [location, sync] = await pgCall(Promise.all([
       db.selectFrom('locations').select('id').where('id', '=', locationId).executeTakeFirst(),
       db.selectFrom('location_sync').select('location_id').where('location_id', '=', locationId).executeTakeFirst(),
-    ]);
+    ]));
     if (!location && !sync) throw notAStore(locationId);
-    if (!sync) throw new ApiError('not_ready', 'deals for this location are not synced yet', { 'Retry-After': String(deps.retryAfterS) });
-    const { value } = await buildLocationValue(db, locationId);
+    if (!sync) throw retryLater('deals for this location are not synced yet');
+    const { value } = await pgCall(buildLocationValue(db, locationId));
     cacheReads.inc({ from: 'postgres' });
     const rebuiltVersion = valueVersion(value);
-    await redis.multi().set(keys.discounts(locationId), value, 'NX').set(versionKey, rebuiltVersion, 'NX').exec();
-    return remember(locationId, compileLocation(Buffer.from(value, 'utf8'), rebuiltVersion));
+    if (writeBack) {
+      // a failed write-back is no reason not to serve what was read
+      await redisCall(redis.multi().set(keys.discounts(locationId), value, 'NX').set(keys.discountsVersion(locationId), rebuiltVersion, 'NX').exec()).catch(onRedisError);
+    }
+    if (held !== undefined && held.version === rebuiltVersion) return confirmed(locationId, held);
+    return confirmed(locationId, remember(locationId, compileLocation(Buffer.from(value, 'utf8'), rebuiltVersion)));
+  }
+
+  function confirmed(locationId: string, c: CompiledLocation): CompiledLocation {
+    confirmedAt.set(locationId, performance.now());
+    if (confirmedAt.size > MAX_COMPILED) confirmedAt.delete(confirmedAt.keys().next().value!);
+    return c;
   }
 
   function remember(locationId: string, c: CompiledLocation): CompiledLocation {
@@ -201,14 +309,25 @@ export function createApp(deps: DealsApiDeps): express.Express {
     return c;
   }
 
-  app.get('/health', async (_req, res) => {
+  /**
+   * /health and /health/ready: ok (Redis and Postgres answer), degraded (it can still serve: one of
+   * them answers or memory holds deals; 200, so a load balancer keeps the instance), down (503).
+   */
+  const health = async (_req: Request, res: Response): Promise<void> => {
     const [pg, rd] = await Promise.all([
-      db.selectFrom('locations').select('id').limit(1).execute().then(() => true, () => false),
-      redis.ping().then((p) => p === 'PONG', () => false),
+      pgCall(db.selectFrom('locations').select('id').limit(1).execute()).then(() => true, () => false),
+      // the probe asks Redis even within the retry pause (a PONG ends the pause)
+      redisUsable(redis.status) ? redisCall(redis.ping()).then((p) => { if (p === 'PONG') onRedisAnswer(); return p === 'PONG'; }, () => false) : Promise.resolve(false),
     ]);
-    const ok = pg && rd;
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks: { postgres: pg, redis: rd }, timestamp: new Date(now()).toISOString() });
-  });
+    const memory = compiled.size > 0;
+    const h = healthOf({ redis: rd, postgres: pg, memory });
+    // the shape of the other services' health (shared/ops.ts healthReport), but degraded is a 200 here: the API still serves
+    res.status(h.code).json({ status: h.status, ok: h.status === 'ok', live: true, ready: h.code === 200, checks: { postgres: pg, redis: rd, memory }, timestamp: new Date(now()).toISOString() });
+  };
+  app.get('/health', health);
+  app.get('/health/ready', health);
+  /** liveness: the process answers (a restart would not bring Redis or Postgres back) */
+  app.get('/health/live', (_req, res) => { res.json({ status: 'ok', live: true, checks: {}, timestamp: new Date(now()).toISOString() }); });
 
   app.get('/openapi.json', (_req, res) => { res.json(openApiDocument); });
 
@@ -218,13 +337,24 @@ export function createApp(deps: DealsApiDeps): express.Express {
   });
 
   app.get('/api/locations', async (_req, res) => {
-    const rows = await db.selectFrom('locations').select(['id', 'name', 'city', 'state', 'slug']).orderBy('name').orderBy('id').execute();
+    let rows;
+    try {
+      rows = await pgCall(db.selectFrom('locations').select(['id', 'name', 'city', 'state', 'slug']).orderBy('name').orderBy('id').execute());
+    } catch (err) {
+      // Postgres out: the stores of the known-stores set's last load
+      if (known?.rows == null) throw retryLater(`stores cannot be read now: ${err instanceof Error ? err.message : 'Postgres failed'}`);
+      rows = known.rows;
+    }
     res.setHeader('Cache-Control', `public, max-age=${deps.cacheMaxAgeS}`);
     res.json({ data: rows, count: rows.length });
   });
 
   app.get('/api/locations/:id/discounts', (req: Request, res: Response) => {
     const id = locationId(req.params);
+    return id instanceof Promise ? id.then((i) => discounts(req, res, i)) : discounts(req, res, id);
+  });
+
+  function discounts(req: Request, res: Response, id: string): Promise<void> | undefined {
     // The common request has no query string: skip parsing it and the schema (which only checks `at`).
     const at = !req.url.includes('?') || req.query.at === undefined ? undefined : parse(discountsQuery, req.query).at;
     const atMs = at === undefined ? now() : Date.parse(at);
@@ -232,7 +362,7 @@ export function createApp(deps: DealsApiDeps): express.Express {
     // In memory the answer is synchronous: no promise per request on the hot path.
     if (!(value instanceof Promise)) { sendLive(req, res, value, atMs); return undefined; }
     return value.then((v) => { sendLive(req, res, v, atMs); });
-  });
+  }
 
   function sendLive(req: Request, res: Response, value: CompiledLocation, atMs: number): void {
     const live = liveBody(value, atMs);
@@ -244,13 +374,14 @@ export function createApp(deps: DealsApiDeps): express.Express {
   }
 
   app.get('/api/locations/:id/sync-status', async (req, res) => {
-    const id = locationId(req.params);
-    let lastSync = await redis.get(keys.sync(id));
+    const id = await locationId(req.params);
+    let lastSync: string | null = null;
+    if (redisReady()) lastSync = await redisCall(redis.get(keys.sync(id))).then((v) => { onRedisAnswer(); return v; }, (err: unknown) => { onRedisError(err); return null; });
     if (lastSync === null) {
-      const [sync, location] = await Promise.all([
+      const [sync, location] = await pgCall(Promise.all([
         db.selectFrom('location_sync').select('last_sync').where('location_id', '=', id).executeTakeFirst(),
         db.selectFrom('locations').select('id').where('id', '=', id).executeTakeFirst(),
-      ]);
+      ])).catch(() => { throw retryLater('the sync status cannot be read now'); });
       if (!sync && !location) throw notAStore(id);
       lastSync = sync ? sync.last_sync.toISOString() : null;
     }
@@ -270,7 +401,25 @@ export function createApp(deps: DealsApiDeps): express.Express {
   }
 
   // inventory with server-computed deal prices: read from the projector's snapshot
-  app.use(inventoryRoutes({ redis, inventoryKey: keys.inventory, now, discountsOf, versionCheckMs, cacheControl, isKnownUnknown }));
+  app.use(inventoryRoutes({
+    redis, inventoryKey: keys.inventory, now, discountsOf, versionCheckMs, cacheControl, isKnownUnknown: isNotAStore,
+    fallback: {
+      redisUsable: redisReady,
+      redisCall: (p) => redisCall(p).then((v) => { onRedisAnswer(); return v; }),
+      onRedisError, refreshMs: fallbackRefreshMs,
+      // the snapshot the projector would write (shared/inventory/from-db.ts); no package: not synced (404)
+      build: async (id) => {
+        try {
+          const items = await pgCall(loadInventoryItems(db, id));
+          if (items.length === 0) return null;
+          return await pgCall(snapshotFromDb(db, id, items, await pgCall(loadDealsFromDb(db, id)), now()));
+        } catch (err) {
+          logger.warn({ locationId: id, err: err instanceof Error ? err.message : String(err) }, 'inventory unavailable: Redis out and Postgres failed');
+          throw retryLater('inventory for this location cannot be read now');
+        }
+      },
+    },
+  }));
 
   app.use((req, _res, next) => { next(new ApiError('not_found', `no route ${req.method} ${req.path}`)); });
 

@@ -26,6 +26,12 @@ export function dealsApiEnv(env: NodeJS.ProcessEnv) {
     TRUST_PROXY: z.string().default('false').transform((v) => (v === 'false' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
     /** How long an unknown location id is answered 404 from memory. */
     UNKNOWN_LOCATION_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+    /** How often (at most) the set of known stores (`locations`) is reloaded: a store added shows, a withdrawn one is a 404, within it. */
+    KNOWN_STORES_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    /** While Redis is out: how long a location held in memory is served before Postgres is asked again. */
+    FALLBACK_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    /** How long a Redis or Postgres call may take before the API treats it as failed and falls back. */
+    DEPENDENCY_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1_000),
   });
 }
 

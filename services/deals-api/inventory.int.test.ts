@@ -45,9 +45,12 @@ describe('inventory endpoints over the projected snapshot', () => {
   });
   afterAll(async () => { await world.close(); });
 
-  it('is 404 with the original\'s body before the location has a snapshot; 400 on a malformed query value', async () => {
-    expect((await request(app).get(`/api/locations/${loc}/inventory`).expect(404)).body).toEqual({ error: 'Location not found or cache not ready' });
+  it('is 404 with the original\'s body before the location has inventory; 400 on a malformed query value', async () => {
+    expect((await request(app).get(`/api/locations/${randomUUID()}/inventory`).expect(404)).body).toEqual({ error: 'Location not found or cache not ready' });
+    // packages in Postgres but no snapshot in Redis (a Redis that came back empty): built from Postgres as the projector would
+    const fromPostgres = await request(app).get(`/api/locations/${loc}/inventory`).expect(200);
     await rebuildInventorySnapshot(deps, loc);
+    expect((await request(app).get(`/api/locations/${loc}/inventory`).expect(200)).text).toBe(fromPostgres.text);
     const bad = await request(app).get(`/api/locations/${loc}/inventory?limit=abc`).expect(400);
     expect(bad.body).toMatchObject({ error: 'bad_request', reason: expect.stringMatching(/limit/) });
     await request(app).get(`/api/locations/${loc}/inventory?limit=100000`).expect(400);

@@ -17,11 +17,14 @@ async function main(): Promise<void> {
   const db = createDb(cfg.DATABASE_URL, 10, warnIdleError(logger));
   shutdown.add('postgres', () => db.destroy());
   const redis = createRedis(cfg.REDIS_URL);
+  // the client reconnects by itself; the app logs an outage once and serves from memory and Postgres meanwhile
+  redis.on('error', (err: Error) => { logger.debug({ err: err.message }, 'Redis client error'); });
   shutdown.add('redis', () => redis.quit());
   const app = createApp({
     db, redis, redisPrefix: cfg.REDIS_KEY_PREFIX, logger, metrics: createMetricsRegistry('deals-api'),
     corsOrigins: cfg.CORS_ORIGINS, cacheMaxAgeS: cfg.CACHE_MAX_AGE_S, retryAfterS: cfg.RETRY_AFTER_S,
     versionCheckMs: cfg.VERSION_CHECK_MS, trustProxy: cfg.TRUST_PROXY, unknownLocationTtlMs: cfg.UNKNOWN_LOCATION_TTL_MS,
+    knownStoresRefreshMs: cfg.KNOWN_STORES_REFRESH_MS, fallbackRefreshMs: cfg.FALLBACK_REFRESH_MS, dependencyTimeoutMs: cfg.DEPENDENCY_TIMEOUT_MS,
     rateLimit: { perMinute: cfg.RATE_LIMIT_PER_MIN, exempt: cfg.RATE_LIMIT_EXEMPT },
   });
   // bounded request heads (431) and time to send them; the API itself refuses any body (413)

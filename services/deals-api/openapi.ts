@@ -11,11 +11,22 @@ const text = { type: ['string', 'null'] };
 const dec4 = { type: ['string', 'null'], description: 'decimal string with 4 places ("45.0000")' };
 const strings = { type: 'array', items: { type: 'string' } };
 
+const healthBody = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ok', 'degraded', 'down'] },
+    checks: { type: 'object', additionalProperties: { type: 'boolean' } },
+    timestamp: { type: 'string', format: 'date-time' },
+  },
+};
+
 export const openApiDocument = {
   openapi: '3.1.0',
   info: { title: 'dealstream deals API', version: '1.0.0', description: 'Deals live now at a store, for the storefront.' },
   paths: {
-    '/health': { get: { responses: { 200: { description: 'up', ...json({ type: 'object', properties: { status: { type: 'string' }, timestamp: { type: 'string', format: 'date-time' } } }) }, 503: { description: 'degraded' } } } },
+    '/health': { get: { responses: { 200: { description: 'ok, or degraded (Redis or Postgres out, still serving)', ...json(healthBody) }, 503: { description: 'down: nothing to serve from', ...json(healthBody) } } } },
+    '/health/ready': { get: { responses: { 200: { description: 'can serve (ok or degraded)', ...json(healthBody) }, 503: { description: 'down', ...json(healthBody) } } } },
+    '/health/live': { get: { responses: { 200: { description: 'the process answers', ...json(healthBody) } } } },
     '/api/locations': { get: { responses: { 200: { description: 'stores', ...json({ type: 'object', properties: { data: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, city: text, state: { type: 'string' }, slug: text } } }, count: { type: 'integer' } } }) } } } },
     '/api/locations/{id}/discounts': {
       get: {

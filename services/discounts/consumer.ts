@@ -2,7 +2,9 @@
  * Reactor on loyalty.redemptions.v1: each redemption becomes an applyLoyaltyDiscount audit record
  * (idempotent by redemption id). Undecodable or invalid messages, and redemptions the engine
  * rejects, go to discounts.dlq.v1 with reason and origin headers, and the consumer goes on.
- * Infrastructure failures throw, so kafkajs retries the message (offset not committed): no loss.
+ * An outage (registry timeout or 5xx, Postgres or the broker away) is never the message's fault: the
+ * message is retried in place with backoff (offset not committed, nothing dead-lettered), so a real
+ * redemption is never lost; any other failure is thrown to kafkajs (shared/failure.ts).
  */
 import { dlqHeaders } from '../../shared/dlq';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
@@ -10,6 +12,8 @@ import { z } from 'zod';
 import type { Logger } from '../../shared/logger';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
+import { createConsumerHealth, type ConsumerHealth } from '../../shared/consumer-health';
+import { classifyFailure, errorText, withOutageRetry } from '../../shared/failure';
 import { DiscountsError } from './errors';
 import type { Discounts } from './service';
 
@@ -38,6 +42,8 @@ export interface ConsumerDeps {
   producer: Producer;
   topicPrefix: string;
   logger: Logger;
+  /** The service's consumer health (/health): the consumer is watched there as `loyalty`. */
+  health?: ConsumerHealth;
 }
 
 export function createRedemptionConsumer(deps: ConsumerDeps) {
@@ -63,7 +69,8 @@ export function createRedemptionConsumer(deps: ConsumerDeps) {
     try {
       decoded = await serde.decode(message.value);
     } catch (e) {
-      return deadLetter(message, partition, `undecodable: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500));
+      if (classifyFailure(e) !== 'bad-message') throw e; // the registry away: retried, never dead-lettered
+      return deadLetter(message, partition, `undecodable: ${errorText(e)}`.slice(0, 500));
     }
     const parsed = redemption.safeParse(decoded);
     if (!parsed.success) {
@@ -78,18 +85,34 @@ export function createRedemptionConsumer(deps: ConsumerDeps) {
       logger.debug({ redemptionId: r.redemptionId, result: result.kind }, 'redemption recorded');
     } catch (e) {
       if (e instanceof DiscountsError) return deadLetter(message, partition, `${e.code}: ${e.message}`);
+      if (classifyFailure(e) === 'bad-message') return deadLetter(message, partition, `refused by the database: ${errorText(e)}`.slice(0, 500));
       throw e;
     }
   }
+  let stopping = false;
 
   return {
     async start(): Promise<void> {
-      consumer = kafka.consumer({ groupId: `${topicPrefix}discounts-loyalty-redemptions` });
-      await consumer.connect();
-      await consumer.subscribe({ topic: source, fromBeginning: true });
-      await consumer.run({ eachMessage: ({ message, partition }) => handle(message, partition) });
+      const c = kafka.consumer({ groupId: `${topicPrefix}discounts-loyalty-redemptions` });
+      consumer = c;
+      const watch = (deps.health ?? createConsumerHealth({ logger })).watch('loyalty', c);
+      stopping = false;
+      await c.connect();
+      await c.subscribe({ topic: source, fromBeginning: true });
+      await c.run({
+        eachMessage: async (payload) => {
+          const { message, partition } = payload;
+          const r = await withOutageRetry(() => handle(message, partition), {
+            what: `loyalty ${source}[${partition}]@${message.offset}`, key: `${source}:${partition}`, logger, reporter: watch,
+            active: () => !stopping, heartbeat: () => payload.heartbeat(),
+          });
+          // eachMessage commits what returns: a message given up while waiting must throw, so it is not committed
+          if (!r.done) throw new Error(`redemption at ${source}[${partition}]@${message.offset} not processed: consumer stopping or rebalancing`);
+        },
+      });
     },
     async stop(): Promise<void> {
+      stopping = true;
       await consumer?.disconnect();
     },
   };

@@ -12,7 +12,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Database, DiscountApplicationRow, DiscountRuleRow, DiscountRuleUpdate } from '../../shared/db/schema';
 import type { Logger } from '../../shared/logger';
-import { runChecks, type HealthCheck } from '../../shared/ops';
+import { HEALTH_PATHS, healthReport, type HealthChecks } from '../../shared/ops';
 import {
   approvalBody, businessQuery, byEmployeeQuery, byEntityQuery, cartApplicationBody, createRuleBody, createRuleQuery, lineApplicationBody,
   listRulesQuery, ruleProblem, updateRuleBody,
@@ -30,7 +30,9 @@ export interface AppDeps {
   verify: (authorization: string | undefined) => Promise<Caller>;
   logger: Logger;
   metrics: Registry;
-  checks: Record<string, HealthCheck>;
+  /** Readiness checks (dependencies); `liveness`: the consumers and the relay run. */
+  checks: HealthChecks;
+  liveness?: HealthChecks;
   /** Largest JSON body accepted, in bytes (default 256 KiB). */
   maxBodyBytes?: number;
 }
@@ -104,10 +106,12 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   // Ops and the contract are public; everything under /discounts is not.
-  app.get('/health', async (_req, res) => {
-    const r = await runChecks(deps.checks);
-    res.status(r.ok ? 200 : 503).json({ status: r.ok ? 'ok' : 'degraded', ...r, timestamp: new Date().toISOString() });
-  });
+  for (const path of HEALTH_PATHS) {
+    app.get(path, async (_req, res) => {
+      const r = await healthReport(path, deps.checks, deps.liveness);
+      res.status(r.status).json(r.body);
+    });
+  }
   app.get('/metrics', async (_req, res) => { res.type(metrics.contentType).send(await metrics.metrics()); });
   app.get('/openapi.json', (_req, res) => { res.json(openApiDocument()); });
 

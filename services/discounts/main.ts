@@ -12,6 +12,7 @@ import { createMetricsRegistry } from '../../shared/ops';
 import { AvroSerde } from '../../shared/serde';
 import { createHttpServer } from '../../shared/http-server';
 import { createShutdown } from '../../shared/shutdown';
+import { createConsumerHealth, exitOnFatal } from '../../shared/consumer-health';
 import { TOPICS } from '../../shared/topics';
 import { createVerifier } from './auth';
 import { discountsServiceEnv, type DiscountsConfig } from './config';
@@ -61,12 +62,14 @@ async function main(): Promise<void> {
   const discounts = createDiscounts({
     db, groupCommit: { maxBatch: cfg.DISCOUNTS_WRITE_BATCH, concurrency: cfg.DISCOUNTS_WRITE_CONCURRENCY, onBatch: (n) => { batchSizes.observe(n); } },
   });
-  const relay = createRelay({ db, producer, serde, topicPrefix: cfg.TOPIC_PREFIX, logger: logger.child({ component: 'relay' }), batchSize: cfg.DISCOUNTS_RELAY_BATCH, pollMs: cfg.DISCOUNTS_RELAY_POLL_MS, lingerMs: cfg.DISCOUNTS_RELAY_LINGER_MS });
+  // a consumer that stops for good turns /health down, then the process exits 1 (a supervisor restarts it)
+  const health = createConsumerHealth({ logger, onFatal: exitOnFatal(shutdown) });
+  const relay = createRelay({ reporter: health.track('relay'), db, producer, serde, topicPrefix: cfg.TOPIC_PREFIX, logger: logger.child({ component: 'relay' }), batchSize: cfg.DISCOUNTS_RELAY_BATCH, pollMs: cfg.DISCOUNTS_RELAY_POLL_MS, lingerMs: cfg.DISCOUNTS_RELAY_LINGER_MS });
   await relay.registerSchemas();
   relay.start();
   shutdown.add('relay', () => relay.stop());
 
-  const consumer = createRedemptionConsumer({ kafka, serde, discounts, producer, topicPrefix: cfg.TOPIC_PREFIX, logger: logger.child({ component: 'loyalty-consumer' }) });
+  const consumer = createRedemptionConsumer({ kafka, serde, discounts, producer, health, topicPrefix: cfg.TOPIC_PREFIX, logger: logger.child({ component: 'loyalty-consumer' }) });
   await consumer.start();
   shutdown.add('loyalty-consumer', () => consumer.stop());
 
@@ -79,7 +82,8 @@ async function main(): Promise<void> {
   });
   const app = createApp({
     db, discounts, logger, metrics, verify: createVerifier(cfg.auth), maxBodyBytes: cfg.DISCOUNTS_MAX_BODY_BYTES,
-    checks: { postgres: async () => { await sql`select 1`.execute(db); return true; } },
+    checks: () => ({ postgres: async () => { await sql`select 1`.execute(db); return true; }, ...health.readiness() }),
+    liveness: () => health.liveness(),
   });
   const server = createHttpServer(app, { maxHeaderBytes: cfg.DISCOUNTS_MAX_HEADER_BYTES });
   await new Promise<void>((resolve) => server.listen(cfg.DISCOUNTS_PORT, resolve));

@@ -70,7 +70,9 @@ export function openApiDocument(): Json {
       '/discounts/approvals': {
         post: { summary: 'The token\'s employee (canApproveDiscounts) issues a one-time approval code for one application', parameters: businessParam, requestBody: body(approvalBody), responses: { ...ok(201, '{code, id, approverId, entityType, entityId, lineId, discount, maxAmount, expiresAt}'), ...errors(400, 401, 403, 413, 415) } },
       },
-      '/health': { get: { security: [], summary: 'health', responses: { 200: { description: 'ok' }, 503: { description: 'degraded' } } } },
+      '/health': { get: { security: [], summary: 'health: ok, degraded (a dependency down) or down (a consumer stopped)', responses: { 200: { description: 'ok' }, 503: { description: 'degraded or down' } } } },
+      '/health/live': { get: { security: [], summary: 'liveness: the process and its consumers run', responses: { 200: { description: 'alive' }, 503: { description: 'down: restart it' } } } },
+      '/health/ready': { get: { security: [], summary: 'readiness: dependencies reachable, work can be done', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
       '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { 200: { description: 'metrics' } } } },
     },
   };

@@ -9,9 +9,11 @@ import { Partitioners, type Kafka, type Producer, type TopicMessages } from 'kaf
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../shared/db/schema';
+import { DURABLE_PRODUCER } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
+import { DEFAULT_BACKOFF, backoffDelay, classifyFailure, errorText, type OutageReporter } from '../../shared/failure';
 
 /** The topics the outbox may name (the `topic` column holds the key of TOPICS). */
 export const OUTBOX_TOPICS = ['discountApplications', 'promotionDiscountApplied'] as const;
@@ -27,7 +29,7 @@ export const MAX_ATTEMPTS = 5;
  * Java-compatible murmur2 partitioner keeps one key on one partition.
  */
 export function createOutboxProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  return kafka.producer({ ...DURABLE_PRODUCER, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
 }
 
 export interface RelayDeps {
@@ -47,6 +49,8 @@ export interface RelayDeps {
   beforePublish?: (eventIds: string[]) => Promise<void> | void;
   /** Test seam: runs after the broker acknowledged the batch and before the rows are marked. */
   afterPublish?: (eventIds: string[]) => Promise<void> | void;
+  /** Where the relay says it is waiting out a failure (the service's health: degraded meanwhile). */
+  reporter?: OutageReporter;
 }
 
 export function createRelay(deps: RelayDeps) {
@@ -101,7 +105,12 @@ export function createRelay(deps: RelayDeps) {
       const poison: string[] = [];
       for (const r of rows) {
         const t = outboxTopic.safeParse(r.topic);
-        const value = t.success ? await serde.encode(physical(t.data), r.payload).catch((err: unknown) => { logger.error({ err, eventId: r.id }, 'outbox row does not encode'); return null; }) : null;
+        const value = t.success ? await serde.encode(physical(t.data), r.payload).catch((err: unknown) => {
+          // the registry away is no fault of the row: the whole claim rolls back and is retried with backoff
+          if (classifyFailure(err) !== 'bad-message') throw err;
+          logger.error({ err: errorText(err), eventId: r.id }, 'outbox row does not encode');
+          return null;
+        }) : null;
         if (!t.success || value === null) { poison.push(r.id); continue; }
         const topic = physical(t.data);
         const batch = byTopic.get(topic) ?? { topic, messages: [] };
@@ -126,17 +135,21 @@ export function createRelay(deps: RelayDeps) {
       if (running) return;
       running = true;
       loop = (async () => {
-        let backoff = pollMs;
+        let failures = 0;
         while (running) {
           try {
             const n = await relayOnce();
-            backoff = pollMs;
+            if (failures > 0) { deps.reporter?.recovered('relay'); logger.info({ attempts: failures + 1 }, 'outbox relay back'); }
+            failures = 0;
             if (n === 0) await sleep(pollMs);
             else if (n < batchSize && lingerMs > 0) await sleep(lingerMs);
           } catch (err) {
-            logger.error({ err }, 'outbox relay failed; retrying');
-            await sleep(backoff);
-            backoff = Math.min(backoff * 2, 10_000);
+            // every failure is retried (nothing is lost: the rows stay unpublished); capped backoff with jitter
+            failures++;
+            deps.reporter?.outage('relay', err);
+            const delay = backoffDelay(failures, { baseMs: Math.max(pollMs, 100), capMs: Math.min(DEFAULT_BACKOFF.capMs, 10_000) });
+            logger.error({ err: errorText(err), kind: classifyFailure(err), attempt: failures, delayMs: delay }, 'outbox relay failed; retrying');
+            await sleep(delay);
           }
         }
       })();

@@ -10,6 +10,8 @@ import { createLogger, safeUrl } from '../../shared/logger';
 import { createMetricsRegistry, startOpsServer } from '../../shared/ops';
 import { AvroSerde } from '../../shared/serde';
 import { createShutdown } from '../../shared/shutdown';
+import { createConsumerHealth } from '../../shared/consumer-health';
+import { backoffDelay, classifyFailure, errorText } from '../../shared/failure';
 import { TOPICS, topicName } from '../../shared/topics';
 import { createOdooClient } from '../odoo-sink/odoo-client';
 import { enricherEnv, type EnricherConfig } from './config';
@@ -35,14 +37,26 @@ export async function startEnricher(cfg: EnricherConfig, opts: { withOps?: boole
     db, producer, encode: (e) => serde.encode(topic, e), odoo, logger, metrics, now: Date.now,
     settings: { topicPrefix: cfg.TOPIC_PREFIX, lockKey: cfg.ENRICHMENT_LOCK_KEY, pageSize: cfg.ENRICHMENT_PAGE_SIZE, fullSyncMs: cfg.ENRICHMENT_FULL_SYNC_MS },
   });
-  const ops = opts.withOps === false ? undefined : await startOpsServer(cfg.METRICS_PORT, metrics, enricher.health);
+  const health = createConsumerHealth({ logger });
+  const loop = health.track('enricher');
+  const ops = opts.withOps === false ? undefined : await startOpsServer(cfg.METRICS_PORT, metrics, () => ({ ...enricher.health, ...health.readiness() }), () => health.liveness());
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<unknown> = Promise.resolve();
+  let failures = 0;
   const tick = (): void => {
     current = enricher.runLocked()
-      .catch((err: unknown) => logger.error({ err }, 'enrichment read failed'))
-      .finally(() => { if (!stopped) timer = setTimeout(tick, cfg.ENRICHMENT_POLL_INTERVAL_MS); });
+      .then(() => { if (failures > 0) loop.recovered('read'); failures = 0; })
+      .catch((err: unknown) => {
+        // a broker, registry or Postgres outage: nothing was remembered as published, the next read retries it, later each time
+        failures++;
+        loop.outage('read', err);
+        logger.error({ err: errorText(err), kind: classifyFailure(err), attempt: failures }, 'enrichment read failed');
+      })
+      .finally(() => {
+        const wait = failures === 0 ? cfg.ENRICHMENT_POLL_INTERVAL_MS : Math.max(cfg.ENRICHMENT_POLL_INTERVAL_MS, backoffDelay(failures));
+        if (!stopped) timer = setTimeout(tick, wait);
+      });
   };
   if (opts.loop !== false) tick();
   logger.info({ odoo: safeUrl(cfg.ODOO_URL), topic, intervalMs: cfg.ENRICHMENT_POLL_INTERVAL_MS }, 'enricher started');

@@ -15,6 +15,8 @@ import { TOPICS, topicName } from '../../shared/topics';
 import { BatchAvroCodec, UndecodableError } from '../../shared/avro-codec';
 import { dlqMessage } from '../../shared/dlq';
 import { tombstoneHeaders } from '../../shared/versioned';
+import { createConsumerHealth, type ConsumerHealth, type WatchedConsumer } from '../../shared/consumer-health';
+import { withOutageRetry } from '../../shared/failure';
 import { handle, type Outcome } from './handler';
 
 export const SERVICE = 'normaliser';
@@ -36,7 +38,9 @@ export interface NormaliserOptions {
   maxBytesPerPartition?: number;
   partitionsConsumedConcurrently?: number;
   /** Called when the consumer crashed for good (kafkajs will not restart it): main exits so the process is restarted. */
-  onFatal?: (err: Error) => void;
+  onFatal?: (err: unknown) => void;
+  /** The service's consumer health (/health); the normaliser watches its consumer there. */
+  health?: ConsumerHealth;
   /** The mapping (handler.ts's `handle`); a parameter so a test can run a fixed mapping against a dead letter. */
   decide?: (input: unknown) => Outcome;
 }
@@ -87,7 +91,8 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let dealSchemaId = 0;
-  let running = false;
+  let watch: WatchedConsumer | undefined;
+  const health = opts.health ?? createConsumerHealth({ logger, onFatal: (_name, err) => opts.onFatal?.(err) });
   /** topic:partition -> end offset to reach (replay mode's "caught up"). */
   const targets = new Map<string, bigint>();
   let resolveCaughtUp: () => void = () => undefined;
@@ -105,6 +110,33 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
     if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
     timing.firstBatchAt ??= performance.now();
     const endTimer = metrics?.batchSeconds.startTimer();
+    // A registry or broker outage is waited out here (nothing dead-lettered, nothing committed); a
+    // message's own fault is dead-lettered inside; anything else goes to kafkajs (shared/failure.ts).
+    const r = await withOutageRetry(() => mapAndSend(payload), {
+      what: `normaliser ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger, reporter: watch,
+      active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),
+    });
+    if (!r.done || r.value === undefined) return; // no longer ours: not resolved, consumed again by the owner
+    const tally = r.value;
+
+    const last = batch.lastOffset();
+    payload.resolveOffset(last);
+    await payload.commitOffsetsIfNecessary();
+    await payload.heartbeat();
+
+    counts.emit += tally.emit; counts.tombstone += tally.tombstone; counts.reject += tally.reject; counts.batches++;
+    metrics?.messages.inc({ outcome: 'emit' }, tally.emit);
+    metrics?.messages.inc({ outcome: 'tombstone' }, tally.tombstone);
+    metrics?.messages.inc({ outcome: 'reject' }, tally.reject);
+    endTimer?.();
+    timing.lastBatchAt = performance.now();
+    markProgress(batch.topic, batch.partition, BigInt(last) + 1n);
+  }
+
+  /** Decodes, maps and encodes the batch, then sends ONE producer batch; returns the tally. */
+  /** undefined: the partition was lost before the send (nothing sent, see the fencing note below). */
+  async function mapAndSend(payload: EachBatchPayload): Promise<{ emit: number; tombstone: number; reject: number } | undefined> {
+    const { batch } = payload;
     await codec.prepare(batch.messages.map((m) => m.value));
 
     const deals: Message[] = [];
@@ -145,7 +177,6 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
         reason = `undecodable: ${e.message}`;
       }
       tally.reject++;
-      logger.warn({ ...origin, reason }, 'dead-lettered a raw deal event');
       dead.push(dlqMessage({ key: m.key, value: m.value, headers: m.headers }, origin, reason, SERVICE));
     }
 
@@ -154,27 +185,16 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
     if (dead.length) topicMessages.push({ topic: names.dlq, messages: dead });
     // Fencing (several instances): a batch of a partition lost in a rebalance meanwhile is not sent; its
     // new owner maps it again from the last commit (the output is keyed and versioned: a copy is absorbed).
-    if (!payload.isRunning() || payload.isStale()) return;
+    if (!payload.isRunning() || payload.isStale()) return undefined;
     if (topicMessages.length) await producer!.sendBatch({ topicMessages }); // set in start(), before run()
-
-    const last = batch.lastOffset();
-    payload.resolveOffset(last);
-    await payload.commitOffsetsIfNecessary();
-    await payload.heartbeat();
-
-    counts.emit += tally.emit; counts.tombstone += tally.tombstone; counts.reject += tally.reject; counts.batches++;
-    metrics?.messages.inc({ outcome: 'emit' }, tally.emit);
-    metrics?.messages.inc({ outcome: 'tombstone' }, tally.tombstone);
-    metrics?.messages.inc({ outcome: 'reject' }, tally.reject);
-    endTimer?.();
-    timing.lastBatchAt = performance.now();
-    markProgress(batch.topic, batch.partition, BigInt(last) + 1n);
+    for (const d of dead) logger.warn({ topic: batch.topic, partition: batch.partition, offset: d.headers?.['dlq-origin-offset']?.toString(), reason: d.headers?.['dlq-reason']?.toString() }, 'dead-lettered a raw deal event');
+    return tally;
   }
 
   return {
     counts,
     timing,
-    healthy: () => running,
+    healthy: () => watch?.state() === 'running',
     caughtUp: () => caughtUpPromise,
 
     async start() {
@@ -207,13 +227,7 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
         allowAutoTopicCreation: false,
         maxBytesPerPartition: opts.maxBytesPerPartition ?? 512 * 1024,
       });
-      consumer.on(consumer.events.GROUP_JOIN, () => { running = true; });
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        running = false;
-        logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
-        if (!payload.restart) opts.onFatal?.(payload.error);
-      });
-      consumer.on(consumer.events.STOP, () => { running = false; });
+      watch = health.watch('normaliser', consumer);
       await consumer.connect();
       await consumer.subscribe({ topics: [names.rawDutchie, names.rawPtl], fromBeginning: opts.fromBeginning });
       await consumer.run({
@@ -226,7 +240,6 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
     },
 
     async stop() {
-      running = false;
       // disconnect() lets the batch in flight finish and commit before leaving the group.
       await consumer?.disconnect();
       await producer?.disconnect();

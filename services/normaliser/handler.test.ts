@@ -359,3 +359,26 @@ describe('the real AZ fixture (691 deals)', () => {
     expect(outcomes.filter((k) => k === 'tombstone')).toHaveLength(5); // 4 for other stores, 1 empty window
   });
 });
+
+describe('normaliser handler: the raw event checks', () => {
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['an empty event id', { eventId: '' }, /eventId: expected a non-empty string/],
+    ['an unknown source', { source: 'leafly' }, /source: expected "dutchie" or "ptl"/],
+    ['an unknown api', { api: 'graphql' }, /api: expected/],
+    ['a location id with "_"', { locationId: 'a_b' }, /locationId: must not contain "_"/],
+    ['an empty discount id', { discountId: '' }, /discountId: expected a non-empty string/],
+    ['an unknown op', { op: 'delete' }, /op: expected "upsert" or "remove"/],
+    ['a negative fetch time', { fetchedAt: -1 }, /fetchedAt: expected a non-negative integer/],
+    ['a fractional fetch time', { fetchedAt: 1.5 }, /fetchedAt: expected a non-negative integer/],
+    ['a lower-case market', { market: 'az' }, /market: must be a two-letter market/],
+    ['an empty time zone', { timeZone: '' }, /timeZone: expected a non-empty string/],
+    ['a fractional POS location', { posLocId: 1.5 }, /posLocId: expected an integer or null/],
+    ['a record that is not text', { record: 42 }, /record: expected a string or null/],
+  ])('rejects %s, saying which field', (_label, over, reason) => {
+    expect(rejectOf(handle({ ...rawEvent(posRecord()), ...over }))).toMatch(reason);
+  });
+
+  it('names every bad field of an event at once', () => {
+    expect(rejectOf(handle({ ...rawEvent(posRecord()), eventId: '', market: 'x' }))).toMatch(/^invalid raw event: .*eventId: .*; market: /);
+  });
+});

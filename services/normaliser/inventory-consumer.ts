@@ -5,7 +5,7 @@
  * offsets; a failed send throws and the batch is consumed again (keyed, idempotent output).
  * A message that cannot be decoded or mapped goes to the DLQ and the consumer goes on.
  */
-import type { Consumer, Kafka, Message, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import type { InventoryRawEvent } from '../../shared/events';
 import { createProducer, ensureTopics } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
@@ -13,6 +13,8 @@ import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
 import { dlqMessage } from '../../shared/dlq';
 import { tombstoneHeaders } from '../../shared/versioned';
+import { createConsumerHealth, type ConsumerHealth } from '../../shared/consumer-health';
+import { classifyFailure, errorText, withOutageRetry } from '../../shared/failure';
 import { normaliseInventory } from './inventory-handler';
 
 export const INVENTORY_SERVICE = 'normaliser-inventory';
@@ -25,6 +27,8 @@ export interface InventoryNormaliserOptions {
   /** full consumer group id (already prefixed) */
   groupId: string;
   partitions: number;
+  /** The service's consumer health (/health): the consumer is watched there (tests may leave it out). */
+  health?: ConsumerHealth;
 }
 
 export interface InventoryNormaliser { start(): Promise<void>; stop(): Promise<void> }
@@ -51,12 +55,11 @@ export function createInventoryNormaliser(opts: InventoryNormaliserOptions): Inv
       await p.connect();
       const c = opts.kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false });
       consumer = c;
+      const watch = (opts.health ?? createConsumerHealth({ logger: opts.logger })).watch('normaliser-inventory', c);
       await c.connect();
       await c.subscribe({ topic: raw, fromBeginning: true });
-      await c.run({
-        eachBatchAutoResolve: false,
-        eachBatch: async (payload) => {
-          const { batch } = payload;
+      /** One batch mapped and sent; a registry or broker outage throws (retried by the caller). */
+      const mapAndSend = async (batch: EachBatchPayload['batch']): Promise<void> => {
           const out: Message[] = [];
           const dead: Message[] = [];
           for (const m of batch.messages) {
@@ -76,16 +79,28 @@ export function createInventoryNormaliser(opts: InventoryNormaliserOptions): Inv
                 }
               }
             } catch (e) {
-              const msg = e instanceof Error ? e.message : String(e);
-              if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket|fetch failed/i.test(msg)) throw e; // infrastructure: retry the batch
-              reason = `undecodable: ${msg}`;
+              // only the message's own fault is dead-lettered; an outage (or a bug) is not the message's
+              if (classifyFailure(e) !== 'bad-message') throw e;
+              reason = `undecodable: ${errorText(e)}`;
             }
             opts.logger.warn({ ...origin, reason }, 'dead-lettered a raw inventory event');
             dead.push(dlqMessage({ key: m.key, value: m.value, headers: m.headers }, origin, reason, INVENTORY_SERVICE));
           }
           await p.sendBatch({ topicMessages: [{ topic: items, messages: out }, { topic: dlq, messages: dead }].filter((t) => t.messages.length > 0) });
+      };
+      await c.run({
+        eachBatchAutoResolve: false,
+        eachBatch: async (payload) => {
+          const { batch } = payload;
+          if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
+          const r = await withOutageRetry(() => mapAndSend(batch), {
+            what: `normaliser-inventory ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger: opts.logger, reporter: watch,
+            active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),
+          });
+          if (!r.done) return; // no longer ours: consumed again by the owner
           const last = batch.messages.at(-1);
           if (last) payload.resolveOffset(last.offset);
+          await payload.commitOffsetsIfNecessary();
           await payload.heartbeat();
         },
       });

@@ -14,6 +14,7 @@ import { createLogger } from '../../shared/logger';
 import { createMetricsRegistry, startOpsServer } from '../../shared/ops';
 import { AvroSerde } from '../../shared/serde';
 import { createShutdown } from '../../shared/shutdown';
+import { createConsumerHealth, exitOnFatal } from '../../shared/consumer-health';
 import { cliSchema, normaliserEnv } from './config';
 import { SERVICE, createNormaliser } from './consumer';
 import { createInventoryNormaliser } from './inventory-consumer';
@@ -37,15 +38,16 @@ async function main(): Promise<void> {
   const shutdown = createShutdown(logger);
 
   const serde = AvroSerde.create(config.SCHEMA_REGISTRY_URL);
+  // a consumer that stops for good turns /health down, then the process exits 1 (a supervisor restarts it)
+  const health = createConsumerHealth({ logger, onFatal: exitOnFatal(shutdown) });
   const normaliser = createNormaliser({
-    kafka, serde, logger, registry,
+    kafka, serde, logger, registry, health,
     topicPrefix: config.TOPIC_PREFIX, groupId: `${config.TOPIC_PREFIX}${group}`, fromBeginning: true, requireFreshGroup: replay,
     partitions: config.KAFKA_PARTITIONS, maxBytesPerPartition: config.NORMALISER_MAX_BYTES_PER_PARTITION,
-    onFatal: () => { void shutdown.run('consumer crashed for good').then(() => process.exit(1)); },
   });
 
   shutdown.install();
-  const ops = await startOpsServer(config.METRICS_PORT, registry, { kafka: () => Promise.resolve(normaliser.healthy()) });
+  const ops = await startOpsServer(config.METRICS_PORT, registry, () => health.readiness(), () => health.liveness());
   shutdown.add('ops server', () => new Promise((resolve) => ops.close(resolve)));
   shutdown.add('normaliser', () => normaliser.stop());
   const address = ops.address();
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
 
   await normaliser.start();
   // inventory (issue 6): inventory.raw.v2 -> inventory.items.v2, in its own group beside the deals
-  const inventory = createInventoryNormaliser({ kafka, serde, logger, topicPrefix: config.TOPIC_PREFIX, groupId: `${config.TOPIC_PREFIX}${group}-inventory`, partitions: config.KAFKA_PARTITIONS });
+  const inventory = createInventoryNormaliser({ kafka, serde, logger, topicPrefix: config.TOPIC_PREFIX, groupId: `${config.TOPIC_PREFIX}${group}-inventory`, partitions: config.KAFKA_PARTITIONS, health });
   shutdown.add('inventory normaliser', () => inventory.stop());
   await inventory.start();
   if (replay) {

@@ -8,7 +8,7 @@ import { dlqHeaders as sharedDlqHeaders } from '../../shared/dlq';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
-import type { PartitionFence } from '../../shared/fencing';
+import { isStaleOwner, type PartitionFence } from '../../shared/fencing';
 import { createProducer, ensureTopics } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import type { AvroSerde } from '../../shared/serde';
@@ -16,7 +16,8 @@ import { TOPICS, topicName } from '../../shared/topics';
 import { tombstoneVersion } from '../../shared/versioned';
 import { parseDeal } from './deal-schema';
 import { selectTargets, type Origin, type SinkMessage, type Target } from './handler';
-import { backoffMs } from './odoo-client';
+import { createConsumerHealth, type ConsumerHealth, type WatchedConsumer } from '../../shared/consumer-health';
+import { classifyFailure, errorText, withOutageRetry } from '../../shared/failure';
 import { OUTCOMES, type DeadDeal, type Sink } from './sink';
 
 export interface ConsumerSettings {
@@ -35,6 +36,8 @@ export interface ConsumerDeps {
   kafka: Kafka; serde: AvroSerde; sink: Sink; logger: Logger; settings: ConsumerSettings; metrics?: Registry;
   /** Several instances in one group: Odoo calls and the applied rows only while the partition is ours (shared/fencing.ts). */
   fence?: PartitionFence;
+  /** The service's consumer health (/health): the consumer is watched there as `odoo-sink`. */
+  health?: ConsumerHealth;
 }
 
 interface DeadLetter { key: Buffer | null; value: Buffer | null; headers?: KafkaMessage['headers']; origin: Origin; reason: 'undecodable' | 'invalid' | 'odoo_validation' | 'unmappable'; error: string; odooName?: string }
@@ -46,14 +49,7 @@ export function dlqHeaders(d: Omit<DeadLetter, 'key' | 'value'>): Record<string,
   });
 }
 
-function isTransient(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  const code = (e as { code?: unknown }).code;
-  const text = `${e.message} ${typeof code === 'string' ? code : ''} ${e.cause instanceof Error ? e.cause.message : ''}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket|fetch failed|timeout|EAI_AGAIN|5\d\d/i.test(text);
-}
-
-export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, metrics, fence }: ConsumerDeps) {
+export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, metrics, health, fence }: ConsumerDeps) {
   const log = logger.child({ component: 'odoo-sink-consumer' });
   const inTopic = topicName(settings.topicPrefix, TOPICS.discounts);
   const dlqTopic = topicName(settings.topicPrefix, TOPICS.dlq);
@@ -64,7 +60,7 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
   for (const o of [...OUTCOMES, 'ptl', 'superseded', 'bad_key']) deals.inc({ outcome: o }, 0);
 
   let consumer: Consumer | undefined;
-  let running = false;
+  let watch: WatchedConsumer | undefined;
   /** Partitions whose current slice is failing (Odoo down or erroring): /health is degraded meanwhile. */
   const failing = new Set<number>();
   let producer: Producer | undefined;
@@ -84,8 +80,8 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
       try {
         decoded = await serde.decode(m.value);
       } catch (e) {
-        if (isTransient(e)) throw e;
-        poison.push({ key: m.key, value: m.value, headers: m.headers, origin, reason: 'undecodable', error: e instanceof Error ? e.message : 'decode failed' });
+        if (classifyFailure(e) !== 'bad-message') throw e; // a registry outage is not the message's fault: the slice is retried
+        poison.push({ key: m.key, value: m.value, headers: m.headers, origin, reason: 'undecodable', error: errorText(e) });
         continue;
       }
       const parsed = parseDeal(decoded);
@@ -117,10 +113,10 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
     await producer.connect();
     const c = kafka.consumer({ groupId: `${settings.topicPrefix}${settings.groupId}` });
     consumer = c;
+    watch = (health ?? createConsumerHealth({ logger })).watch('odoo-sink', c);
+    const w = watch;
     await c.connect();
     await c.subscribe({ topic: inTopic, fromBeginning: true });
-    c.on(c.events.CRASH, () => { running = false; });
-    c.on(c.events.STOP, () => { running = false; });
     // After a rebalance the partitions may be someone else's: their failures are no longer ours to report.
     c.on(c.events.GROUP_JOIN, () => { failing.clear(); });
     fence?.watch(c);
@@ -130,41 +126,48 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         const { batch } = payload;
-        let rebalancing = false;
-        const beat = setInterval(() => { payload.heartbeat().catch(() => { rebalancing = true; }); }, 2_000);
-        const gone = () => rebalancing || !payload.isRunning() || payload.isStale();
-        const pause = async (ms: number) => { for (let left = ms; left > 0 && !gone(); left -= 200) await new Promise((r) => setTimeout(r, Math.min(200, left))); };
         // several instances: claim the partition on first sight; a partition refused to us is left to its owner
         const own = await fence?.acquire(batch.topic, batch.partition);
-        if (fence && own === undefined) { await pause(500); clearInterval(beat); return; }
+        if (fence && own === undefined) { await new Promise((r) => setTimeout(r, 500)); return; }
         const fenced = fence && own ? { before: () => fence.verify(own), inSave: (tx: Parameters<PartitionFence['check']>[0]) => fence.check(tx, own) } : undefined;
+        const beat = setInterval(() => { payload.heartbeat().catch(() => undefined); }, 2_000);
+        const applySlice = async (slice: KafkaMessage[]): Promise<void> => {
+          try {
+            const { ok, poison, raw } = await decode(batch.topic, batch.partition, slice);
+            const selected = selectTargets(ok);
+            const targets = selected.flatMap((s): Target[] => (s.kind === 'target' ? [s.target] : []));
+            const result = await sink.apply(targets, fenced);
+            await deadLetter([...poison, ...result.dead.map((d) => asLetter(d, raw))]);
+            odooUp.set(1);
+            failing.delete(batch.partition);
+            for (const [outcome, n] of Object.entries(result.counts)) deals.inc({ outcome }, n);
+            for (const s of selected) if (s.kind === 'skip') deals.inc({ outcome: s.reason });
+          } catch (e) {
+            if (isStaleOwner(e)) throw e; // not Odoo's failure
+            odooUp.set(0);
+            failing.add(batch.partition);
+            retries.inc();
+            throw e;
+          }
+        };
         try {
           for (let i = 0; i < batch.messages.length; i += settings.sliceSize) {
-            if (gone()) return;
+            if (!payload.isRunning() || payload.isStale()) return;
             const slice = batch.messages.slice(i, i + settings.sliceSize);
-            for (let attempt = 0; ; attempt++) {
-              try {
-                const { ok, poison, raw } = await decode(batch.topic, batch.partition, slice);
-                const selected = selectTargets(ok);
-                const targets = selected.flatMap((s): Target[] => (s.kind === 'target' ? [s.target] : []));
-                const result = await sink.apply(targets, fenced);
-                await deadLetter([...poison, ...result.dead.map((d) => asLetter(d, raw))]);
-                odooUp.set(1);
-                failing.delete(batch.partition);
-                for (const [outcome, n] of Object.entries(result.counts)) deals.inc({ outcome }, n);
-                for (const s of selected) if (s.kind === 'skip') deals.inc({ outcome: s.reason });
-                break;
-              } catch (e) {
-                if (fence?.refused(e, batch.topic, batch.partition)) return; // nothing committed: the owner redoes it
-                odooUp.set(0);
-                failing.add(batch.partition);
-                retries.inc();
-                const delay = backoffMs(Math.min(attempt, 10), settings.retryBaseMs, settings.retryCapMs);
-                log.warn({ error: e instanceof Error ? e.message : String(e), attempt: attempt + 1, delayMs: delay, partition: batch.partition }, 'slice failed; retrying, offsets not committed');
-                await pause(delay);
-                if (gone()) return;
-              }
+            // Odoo, the registry, the broker or Postgres failing: the slice is retried with backoff, heartbeating,
+            // nothing committed or dropped (every failure of a slice: a poison message was dead-lettered inside)
+            let r: Awaited<ReturnType<typeof withOutageRetry>>;
+            try {
+              r = await withOutageRetry(() => applySlice(slice), {
+                what: `odoo-sink ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger: log, reporter: w,
+                backoff: { baseMs: settings.retryBaseMs, capMs: settings.retryCapMs }, retryable: (e) => !isStaleOwner(e),
+                active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),
+              });
+            } catch (e) {
+              if (fence?.refused(e, batch.topic, batch.partition)) return; // nothing committed: the owner redoes it
+              throw e;
             }
+            if (!r.done) return;
             const last = slice[slice.length - 1]!.offset;
             payload.resolveOffset(last);
             await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
@@ -174,11 +177,9 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
         }
       },
     });
-    running = true;
   }
 
   async function stop(): Promise<void> {
-    running = false;
     await consumer?.disconnect();
     await producer?.disconnect();
   }
@@ -186,6 +187,6 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
   return {
     start, stop, topics: { in: inTopic, dlq: dlqTopic },
     /** For /health: the consumer runs, and Odoo accepts what it is sent. */
-    health: { consumer: () => Promise.resolve(running), odoo: () => Promise.resolve(failing.size === 0) },
+    health: { consumer: () => Promise.resolve(watch !== undefined && watch.live() && watch.state() !== 'stopped'), odoo: () => Promise.resolve(failing.size === 0) },
   };
 }

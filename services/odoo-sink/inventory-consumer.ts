@@ -19,11 +19,16 @@ import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
 import { toPackage } from './inventory-handler';
 import type { InventorySink, InventorySinkResult } from './inventory-sink';
-import { backoffMs } from './odoo-client';
+import { createConsumerHealth, type ConsumerHealth } from '../../shared/consumer-health';
+import { classifyFailure, errorText, withOutageRetry } from '../../shared/failure';
 
 export interface InventoryConsumerSettings { topicPrefix: string; groupId: string; partitions: number; sliceSize: number; retryBaseMs: number; retryCapMs: number }
 
-export interface InventoryConsumerDeps { kafka: Kafka; serde: AvroSerde; db: Kysely<Database>; sink: InventorySink; logger: Logger; settings: InventoryConsumerSettings; metrics?: Registry }
+export interface InventoryConsumerDeps {
+  kafka: Kafka; serde: AvroSerde; db: Kysely<Database>; sink: InventorySink; logger: Logger; settings: InventoryConsumerSettings; metrics?: Registry;
+  /** The service's consumer health (/health): the consumer is watched there as `odoo-inventory`. */
+  health?: ConsumerHealth;
+}
 
 interface Change { key: string; item: InventoryItem | null; timestamp: number }
 
@@ -54,9 +59,7 @@ export async function foldPackages(db: Kysely<Database>, changes: readonly Chang
   return [...touched.values()];
 }
 
-const transient = (msg: string): boolean => /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket|fetch failed|5\d\d/i.test(msg);
-
-export function createInventoryOdooConsumer({ kafka, serde, db, sink, logger, settings, metrics }: InventoryConsumerDeps) {
+export function createInventoryOdooConsumer({ kafka, serde, db, sink, logger, settings, metrics, health }: InventoryConsumerDeps) {
   const log = logger.child({ component: 'odoo-inventory' });
   const inTopic = topicName(settings.topicPrefix, TOPICS.inventoryItems);
   const dlqTopic = topicName(settings.topicPrefix, TOPICS.dlq);
@@ -75,8 +78,8 @@ export function createInventoryOdooConsumer({ kafka, serde, db, sink, logger, se
       try {
         out.push({ key, item: (await serde.decode(m.value)) as InventoryItem, timestamp: Number(m.timestamp) });
       } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
-        if (transient(msg)) throw e;
+        if (classifyFailure(e) !== 'bad-message') throw e; // a registry outage is not the message's fault: the slice is retried
+        const msg = errorText(e);
         const origin = { topic: inTopic, partition, offset: m.offset };
         await producer!.send({ topic: dlqTopic, messages: [{ key: m.key, value: m.value, headers: dlqHeaders(origin, 'undecodable', 'odoo-sink-inventory', { 'dlq-error': msg.slice(0, 2000) }) }] });
         log.warn({ origin, error: msg }, 'inventory item sent to the DLQ');
@@ -92,6 +95,7 @@ export function createInventoryOdooConsumer({ kafka, serde, db, sink, logger, se
   async function start(): Promise<void> {
     const c = await subscribedConsumer(kafka, { prefix: settings.topicPrefix, specs: [TOPICS.inventoryItems, TOPICS.dlq], partitions: settings.partitions, groupId: `${settings.topicPrefix}${settings.groupId}`, topic: inTopic });
     consumer = c;
+    const watch = (health ?? createConsumerHealth({ logger })).watch('odoo-inventory', c);
     producer = createProducer(kafka);
     await producer.connect();
     await c.run({
@@ -104,21 +108,23 @@ export function createInventoryOdooConsumer({ kafka, serde, db, sink, logger, se
           for (let i = 0; i < batch.messages.length; i += settings.sliceSize) {
             if (!payload.isRunning() || payload.isStale()) return;
             const slice = batch.messages.slice(i, i + settings.sliceSize);
-            for (let attempt = 0; ; attempt++) {
+            // Odoo, the registry, the broker or Postgres failing: retried with backoff, nothing committed
+            const r = await withOutageRetry(async () => {
               try {
                 const touched = await foldPackages(db, await decode(batch.partition, slice));
                 count(await sink.apply(touched));
                 failing = false;
-                break;
               } catch (e) {
                 failing = true;
                 retries.inc();
-                const delay = backoffMs(Math.min(attempt, 10), settings.retryBaseMs, settings.retryCapMs);
-                log.warn({ error: e instanceof Error ? e.message : String(e), attempt: attempt + 1, delayMs: delay }, 'phase 5 slice failed; retrying, offsets not committed');
-                await new Promise((r) => setTimeout(r, delay));
-                if (!payload.isRunning() || payload.isStale()) return;
+                throw e;
               }
-            }
+            }, {
+              what: `odoo-inventory ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger: log, reporter: watch,
+              backoff: { baseMs: settings.retryBaseMs, capMs: settings.retryCapMs }, retryable: () => true,
+              active: () => payload.isRunning() && !payload.isStale(),
+            });
+            if (!r.done) return;
             const lastOffset = slice[slice.length - 1]!.offset;
             payload.resolveOffset(lastOffset);
             await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }]);

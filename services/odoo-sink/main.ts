@@ -16,9 +16,12 @@ import { createStoreDirectory, staticStoreDirectory } from './stores';
 import { createDb, warnIdleError } from '../../shared/db/db';
 import { createPartitionFence } from '../../shared/fencing';
 import { Counter } from 'prom-client';
+import { createConsumerHealth, exitOnFatal } from '../../shared/consumer-health';
 
-export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boolean } = {}) {
+export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boolean; onFatal?: (name: string, err: unknown) => void } = {}) {
   const logger = createLogger('odoo-sink', cfg.LOG_LEVEL);
+  // a consumer that stops for good turns /health down; the process's onFatal then exits it (below)
+  const health = createConsumerHealth({ logger, onFatal: (name, err) => opts.onFatal?.(name, err) });
   const metrics = createMetricsRegistry('odoo-sink');
   const odooCalls = new Counter({ name: 'odoo_calls_total', help: 'JSON-RPC calls sent to Odoo, by method', labelNames: ['method'], registers: [metrics] });
   const odoo = createOdooClient({
@@ -35,7 +38,7 @@ export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boole
   // several sink instances share the group's partitions: Odoo is written only for partitions still ours
   const fence = createPartitionFence({ db, group: `${cfg.TOPIC_PREFIX}${cfg.SINK_GROUP_ID}`, logger });
   const consumer = createOdooSinkConsumer({
-    kafka, serde: AvroSerde.create(cfg.SCHEMA_REGISTRY_URL), sink, logger, metrics, fence,
+    kafka, serde: AvroSerde.create(cfg.SCHEMA_REGISTRY_URL), sink, logger, metrics, health, fence,
     settings: {
       topicPrefix: cfg.TOPIC_PREFIX, groupId: cfg.SINK_GROUP_ID, partitions: cfg.KAFKA_PARTITIONS,
       sliceSize: cfg.SINK_SLICE_SIZE, partitionsConcurrently: cfg.SINK_PARTITIONS_CONCURRENTLY, retryBaseMs: cfg.SINK_RETRY_BASE_MS, retryCapMs: cfg.SINK_RETRY_CAP_MS,
@@ -44,7 +47,7 @@ export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boole
   await consumer.start();
   // phase 5: each store's inventory to Odoo (off unless ODOO_INVENTORY_SYNC=true)
   const inventory = cfg.ODOO_INVENTORY_SYNC ? createInventoryOdooConsumer({
-    kafka, serde: AvroSerde.create(cfg.SCHEMA_REGISTRY_URL), db, logger, metrics,
+    kafka, serde: AvroSerde.create(cfg.SCHEMA_REGISTRY_URL), db, logger, metrics, health,
     sink: createInventorySink({ odoo, db, logger, batchSize: cfg.ODOO_BATCH_SIZE, concurrency: cfg.ODOO_CONCURRENCY, quants: cfg.ODOO_STOCK_QUANTS }),
     settings: {
       topicPrefix: cfg.TOPIC_PREFIX, groupId: cfg.ODOO_INVENTORY_GROUP_ID, partitions: cfg.KAFKA_PARTITIONS, sliceSize: cfg.SINK_SLICE_SIZE,
@@ -52,7 +55,7 @@ export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boole
     },
   }) : undefined;
   await inventory?.start();
-  const ops = opts.withOps === false ? undefined : await startOpsServer(cfg.METRICS_PORT, metrics, { ...consumer.health, ...inventory?.health });
+  const ops = opts.withOps === false ? undefined : await startOpsServer(cfg.METRICS_PORT, metrics, { ...consumer.health, ...inventory?.health }, () => health.liveness());
   logger.info({ odoo: safeUrl(cfg.ODOO_URL), db: cfg.ODOO_DB, topic: consumer.topics.in, batchSize: cfg.ODOO_BATCH_SIZE, inventory: cfg.ODOO_INVENTORY_SYNC, quants: cfg.ODOO_STOCK_QUANTS }, 'odoo-sink started');
   return {
     logger, odoo, consumer, inventory, ops,
@@ -67,9 +70,11 @@ export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boole
 
 if (require.main === module) {
   const cfg = loadConfig('odoo-sink', odooSinkEnv(process.env));
-  startOdooSink(cfg).then((running) => {
+  let fatal: (name: string, err: unknown) => void = () => { process.exit(1); };
+  startOdooSink(cfg, { onFatal: (name, err) => fatal(name, err) }).then((running) => {
     const shutdown = createShutdown(running.logger);
     shutdown.add('odoo-sink', () => running.stop());
+    fatal = exitOnFatal(shutdown);
     // Not shutdown.install(): it listens `once`, and under tsx/npm the same SIGTERM arrives twice (the
     // process group's and the one tsx relays), the second killing the sink mid-shutdown. run() is idempotent.
     for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => { void shutdown.run(sig).then(() => process.exit(0)); });

@@ -9,6 +9,8 @@ export function projectorEnv(env: NodeJS.ProcessEnv) {
     PROJECTOR_GROUP_ID: z.string().min(1).default('projector'),
     /** Partitions processed at once (each location lives on one partition, so no races). */
     PROJECTOR_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
+    /** Storefront fragments of owned locations kept in memory (location-cache.ts), MB; 0 reads every value back from Postgres. */
+    PROJECTOR_CACHE_MB: z.coerce.number().min(0).max(1024).default(32),
   });
 }
 

@@ -6,7 +6,7 @@
  * Offsets are committed only after Postgres and Redis succeeded; an undecodable message goes to the
  * DLQ with its reason and origin, and the consumer goes on; a registry outage retries the batch.
  */
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { z } from 'zod';
 import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
@@ -17,6 +17,8 @@ import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, topicName } from '../../shared/topics';
 import { sendToDlq, type DeadLetter } from './dlq';
 import { applyEnrichmentBatch, locationsOfSkus, type EnrichmentChange } from './enrichment-projection';
+import { createConsumerHealth, type ConsumerHealth } from '../../shared/consumer-health';
+import { classifyFailure, errorText, withOutageRetry } from '../../shared/failure';
 
 const list = z.array(z.string());
 const EnrichmentValue = z.object({
@@ -42,23 +44,21 @@ export interface EnrichmentConsumerDeps {
   /** false in replays: poison messages were dead-lettered by the live consumer already */
   deadLetter?: boolean;
   onBatch?: (info: { partition: number; nextOffset: string; events: number }) => void;
+  /** The service's consumer health (/health): the consumer is watched there as `projector-enrichment`. */
+  health?: ConsumerHealth;
 }
-
-const transient = (msg: string): boolean => /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket|fetch failed|5\d\d/i.test(msg);
 
 /** A message as a change, or why it is poison (a registry outage throws: the batch is retried). */
 async function toChange(serde: AvroSerde, m: KafkaMessage): Promise<EnrichmentChange | string> {
   const sku = m.key?.toString() ?? '';
   if (sku === '') return 'a message without a key (the SKU)';
   if (m.value === null) return { sku, enrichment: null, timestamp: Number(m.timestamp) };
-  if (m.value.length < 5 || m.value[0] !== 0) return 'not Confluent-framed Avro (magic byte / length)';
   let decoded: unknown;
   try {
     decoded = await serde.decode(m.value);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (transient(msg)) throw e;
-    return `undecodable enrichment: ${msg}`;
+    if (classifyFailure(e) !== 'bad-message') throw e; // an outage is not the message's fault
+    return `undecodable enrichment: ${errorText(e)}`;
   }
   const parsed = EnrichmentValue.safeParse(decoded);
   if (!parsed.success) return `invalid enrichment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
@@ -70,9 +70,22 @@ export async function startEnrichmentConsumer(deps: EnrichmentConsumerDeps): Pro
   const topic = topicName(deps.topicPrefix, TOPICS.productEnrichment);
   const dlq = topicName(deps.topicPrefix, TOPICS.dlq);
   const consumer = await subscribedConsumer(deps.kafka, { prefix: deps.topicPrefix, specs: [TOPICS.productEnrichment, TOPICS.dlq], partitions: deps.partitions ?? 3, groupId: deps.groupId, topic });
+  const watch = (deps.health ?? createConsumerHealth({ logger: deps.logger })).watch('projector-enrichment', consumer);
   await consumer.run({
     eachBatchAutoResolve: false,
     eachBatch: async (payload) => {
+      const { batch } = payload;
+      if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
+      // an outage (registry, Postgres, Redis, broker) is waited out; the batch re-applies idempotently
+      await withOutageRetry(() => applyBatch(payload), {
+        what: `projector-enrichment ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger: deps.logger, reporter: watch,
+        active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),
+      });
+    },
+  });
+  return consumer;
+
+  async function applyBatch(payload: EachBatchPayload): Promise<void> {
       const { batch } = payload;
       const changes: EnrichmentChange[] = [];
       const poison: DeadLetter[] = [];
@@ -95,7 +108,5 @@ export async function startEnrichmentConsumer(deps: EnrichmentConsumerDeps): Pro
       if (last) payload.resolveOffset(last.offset);
       await payload.commitOffsetsIfNecessary();
       if (last) deps.onBatch?.({ partition: batch.partition, nextOffset: (BigInt(last.offset) + 1n).toString(), events: batch.messages.length });
-    },
-  });
-  return consumer;
+  }
 }

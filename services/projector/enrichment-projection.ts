@@ -43,10 +43,5 @@ export async function locationsOfSkus(db: Kysely<Database>, skus: readonly strin
   return rows.map((r) => r.location_id);
 }
 
-/** The live enrichment of these SKUs, by SKU. */
-export async function loadEnrichment(db: Kysely<Database>, skus: readonly string[]): Promise<Map<string, ProductEnrichment>> {
-  const wanted = [...new Set(skus)];
-  if (wanted.length === 0) return new Map();
-  const rows = await db.selectFrom('product_enrichment').select(['sku', 'payload']).where('sku', 'in', wanted).where('removed', '=', false).execute();
-  return new Map(rows.map((r) => [r.sku, r.payload]));
-}
+/** The live enrichment of these SKUs, by SKU (shared with the deals API: shared/inventory/from-db.ts). */
+export { loadEnrichment } from '../../shared/inventory/from-db';

@@ -89,3 +89,12 @@ describe('planBatch', () => {
     expect(gone.upserts).toEqual([]);
   });
 });
+
+describe('the numeric(20,6) range check', () => {
+  it.each<[string, boolean]>([
+    ['99999999999999.999999', true], ['-99999999999999', true], ['00000099999999999999.5', true], ['0.000001', true], ['0', true],
+    ['100000000000000', false], ['-100000000000000.0', false], ['000100000000000000', false],
+  ])('%s fits: %s', (value, fits) => {
+    expect(decideDeal(`${loc}_1`, makeDeal(loc, 1, { value })).kind).toBe(fits ? 'upsert' : 'reject');
+  });
+});

@@ -3,13 +3,11 @@
  * its `discounts` row, a removal (tombstone), or a rejection for the DLQ; a batch of outcomes
  * becomes one plan (last event per deal wins, every touched location rebuilt once).
  */
-import { Decimal } from 'decimal.js';
 import { IANAZone } from 'luxon';
-import { z } from 'zod';
 import { parseLocalTime } from '../../shared/deal-time';
 import type { NewDiscountRow, RestrictionJson } from '../../shared/db/schema';
 import { DEAL_KINDS, RESTRICTION_TYPES, WEEKDAYS, type Deal } from '../../shared/events';
-import { locationIdSchema } from '../../shared/location-id';
+import { isLocationId } from '../../shared/location-id';
 import { locationOfKey } from '../../shared/topics';
 import { applies } from '../../shared/versioned';
 
@@ -43,38 +41,72 @@ function isValidZone(zone: string): boolean {
   return ok;
 }
 
-const restriction = z.object({ ids: z.array(z.string()), isExclusion: z.boolean() });
-const localTime = z.string().refine((t) => { try { parseLocalTime(t); return true; } catch { return false; } }, 'not a local HH:MM[:SS] time');
-const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'not a decimal string');
+const LOCAL_TIME = (t: string): boolean => { try { parseLocalTime(t); return true; } catch { return false; } };
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+const DISCOUNT_ID = /^(ptl_)?\d+$/;
+const KINDS: ReadonlySet<unknown> = new Set(DEAL_KINDS);
+const RESTRICTIONS: ReadonlySet<string> = new Set(RESTRICTION_TYPES);
+
+/** The fields of a deal the projector relies on, as checked by `dealIssues`. */
+type CheckedDeal = Pick<Deal, 'id' | 'locationId' | 'discountId' | 'source' | 'timeZone' | 'name' | 'code' | 'calculationMethodId' | 'kind' | 'value'
+  | 'isActive' | 'isAvailableOnline' | 'validFrom' | 'validUntil' | 'startTime' | 'endTime' | 'days' | 'restrictions' | 'firstTimeCustomerOnly'
+  | 'minimumItemsRequired' | 'version'>;
+
+const isInt = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v);
+const nullOr = (ok: (v: unknown) => boolean) => (v: unknown): boolean => v === null || ok(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isBool = (v: unknown): boolean => typeof v === 'boolean';
 
 /**
- * The fields the projector relies on; the rest of the Avro record is kept in `payload` as it is
- * (taken from the decoded value, so parsing strips unknown keys instead of copying them).
+ * The fields the projector relies on, checked by hand (this runs per event: a zod object parse cost
+ * more than the rest of the decision). Avro already gives most of the types; the checks still cover
+ * any value (a test's, a foreign writer schema's). Each problem is `path: message`, as the zod schema
+ * this replaces said it; the rest of the Avro record is kept in `payload` as it is.
  */
-const dealSchema = z.object({
-  id: z.string().min(1),
-  locationId: locationIdSchema,
-  discountId: z.string().regex(/^(ptl_)?\d+$/, 'discount id must be numeric or ptl_{n}'),
-  source: z.enum(['dutchie', 'ptl']),
-  timeZone: z.string().refine(isValidZone, 'unknown IANA time zone'),
-  name: z.string(),
-  code: z.string().nullable(),
-  calculationMethodId: z.number().int().nullable(),
-  kind: z.enum(DEAL_KINDS),
-  value: decimal.nullable(),
-  isActive: z.boolean(),
-  isAvailableOnline: z.boolean(),
-  validFrom: z.number().int().nullable(),
-  validUntil: z.number().int().nullable(),
-  startTime: localTime.nullable(),
-  endTime: localTime.nullable(),
-  days: z.object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.boolean()])) as Record<(typeof WEEKDAYS)[number], z.ZodBoolean>)
-    .refine((d) => Object.values(d).some(Boolean), 'a deal must run on at least one weekday'),
-  restrictions: z.partialRecord(z.enum(RESTRICTION_TYPES), restriction),
-  firstTimeCustomerOnly: z.boolean(),
-  minimumItemsRequired: z.number().int().nullable(),
-  version: z.number().int().nonnegative(),
-});
+function dealIssues(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [': expected a deal record'];
+  const v = value as Record<string, unknown>;
+  const issues: string[] = [];
+  const want = (field: string, ok: boolean, message: string): void => { if (!ok) issues.push(`${field}: ${message}`); };
+  want('id', isString(v.id) && v.id.length > 0, 'expected a non-empty string');
+  want('locationId', isLocationId(v.locationId), 'a location id is 1-64 letters, digits or "-"');
+  want('discountId', isString(v.discountId) && DISCOUNT_ID.test(v.discountId), 'discount id must be numeric or ptl_{n}');
+  want('source', v.source === 'dutchie' || v.source === 'ptl', 'expected "dutchie" or "ptl"');
+  want('timeZone', isString(v.timeZone) && isValidZone(v.timeZone), 'unknown IANA time zone');
+  want('name', isString(v.name), 'expected a string');
+  want('code', nullOr(isString)(v.code), 'expected a string or null');
+  want('calculationMethodId', nullOr(isInt)(v.calculationMethodId), 'expected an integer or null');
+  want('kind', KINDS.has(v.kind), `expected one of ${DEAL_KINDS.join(', ')}`);
+  want('value', v.value === null || (isString(v.value) && DECIMAL.test(v.value)), 'not a decimal string');
+  want('isActive', isBool(v.isActive), 'expected a boolean');
+  want('isAvailableOnline', isBool(v.isAvailableOnline), 'expected a boolean');
+  want('validFrom', nullOr(isInt)(v.validFrom), 'expected an integer or null');
+  want('validUntil', nullOr(isInt)(v.validUntil), 'expected an integer or null');
+  want('startTime', v.startTime === null || (isString(v.startTime) && LOCAL_TIME(v.startTime)), 'not a local HH:MM[:SS] time');
+  want('endTime', v.endTime === null || (isString(v.endTime) && LOCAL_TIME(v.endTime)), 'not a local HH:MM[:SS] time');
+  const days = v.days as Record<string, unknown> | null | undefined;
+  if (typeof days !== 'object' || days === null) issues.push('days: expected the weekdays');
+  else {
+    let any = false;
+    for (const d of WEEKDAYS) { want(`days.${d}`, isBool(days[d]), 'expected a boolean'); any ||= days[d] === true; }
+    want('days', any, 'a deal must run on at least one weekday');
+  }
+  const restrictions = v.restrictions as Record<string, unknown> | null | undefined;
+  if (typeof restrictions !== 'object' || restrictions === null || Array.isArray(restrictions)) issues.push('restrictions: expected a map');
+  else {
+    for (const type of Object.keys(restrictions)) {
+      const r = restrictions[type] as { ids?: unknown; isExclusion?: unknown } | undefined | null;
+      if (!RESTRICTIONS.has(type)) { issues.push(`restrictions.${type}: unknown restriction type`); continue; }
+      if (r === undefined) continue;
+      want(`restrictions.${type}.ids`, r !== null && Array.isArray(r.ids) && r.ids.every(isString), 'expected an array of strings');
+      want(`restrictions.${type}.isExclusion`, r !== null && isBool(r.isExclusion), 'expected a boolean');
+    }
+  }
+  want('firstTimeCustomerOnly', isBool(v.firstTimeCustomerOnly), 'expected a boolean');
+  want('minimumItemsRequired', nullOr(isInt)(v.minimumItemsRequired), 'expected an integer or null');
+  want('version', isInt(v.version) && (v.version as number) >= 0, 'expected a non-negative integer');
+  return issues;
+}
 
 function numericRestriction(r: { ids: string[]; isExclusion: boolean } | undefined, type: string): RestrictionJson | null {
   if (!r) return null;
@@ -83,7 +115,16 @@ function numericRestriction(r: { ids: string[]; isExclusion: boolean } | undefin
   return { ids, isExclusion: r.isExclusion };
 }
 
-const NUMERIC_20_6_MAX = new Decimal('1e14');
+/**
+ * Whether a decimal string (DECIMAL) does not fit numeric(20,6): |x| >= 1e14, i.e. 15 or more
+ * digits before the point once leading zeros are gone (no Decimal built per event).
+ */
+function outOfNumericRange(decimal: string): boolean {
+  let i = decimal.charCodeAt(0) === 45 ? 1 : 0; // '-'
+  while (decimal.charCodeAt(i) === 48 && i < decimal.length - 1) i++; // leading '0'
+  const point = decimal.indexOf('.', i);
+  return (point < 0 ? decimal.length : point) - i >= 15;
+}
 
 /**
  * Whether a string anywhere in the value holds U+0000: Postgres text (and json_to_recordset) cannot
@@ -92,22 +133,25 @@ const NUMERIC_20_6_MAX = new Decimal('1e14');
 function holdsNul(value: unknown, key?: string): boolean {
   if (typeof value === 'string') return key !== 'rawRecord' && value.includes('\u0000');
   if (typeof value !== 'object' || value === null) return false;
-  if (Array.isArray(value)) return value.some((v) => holdsNul(v));
-  return Object.entries(value).some(([k, v]) => holdsNul(v, k));
+  if (Array.isArray(value)) {
+    for (const v of value) if (holdsNul(v)) return true;
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const k of Object.keys(record)) if (holdsNul(record[k], k)) return true; // own keys: avsc records inherit enumerable methods
+  return false;
 }
 
 /** Decides what one message of deals.discounts.v1 means. `value` null = tombstone, removing the state of `removalVersion`. */
 export function decideDeal(key: string | null, value: unknown, removalVersion = 0): DealOutcome {
   if (key === null || key === '') return { kind: 'reject', reason: 'message has no key' };
   if (value === null) return { kind: 'remove', id: key, locationId: locationOfKey(key), version: removalVersion };
-  const parsed = dealSchema.safeParse(value);
-  if (!parsed.success) {
-    return { kind: 'reject', reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
-  }
-  const deal = parsed.data;
+  const issues = dealIssues(value);
+  if (issues.length > 0) return { kind: 'reject', reason: issues.join('; ') };
+  const deal = value as CheckedDeal;
   if (deal.id !== key) return { kind: 'reject', reason: `key ${key} differs from deal id ${deal.id}` };
   if (deal.id !== `${deal.locationId}_${deal.discountId}`) return { kind: 'reject', reason: 'deal id is not {locationId}_{discountId}' };
-  if (deal.value !== null && new Decimal(deal.value).abs().gte(NUMERIC_20_6_MAX)) return { kind: 'reject', reason: 'value out of range' };
+  if (deal.value !== null && outOfNumericRange(deal.value)) return { kind: 'reject', reason: 'value out of range' };
   if (holdsNul(value)) return { kind: 'reject', reason: 'a text field holds a NUL character (Postgres cannot store it)' };
   // An empty window (validUntil <= validFrom) is stored as it is: it is simply never live.
   let products: RestrictionJson | null, brands: RestrictionJson | null, categories: RestrictionJson | null;

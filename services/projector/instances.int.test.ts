@@ -59,7 +59,7 @@ describe('several projector instances in one group (real Kafka, registry, Postgr
     expect(ownB.epoch).toBe(2);
     const plan = planBatch([decideDeal(`${location}_1`, makeDeal(location, 1, { value: '0.50', version: 2000 }))]);
     await applyToPostgres(w.db, plan, (tx) => fenceB.check(tx, ownB));
-    await rebuildLocation(w.db, w.redis, w.redisPrefix, location, new Date(), (pairs) => fenceB.redisSet(ownB, pairs));
+    await rebuildLocation(w.db, w.redis, w.redisPrefix, location, new Date(), undefined, (pairs) => fenceB.redisSet(ownB, pairs));
     const fromB = await w.redis.get(key);
     expect(fromB).toContain('"discount_amount":0.5');
 

@@ -17,6 +17,8 @@ import { TOPICS, locationOfKey, topicName } from '../../shared/topics';
 import { tombstoneVersion } from '../../shared/versioned';
 import { sendToDlq } from './dlq';
 import type { SwitchLock } from './switch-lock';
+import { createConsumerHealth, type ConsumerHealth } from '../../shared/consumer-health';
+import { classifyFailure, errorText, withOutageRetry } from '../../shared/failure';
 import { applyInventoryBatch, rebuildInventorySnapshot, type InventoryChange } from './inventory-projection';
 
 export interface InventoryConsumerDeps {
@@ -46,6 +48,8 @@ export interface InventoryConsumerDeps {
   until?: (partition: number) => bigint | undefined;
   /** Every batch's changes (a rebuild's expected state, to verify the shadow against the topic). */
   onChanges?: (changes: readonly InventoryChange[]) => void;
+  /** The service's consumer health (/health): the consumer is watched there as `projector-inventory`. */
+  health?: ConsumerHealth;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -61,6 +65,7 @@ export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promi
     await admin.disconnect();
   }
   const consumer = deps.kafka.consumer({ groupId: deps.groupId });
+  const watch = (deps.health ?? createConsumerHealth({ logger: deps.logger })).watch('projector-inventory', consumer);
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
@@ -79,7 +84,11 @@ export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promi
         return;
       }
       const run = () => projectBatch(payload, messages, cut >= 0 ? String(bound) : undefined);
-      await (deps.switchLock ? deps.switchLock.shared(run) : run());
+      // an outage (registry, Postgres, Redis, broker) is waited out; the batch re-applies idempotently
+      await withOutageRetry(() => (deps.switchLock ? deps.switchLock.shared(run) : run()), {
+        what: `projector-inventory ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger: deps.logger, reporter: watch,
+        active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),
+      });
     },
   });
   return consumer;
@@ -95,19 +104,14 @@ export async function startInventoryConsumer(deps: InventoryConsumerDeps): Promi
         continue;
       }
       let reason: string;
-      if (m.value.length < 5 || m.value[0] !== 0) {
-        reason = 'not Confluent-framed Avro (magic byte / length)';
-      } else {
-        try {
-          const item = (await deps.serde.decode(m.value)) as InventoryItem; // the registry schema is the validation
-          changes.push({ key, item, version: item.version });
-          continue;
-        } catch (e) {
-          const msg = e instanceof Error ? e.message : String(e);
-          // the registry or network failing is not the message's fault: retry the batch, never dead-letter it
-          if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket|fetch failed|5\d\d/i.test(msg)) throw e;
-          reason = `undecodable inventory item: ${msg}`;
-        }
+      try {
+        const item = (await deps.serde.decode(m.value)) as InventoryItem; // the registry schema is the validation
+        changes.push({ key, item, version: item.version });
+        continue;
+      } catch (e) {
+        // the registry or network failing is not the message's fault: retry the batch, never dead-letter it
+        if (classifyFailure(e) !== 'bad-message') throw e;
+        reason = `undecodable inventory item: ${errorText(e)}`;
       }
       if (deps.deadLetter === false) continue;
       deps.logger.warn({ topic, partition: batch.partition, offset: m.offset, reason }, 'dead-lettering a message');

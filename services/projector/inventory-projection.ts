@@ -15,9 +15,7 @@ import { sql } from 'kysely';
 import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
 import type { Deal, InventoryItem } from '../../shared/events';
-import { enrichItems } from '../../shared/inventory/enrichment';
-import { buildSnapshot } from '../../shared/inventory/snapshot';
-import { loadEnrichment } from './enrichment-projection';
+import { loadDealsFromDb, loadInventoryItems, snapshotFromDb } from '../../shared/inventory/from-db';
 import { locationOfKey } from '../../shared/topics';
 import type { Redis } from '../../shared/redis';
 import { applies, notOlderSql } from '../../shared/versioned';
@@ -84,14 +82,8 @@ export interface SnapshotDeps {
   now: () => number;
 }
 
-/** The canonical deals of a location from the discounts table's payload column. */
-export async function loadDealsFromDb(db: Kysely<Database>, locationId: string): Promise<Deal[]> {
-  const rows = await db.selectFrom('discounts').select(['payload']).where('location_id', '=', locationId).where('removed', '=', false).execute();
-  // payload is the canonical deal as the projector stored it (services/projector/handler.ts: the
-  // Avro record minus rawRecord, which matching never reads); anything without the fields
-  // matching reads is skipped rather than guessed at
-  return rows.map((r) => r.payload as unknown as Deal).filter((d) => typeof d === 'object' && d !== null && typeof d.kind === 'string' && typeof d.restrictions === 'object');
-}
+/** The canonical deals of a location (shared with the deals API, which builds the same snapshot while Redis is out). */
+export { loadDealsFromDb };
 
 /**
  * Rebuilds the location's snapshot. With `onlyIfKnown` (after a deal change) a location that has
@@ -111,14 +103,12 @@ export async function rebuildInventorySnapshot(deps: SnapshotDeps, locationId: s
 const rebuilding = new Map<string, Promise<unknown>>();
 
 async function rebuildNow(deps: SnapshotDeps, locationId: string, opts: { onlyIfKnown?: boolean }): Promise<{ items: number; deals: number } | null> {
-  const rows = await deps.db.selectFrom('inventory').select(['item']).where('location_id', '=', locationId).where('removed', '=', false).execute();
-  if (opts.onlyIfKnown && rows.length === 0 && (await deps.redis.exists(deps.inventoryKey(locationId))) === 0) return null;
-  // phase 2: each package joined with its SKU's enrichment from the Odoo catalog (never blanking a POS value)
-  const skus = rows.flatMap((r) => (r.item.sku === null ? [] : [r.item.sku]));
-  const items = enrichItems(rows.map((r) => r.item), await loadEnrichment(deps.db, skus));
+  const items = await loadInventoryItems(deps.db, locationId);
+  if (opts.onlyIfKnown && items.length === 0 && (await deps.redis.exists(deps.inventoryKey(locationId))) === 0) return null;
   const deals = await deps.loadDeals(locationId);
   const computedAt = deps.now();
-  const snapshot = buildSnapshot(locationId, items, deals, computedAt);
+  // phase 2: each package joined with its SKU's enrichment from the Odoo catalog (shared/inventory/from-db.ts)
+  const snapshot = await snapshotFromDb(deps.db, locationId, items, deals, computedAt);
   // one HSET: readers see the old or the new snapshot, never a mix; etag lets them cache the parse
   await deps.redis.hset(deps.inventoryKey(locationId), { etag: randomUUID(), computedAt: String(computedAt), snapshot: JSON.stringify(snapshot) });
   return { items: items.length, deals: snapshot.deals.length };

@@ -7,6 +7,7 @@ import { createMetricsRegistry, startOpsServer } from '../../shared/ops';
 import { createRedis, redisKeys } from '../../shared/redis';
 import { AvroSerde } from '../../shared/serde';
 import { createShutdown } from '../../shared/shutdown';
+import { createConsumerHealth, exitOnFatal } from '../../shared/consumer-health';
 import { projectorEnv } from './config';
 import { startEnrichmentConsumer } from './enrichment-consumer';
 import { startInventoryConsumer } from './inventory-consumer';
@@ -35,16 +36,19 @@ async function main(): Promise<void> {
   shutdown.add('switch-lock', () => switchLock.close());
   // several projector instances share the group's partitions; a lost partition's late writes are refused
   const fence = createPartitionFence({ db, redis, redisPrefix: cfg.REDIS_KEY_PREFIX, group: `${cfg.TOPIC_PREFIX}${cfg.PROJECTOR_GROUP_ID}`, logger });
+  // a consumer that stops for good turns /health down, then the process exits 1 (a supervisor restarts it)
+  const health = createConsumerHealth({ logger, onFatal: exitOnFatal(shutdown) });
   const projector = createProjector({
-    kafka, serde, db, redis, logger, metrics, switchLock, fence,
+    kafka, serde, db, redis, logger, metrics, switchLock, health, fence,
     topicPrefix: cfg.TOPIC_PREFIX, redisPrefix: cfg.REDIS_KEY_PREFIX, groupId: cfg.PROJECTOR_GROUP_ID,
-    concurrency: cfg.PROJECTOR_CONCURRENCY, partitions: cfg.KAFKA_PARTITIONS,
+    concurrency: cfg.PROJECTOR_CONCURRENCY, partitions: cfg.KAFKA_PARTITIONS, cacheBytes: cfg.PROJECTOR_CACHE_MB * 1024 * 1024,
     onLocationRebuilt: async (id) => { await rebuildInventorySnapshot(snapshotDeps, id, { onlyIfKnown: true }); },
   });
-  const ops = await startOpsServer(cfg.METRICS_PORT, metrics, {
+  const ops = await startOpsServer(cfg.METRICS_PORT, metrics, () => ({
     postgres: async () => { await db.selectFrom('location_sync').select('location_id').limit(1).execute(); return true; },
     redis: async () => (await redis.ping()) === 'PONG',
-  });
+    ...health.readiness(),
+  }), () => health.liveness());
   shutdown.add('ops', () => new Promise((r) => ops.close(r)));
   await projector.start();
   shutdown.add('consumer', () => projector.stop());
@@ -52,13 +56,13 @@ async function main(): Promise<void> {
   await dlqProducer.connect();
   shutdown.add('inventory-dlq-producer', () => dlqProducer.disconnect());
   const inventory = await startInventoryConsumer({
-    kafka, serde, db, redis, producer: dlqProducer, inventoryKey, loadDeals: snapshotDeps.loadDeals, logger,
+    kafka, serde, db, redis, producer: dlqProducer, inventoryKey, health, loadDeals: snapshotDeps.loadDeals, logger,
     topicPrefix: cfg.TOPIC_PREFIX, groupId: `${cfg.TOPIC_PREFIX}${cfg.PROJECTOR_GROUP_ID}-inventory`, partitions: cfg.KAFKA_PARTITIONS, now: Date.now, switchLock,
   });
   shutdown.add('inventory-consumer', () => inventory.disconnect());
   // phase 2: the Odoo catalog's enrichment, joined into the snapshots of the locations that hold its SKUs
   const enrichment = await startEnrichmentConsumer({
-    kafka, serde, db, producer: dlqProducer, rebuild: (id) => rebuildInventorySnapshot(snapshotDeps, id, { onlyIfKnown: true }), logger,
+    kafka, serde, db, producer: dlqProducer, health, rebuild: (id) => rebuildInventorySnapshot(snapshotDeps, id, { onlyIfKnown: true }), logger,
     topicPrefix: cfg.TOPIC_PREFIX, groupId: `${cfg.TOPIC_PREFIX}${cfg.PROJECTOR_GROUP_ID}-enrichment`, partitions: cfg.KAFKA_PARTITIONS, now: Date.now,
   });
   shutdown.add('enrichment-consumer', () => enrichment.disconnect());

@@ -1,7 +1,9 @@
 /**
  * The projector's consumer: decode a batch, decide (handler.ts), write Postgres, rebuild each touched
- * location's Redis key once, and only then commit the batch's offsets. A failure anywhere throws,
- * kafkajs restarts the consumer with backoff and the batch is redelivered (idempotent by version).
+ * location's Redis key once, and only then commit the batch's offsets. An outage of the registry,
+ * Postgres, Redis or the broker is waited out with backoff and the batch re-applied (idempotent by
+ * version), nothing committed meanwhile; any other failure throws, kafkajs restarts the consumer and
+ * the batch is redelivered (shared/failure.ts).
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -17,8 +19,11 @@ import { tombstoneVersion } from '../../shared/versioned';
 import type { Ownership, PartitionFence } from '../../shared/fencing';
 import { sendToDlq, type DeadLetter } from './dlq';
 import { decideDeal, planBatch, type DealOutcome } from './handler';
+import { LocationCache } from './location-cache';
 import { applyToPostgres, rebuildLocation } from './store';
 import type { SwitchLock } from './switch-lock';
+import { createConsumerHealth, type ConsumerHealth } from '../../shared/consumer-health';
+import { withOutageRetry } from '../../shared/failure';
 
 export interface ProjectorDeps {
   kafka: Kafka;
@@ -49,6 +54,10 @@ export interface ProjectorDeps {
   onOutcomes?: (outcomes: readonly DealOutcome[]) => void;
   /** Several instances in one group: each write checks the partition is still this instance's (shared/fencing.ts). */
   fence?: PartitionFence;
+  /** Bytes of storefront fragments kept in memory (location-cache.ts; default 32 MB; 0: none, every value read back). */
+  cacheBytes?: number;
+  /** The service's consumer health (/health): the consumer is watched there as `projector`. */
+  health?: ConsumerHealth;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -85,6 +94,8 @@ export function createProjector(deps: ProjectorDeps): Projector {
 
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
+  // the owned locations' deals in memory: Redis values built without reading the rows back (location-cache.ts)
+  const cache = new LocationCache(deps.cacheBytes);
 
   async function projectBatch(payload: EachBatchPayload, inBound: KafkaMessage[], boundReached: string | undefined, own: Ownership | undefined): Promise<void> {
     const { batch } = payload;
@@ -101,6 +112,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
     const touched = new Set<string>();
     let rejected = 0;
     let firstReason: string | undefined;
+    await cache.checkTable(db); // under the switch lock: a rebuild's switch swaps the table between batches
     for (let i = 0; i < messages.length; i += SLICE) {
       const slice = messages.slice(i, i + SLICE);
       // The slice's writer schemas are looked up once (a registry failure throws: the batch is
@@ -118,7 +130,9 @@ export function createProjector(deps: ProjectorDeps): Projector {
       }
       const plan = planBatch(outcomes);
       if (deps.deadLetter !== false) await sendToDlq(producer!, dlqTopic, 'projector', letters);
+      await cache.load(db, plan.locations); // the state before this slice, for locations not in memory yet
       await applyToPostgres(db, plan, guard);
+      cache.apply(plan); // committed: memory follows
       deps.onOutcomes?.(outcomes);
       await payload.heartbeat();
       for (const location of plan.locations) touched.add(location);
@@ -128,7 +142,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
     const at = now();
     const locations = [...touched].sort();
     for (const location of locations) {
-      await rebuildLocation(db, redis, deps.redisPrefix, location, at, write);
+      await rebuildLocation(db, redis, deps.redisPrefix, location, at, cache.value(location), write);
       await deps.onLocationRebuilt?.(location);
     }
     const nextOffset = (BigInt(last) + 1n).toString();
@@ -158,6 +172,8 @@ export function createProjector(deps: ProjectorDeps): Projector {
       });
       consumer = c;
       deps.fence?.watch(c);
+      c.on(c.events.GROUP_JOIN, () => cache.invalidate()); // a rebalance: another instance may have written our locations meanwhile
+      const watch = (deps.health ?? createConsumerHealth({ logger })).watch('projector', c);
       await c.connect();
       await c.subscribe({ topic, fromBeginning: true });
       await c.run({
@@ -180,9 +196,13 @@ export function createProjector(deps: ProjectorDeps): Projector {
           // several instances: claim the partition on first sight, and drop the batch (uncommitted) once another instance owns it
           const own = await deps.fence?.acquire(batch.topic, batch.partition);
           if (deps.fence && own === undefined) { await sleep(500); await payload.heartbeat(); return; }
-          const run = (): Promise<void> => projectBatch(payload, inBound, cut >= 0 ? String(bound) : undefined, own);
+          // a failed batch (an outage: retried) leaves memory to be reloaded from Postgres, whatever it committed
+          const run = (): Promise<void> => projectBatch(payload, inBound, cut >= 0 ? String(bound) : undefined, own).catch((e: unknown) => { cache.invalidate(); throw e; });
           try {
-            await (deps.switchLock ? deps.switchLock.shared(run) : run());
+            await withOutageRetry(() => (deps.switchLock ? deps.switchLock.shared(run) : run()), {
+              what: `projector ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger, reporter: watch,
+              active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),
+            });
           } catch (e) {
             if (!deps.fence?.refused(e, batch.topic, batch.partition)) throw e;
           }

@@ -68,11 +68,15 @@ const multiSet = (redis: Redis): RedisWrite => async (pairs) => {
   if (!res) throw new Error('redis transaction aborted');
 };
 
-/** Rebuilds one location: value + its version + sync time in one atomic write (`write`, default a MULTI), then the sync row. */
+/**
+ * Rebuilds one location (its value read from Postgres unless given): value + its version + sync time in one
+ * atomic write (`write`, default a MULTI; the partition fence's script with several instances), then the sync row.
+ */
 export async function rebuildLocation(
-  db: Kysely<Database>, redis: Redis, redisPrefix: string, locationId: string, now: Date, write: RedisWrite = multiSet(redis),
+  db: Kysely<Database>, redis: Redis, redisPrefix: string, locationId: string, now: Date,
+  built?: { value: string; count: number }, write: RedisWrite = multiSet(redis),
 ): Promise<number> {
-  const { value, count } = await buildLocationValue(db, locationId);
+  const { value, count } = built ?? await buildLocationValue(db, locationId); // `built`: from the projector's memory (location-cache.ts)
   const keys = redisKeys(redisPrefix);
   await write([
     [keys.discounts(locationId), value],
