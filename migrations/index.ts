@@ -15,6 +15,7 @@ import * as m0009 from './0009_discounts_identity';
 import * as m0010 from './0010_chain';
 import * as m0011 from './0011_poller_log_identity';
 import * as m0012 from './0012_dlq_redriven';
+import * as m0013 from './0013_partition_owners';
 
 export const migrations: Record<string, Migration> = {
   '0001_locations_and_discounts': m0001,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0010_chain': m0010,
   '0011_poller_log_identity': m0011,
   '0012_dlq_redriven': m0012,
+  '0013_partition_owners': m0013,
 };

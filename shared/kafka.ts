@@ -7,6 +7,7 @@ import {
   ConfigResourceTypes, Kafka, Partitioners, logLevel, type Admin, type Consumer, type ICustomPartitioner, type Producer, type LogEntry,
 } from 'kafkajs';
 import type { Logger } from './logger';
+import { replicationConfigs, replicationFromEnv, type ReplicationSettings } from './replication';
 import { locationOfKey, topicName, type TopicSpec } from './topics';
 
 export interface KafkaSettings { brokers: string[]; clientId: string }
@@ -69,17 +70,20 @@ export function createProducer(kafka: Kafka): Producer {
   return kafka.producer({ ...DURABLE_PRODUCER, createPartitioner: locationPartitioner, allowAutoTopicCreation: false });
 }
 
-/** The topic-level configs a spec requires (what ensureTopics creates, checks and `npm run topics -- --fix` sets). */
-export function requiredConfigs(spec: TopicSpec): Record<string, string> {
-  if (spec.compacted) return { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': '600000' };
-  if (spec.keep) return { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' };
-  return {};
+/**
+ * The topic-level configs a spec requires (what ensureTopics creates, checks and `npm run topics -- --fix` sets),
+ * with min.insync.replicas from the replication settings (shared/replication.ts; default: the environment's).
+ */
+export function requiredConfigs(spec: TopicSpec, repl: ReplicationSettings = replicationFromEnv()): Record<string, string> {
+  const own: Record<string, string> = spec.compacted ? { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1', 'segment.ms': '600000' }
+    : spec.keep ? { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' } : {};
+  return { ...own, ...replicationConfigs(repl) };
 }
 
 /** The configs that must hold (the tuning ones of a compacted topic may differ). */
-function checkedConfigs(spec: TopicSpec): Record<string, string> {
-  const all = requiredConfigs(spec);
-  return spec.compacted ? { 'cleanup.policy': all['cleanup.policy']! } : all;
+function checkedConfigs(spec: TopicSpec, repl: ReplicationSettings): Record<string, string> {
+  const all = requiredConfigs(spec, repl);
+  return spec.compacted ? { 'cleanup.policy': all['cleanup.policy']!, 'min.insync.replicas': all['min.insync.replicas']! } : all;
 }
 
 /** An existing topic whose configuration contradicts its spec (e.g. raw history that would expire). */
@@ -90,22 +94,28 @@ export class TopicConfigError extends Error {
   }
 }
 
-/** What contradicts the specs among the existing topics (empty: all is well). */
-export async function topicConfigProblems(admin: Admin, prefix: string, specs: readonly TopicSpec[]): Promise<string[]> {
-  const wanted = specs.filter((s) => Object.keys(checkedConfigs(s)).length > 0);
+/** What contradicts the specs among the existing topics (empty: all is well), replication factor included. */
+export async function topicConfigProblems(admin: Admin, prefix: string, specs: readonly TopicSpec[], repl: ReplicationSettings = replicationFromEnv()): Promise<string[]> {
+  const wanted = specs.filter((s) => Object.keys(checkedConfigs(s, repl)).length > 0);
   if (wanted.length === 0) return [];
   const res = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: wanted.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: topicName(prefix, s), configNames: Object.keys(checkedConfigs(s)) })),
+    resources: wanted.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: topicName(prefix, s), configNames: Object.keys(checkedConfigs(s, repl)) })),
   });
   const problems: string[] = [];
   for (const spec of wanted) {
     const name = topicName(prefix, spec);
     const entries = res.resources.find((r) => r.resourceName === name)?.configEntries ?? [];
-    for (const [config, value] of Object.entries(checkedConfigs(spec))) {
+    for (const [config, value] of Object.entries(checkedConfigs(spec, repl))) {
       const actual = entries.find((e) => e.configName === config)?.configValue;
-      if (actual !== value) problems.push(`${name}: ${config} is ${actual ?? '(unset)'}, must be ${value}${spec.keep ? ' (raw history and dead letters are kept for ever)' : ''}`);
+      if (actual !== value) problems.push(`${name}: ${config} is ${actual ?? '(unset)'}, must be ${value}${spec.keep && config !== 'min.insync.replicas' ? ' (raw history and dead letters are kept for ever)' : ''}`);
     }
+  }
+  const { topics } = await admin.fetchTopicMetadata({ topics: wanted.map((s) => topicName(prefix, s)) });
+  for (const t of topics) {
+    const fewest = Math.min(...t.partitions.map((p) => p.replicas.length));
+    // not fixable by --fix: a partition reassignment (kafka-reassign-partitions.sh) adds replicas
+    if (fewest < repl.replicationFactor) problems.push(`${t.name}: replication factor is ${fewest}, must be ${repl.replicationFactor} (KAFKA_REPLICATION_FACTOR; add replicas with kafka-reassign-partitions.sh)`);
   }
   return problems;
 }
@@ -115,7 +125,7 @@ export async function topicConfigProblems(admin: Admin, prefix: string, specs: r
  * their specs (a raw topic that would expire, a canonical topic that is not compacted): a clear
  * TopicConfigError at start-up instead of history silently lost a week later.
  */
-export async function ensureTopics(admin: Admin, prefix: string, specs: TopicSpec[], partitions: number): Promise<void> {
+export async function ensureTopics(admin: Admin, prefix: string, specs: TopicSpec[], partitions: number, repl: ReplicationSettings = replicationFromEnv()): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(topicName(prefix, s)));
   if (missing.length > 0) {
@@ -124,15 +134,15 @@ export async function ensureTopics(admin: Admin, prefix: string, specs: TopicSpe
       topics: missing.map((s) => ({
         topic: topicName(prefix, s),
         numPartitions: partitions,
-        replicationFactor: 1,
-        configEntries: Object.entries(requiredConfigs(s)).map(([name, value]) => ({ name, value })),
+        replicationFactor: repl.replicationFactor,
+        configEntries: Object.entries(requiredConfigs(s, repl)).map(([name, value]) => ({ name, value })),
       })),
     }).catch((e: unknown) => {
       // Another instance may have created them in between: that is fine.
       if (!(e instanceof Error && /already exists/i.test(e.message + JSON.stringify(e)))) throw e;
     });
   }
-  const problems = await topicConfigProblems(admin, prefix, specs.filter((s) => existing.has(topicName(prefix, s))));
+  const problems = await topicConfigProblems(admin, prefix, specs.filter((s) => existing.has(topicName(prefix, s))), repl);
   if (problems.length > 0) throw new TopicConfigError(problems);
 }
 

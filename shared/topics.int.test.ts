@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { createTestWorld, type TestWorld } from '../test/support/integration';
-import { ensureTopics, TopicConfigError } from './kafka';
+import { ensureTopics, topicConfigProblems, TopicConfigError } from './kafka';
 import { TOPICS, topicName } from './topics';
 
 describe('topic configs: raw history kept, checked at start-up', () => {
@@ -23,6 +23,29 @@ describe('topic configs: raw history kept, checked at start-up', () => {
       expect(await configOf(topicName(world.topicPrefix, raw), 'retention.bytes')).toBe('-1');
     }
     expect(await configOf(topicName(world.topicPrefix, TOPICS.discounts), 'cleanup.policy')).toBe('compact');
+  });
+
+  it('creates topics with the configured min.insync.replicas, and the check names a replication below the configured one', async () => {
+    const prefix = `${world.topicPrefix}repl.`;
+    await ensureTopics(admin, prefix, [TOPICS.rawPtl, TOPICS.discounts], 1, { replicationFactor: 1, minInsyncReplicas: 1 });
+    expect(await configOf(topicName(prefix, TOPICS.rawPtl), 'min.insync.replicas')).toBe('1');
+    // the same topics judged for a 3-broker cluster (this broker alone cannot hold 3 replicas)
+    const problems = await topicConfigProblems(admin, prefix, [TOPICS.rawPtl, TOPICS.discounts], { replicationFactor: 3, minInsyncReplicas: 2 });
+    expect(problems).toEqual(expect.arrayContaining([
+      `${topicName(prefix, TOPICS.rawPtl)}: min.insync.replicas is 1, must be 2`,
+      `${topicName(prefix, TOPICS.discounts)}: min.insync.replicas is 1, must be 2`,
+      expect.stringContaining(`${topicName(prefix, TOPICS.rawPtl)}: replication factor is 1, must be 3 (KAFKA_REPLICATION_FACTOR`),
+      expect.stringContaining(`${topicName(prefix, TOPICS.discounts)}: replication factor is 1, must be 3`),
+    ]));
+    expect(problems).toHaveLength(4);
+    // `npm run topics` reads the same settings from the environment
+    const tsx = path.resolve(__dirname, '../node_modules/.bin/tsx');
+    const check = spawnSync(tsx, [path.resolve(__dirname, '../scripts/topics.ts')], {
+      encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...world.env, TOPIC_PREFIX: prefix, KAFKA_REPLICATION_FACTOR: '3' },
+    });
+    expect(check.stdout).toContain('replication factor is 1, must be 3');
+    expect(check.stdout).toContain('min.insync.replicas is 1, must be 2');
+    expect(check.status).toBe(1);
   });
 
   it('refuses to start on an existing topic that contradicts its spec, names the fix, and `npm run topics -- --fix` mends it', async () => {

@@ -70,6 +70,7 @@ describe('inventory and matching end to end', () => {
     // revert: the deal leaves the feed
     pw.sandbox.state.removeDeal(store.lspId, deal.id);
     await p.poller.runLocked();
+    await p.poller.runLocked(); // the store's only deal gone: a drop to zero, removed when a second cycle confirms it
     const after = await eventually(list, (xs) => xs.length > 0 && xs.every((i) => i.deal_price === null), 60_000);
     expect(after.every((i) => i.deal_price === null)).toBe(true);
     expect(after.length).toBe(before.length);

@@ -116,7 +116,7 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
       what: `normaliser ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger, reporter: watch,
       active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),
     });
-    if (!r.done) return; // no longer ours: not resolved, consumed again by the owner
+    if (!r.done || r.value === undefined) return; // no longer ours: not resolved, consumed again by the owner
     const tally = r.value;
 
     const last = batch.lastOffset();
@@ -134,7 +134,8 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
   }
 
   /** Decodes, maps and encodes the batch, then sends ONE producer batch; returns the tally. */
-  async function mapAndSend(payload: EachBatchPayload): Promise<{ emit: number; tombstone: number; reject: number }> {
+  /** undefined: the partition was lost before the send (nothing sent, see the fencing note below). */
+  async function mapAndSend(payload: EachBatchPayload): Promise<{ emit: number; tombstone: number; reject: number } | undefined> {
     const { batch } = payload;
     await codec.prepare(batch.messages.map((m) => m.value));
 
@@ -182,6 +183,9 @@ export function createNormaliser(opts: NormaliserOptions): Normaliser {
     const topicMessages = [];
     if (deals.length) topicMessages.push({ topic: names.discounts, messages: deals });
     if (dead.length) topicMessages.push({ topic: names.dlq, messages: dead });
+    // Fencing (several instances): a batch of a partition lost in a rebalance meanwhile is not sent; its
+    // new owner maps it again from the last commit (the output is keyed and versioned: a copy is absorbed).
+    if (!payload.isRunning() || payload.isStale()) return undefined;
     if (topicMessages.length) await producer!.sendBatch({ topicMessages }); // set in start(), before run()
     for (const d of dead) logger.warn({ topic: batch.topic, partition: batch.partition, offset: d.headers?.['dlq-origin-offset']?.toString(), reason: d.headers?.['dlq-reason']?.toString() }, 'dead-lettered a raw deal event');
     return tally;

@@ -6,8 +6,11 @@ import type { Applied } from './handler';
 
 export interface AppliedStore {
   load(keys: readonly string[]): Promise<Map<string, Applied>>;
-  /** Records what Odoo accepted: a deal's version, or a removal's (removed). */
-  save(entries: ReadonlyArray<{ key: string; version: number; removed: boolean }>): Promise<void>;
+  /**
+   * Records what Odoo accepted: a deal's version, or a removal's (removed). `guard` runs first in the
+   * same transaction (the partition fence, shared/fencing.ts) and aborts it by throwing.
+   */
+  save(entries: ReadonlyArray<{ key: string; version: number; removed: boolean }>, guard?: (tx: Kysely<Database>) => Promise<void>): Promise<void>;
 }
 
 export function createAppliedStore(db: Kysely<Database>): AppliedStore {
@@ -17,13 +20,15 @@ export function createAppliedStore(db: Kysely<Database>): AppliedStore {
       const rows = await db.selectFrom('odoo_sink_applied').select(['deal_key', 'version', 'removed']).where('deal_key', 'in', [...keys]).execute();
       return new Map(rows.map((r) => [r.deal_key, { version: Number(r.version), removed: r.removed }]));
     },
-    async save(entries) {
+    async save(entries, guard) {
       if (entries.length === 0) return;
       const rows = entries.map((e) => ({ deal_key: e.key, version: e.version, removed: e.removed }));
-      await db.insertInto('odoo_sink_applied').values(rows).onConflict((oc) => oc.column('deal_key').doUpdateSet({
+      const insert = (tx: Kysely<Database>) => tx.insertInto('odoo_sink_applied').values(rows).onConflict((oc) => oc.column('deal_key').doUpdateSet({
         // never moves backwards: the rule of shared/versioned.ts
         version: sql`excluded.version`, removed: sql`excluded.removed`, applied_at: sql`now()`,
       }).where(notOlderSql('odoo_sink_applied'))).execute();
+      if (!guard) { await insert(db); return; }
+      await db.transaction().execute(async (tx) => { await guard(tx); await insert(tx); });
     },
   };
 }

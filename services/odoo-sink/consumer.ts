@@ -8,6 +8,7 @@ import { dlqHeaders as sharedDlqHeaders } from '../../shared/dlq';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
+import { isStaleOwner, type PartitionFence } from '../../shared/fencing';
 import { createProducer, ensureTopics } from '../../shared/kafka';
 import type { Logger } from '../../shared/logger';
 import type { AvroSerde } from '../../shared/serde';
@@ -33,6 +34,8 @@ export interface ConsumerSettings {
 
 export interface ConsumerDeps {
   kafka: Kafka; serde: AvroSerde; sink: Sink; logger: Logger; settings: ConsumerSettings; metrics?: Registry;
+  /** Several instances in one group: Odoo calls and the applied rows only while the partition is ours (shared/fencing.ts). */
+  fence?: PartitionFence;
   /** The service's consumer health (/health): the consumer is watched there as `odoo-sink`. */
   health?: ConsumerHealth;
 }
@@ -46,7 +49,7 @@ export function dlqHeaders(d: Omit<DeadLetter, 'key' | 'value'>): Record<string,
   });
 }
 
-export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, metrics, health }: ConsumerDeps) {
+export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, metrics, health, fence }: ConsumerDeps) {
   const log = logger.child({ component: 'odoo-sink-consumer' });
   const inTopic = topicName(settings.topicPrefix, TOPICS.discounts);
   const dlqTopic = topicName(settings.topicPrefix, TOPICS.dlq);
@@ -116,25 +119,31 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
     await c.subscribe({ topic: inTopic, fromBeginning: true });
     // After a rebalance the partitions may be someone else's: their failures are no longer ours to report.
     c.on(c.events.GROUP_JOIN, () => { failing.clear(); });
+    fence?.watch(c);
     await c.run({
       autoCommit: false,
       partitionsConsumedConcurrently: settings.partitionsConcurrently,
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         const { batch } = payload;
+        // several instances: claim the partition on first sight; a partition refused to us is left to its owner
+        const own = await fence?.acquire(batch.topic, batch.partition);
+        if (fence && own === undefined) { await new Promise((r) => setTimeout(r, 500)); return; }
+        const fenced = fence && own ? { before: () => fence.verify(own), inSave: (tx: Parameters<PartitionFence['check']>[0]) => fence.check(tx, own) } : undefined;
         const beat = setInterval(() => { payload.heartbeat().catch(() => undefined); }, 2_000);
         const applySlice = async (slice: KafkaMessage[]): Promise<void> => {
           try {
             const { ok, poison, raw } = await decode(batch.topic, batch.partition, slice);
             const selected = selectTargets(ok);
             const targets = selected.flatMap((s): Target[] => (s.kind === 'target' ? [s.target] : []));
-            const result = await sink.apply(targets);
+            const result = await sink.apply(targets, fenced);
             await deadLetter([...poison, ...result.dead.map((d) => asLetter(d, raw))]);
             odooUp.set(1);
             failing.delete(batch.partition);
             for (const [outcome, n] of Object.entries(result.counts)) deals.inc({ outcome }, n);
             for (const s of selected) if (s.kind === 'skip') deals.inc({ outcome: s.reason });
           } catch (e) {
+            if (isStaleOwner(e)) throw e; // not Odoo's failure
             odooUp.set(0);
             failing.add(batch.partition);
             retries.inc();
@@ -147,11 +156,17 @@ export function createOdooSinkConsumer({ kafka, serde, sink, logger, settings, m
             const slice = batch.messages.slice(i, i + settings.sliceSize);
             // Odoo, the registry, the broker or Postgres failing: the slice is retried with backoff, heartbeating,
             // nothing committed or dropped (every failure of a slice: a poison message was dead-lettered inside)
-            const r = await withOutageRetry(() => applySlice(slice), {
-              what: `odoo-sink ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger: log, reporter: w,
-              backoff: { baseMs: settings.retryBaseMs, capMs: settings.retryCapMs }, retryable: () => true,
-              active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),
-            });
+            let r: Awaited<ReturnType<typeof withOutageRetry>>;
+            try {
+              r = await withOutageRetry(() => applySlice(slice), {
+                what: `odoo-sink ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger: log, reporter: w,
+                backoff: { baseMs: settings.retryBaseMs, capMs: settings.retryCapMs }, retryable: (e) => !isStaleOwner(e),
+                active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),
+              });
+            } catch (e) {
+              if (fence?.refused(e, batch.topic, batch.partition)) return; // nothing committed: the owner redoes it
+              throw e;
+            }
             if (!r.done) return;
             const last = slice[slice.length - 1]!.offset;
             payload.resolveOffset(last);

@@ -14,6 +14,7 @@ import { createInventorySink } from './inventory-sink';
 import { createAppliedStore } from './applied';
 import { createStoreDirectory, staticStoreDirectory } from './stores';
 import { createDb, warnIdleError } from '../../shared/db/db';
+import { createPartitionFence } from '../../shared/fencing';
 import { Counter } from 'prom-client';
 import { createConsumerHealth, exitOnFatal } from '../../shared/consumer-health';
 
@@ -34,8 +35,10 @@ export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boole
     : createStoreDirectory({ db, odoo, lookup: { model: cfg.ODOO_STORE_MODEL, locField: cfg.ODOO_STORE_LOC_FIELD }, now: Date.now });
   const sink = createSink({ odoo, stores, applied: createAppliedStore(db), logger, now: Date.now, batchSize: cfg.ODOO_BATCH_SIZE, concurrency: cfg.ODOO_CONCURRENCY });
   const kafka = createKafka({ brokers: cfg.KAFKA_BROKERS, clientId: 'odoo-sink' }, logger);
+  // several sink instances share the group's partitions: Odoo is written only for partitions still ours
+  const fence = createPartitionFence({ db, group: `${cfg.TOPIC_PREFIX}${cfg.SINK_GROUP_ID}`, logger });
   const consumer = createOdooSinkConsumer({
-    kafka, serde: AvroSerde.create(cfg.SCHEMA_REGISTRY_URL), sink, logger, metrics, health,
+    kafka, serde: AvroSerde.create(cfg.SCHEMA_REGISTRY_URL), sink, logger, metrics, health, fence,
     settings: {
       topicPrefix: cfg.TOPIC_PREFIX, groupId: cfg.SINK_GROUP_ID, partitions: cfg.KAFKA_PARTITIONS,
       sliceSize: cfg.SINK_SLICE_SIZE, partitionsConcurrently: cfg.SINK_PARTITIONS_CONCURRENTLY, retryBaseMs: cfg.SINK_RETRY_BASE_MS, retryCapMs: cfg.SINK_RETRY_CAP_MS,

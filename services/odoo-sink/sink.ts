@@ -6,6 +6,8 @@
  * whole set, which re-reads Odoo first (so a create whose reply was lost is found, not repeated).
  */
 import pLimit from 'p-limit';
+import type { Kysely } from '../../shared/db/db';
+import type { Database } from '../../shared/db/schema';
 import type { Logger } from '../../shared/logger';
 import type { AppliedStore } from './applied';
 import { isStale, planTarget, toCalls, type Action, type Call, type Target } from './handler';
@@ -83,14 +85,19 @@ export function createSink(deps: SinkDeps) {
     return { actions, dead: [...rejected, ...failed] };
   }
 
-  /** Brings Odoo in line with the targets (distinct keys). Throws when Odoo could not be reached or failed otherwise. */
-  async function apply(all: readonly Target[]): Promise<ApplyResult> {
+  /**
+   * Brings Odoo in line with the targets (distinct keys). Throws when Odoo could not be reached or failed otherwise.
+   * `fence` (several instances, shared/fencing.ts): `before` runs before any Odoo call, `inSave` in the
+   * transaction that records what Odoo accepted; either throws once the partition is another instance's.
+   */
+  async function apply(all: readonly Target[], fence?: { before: () => Promise<void>; inSave: (tx: Kysely<Database>) => Promise<void> }): Promise<ApplyResult> {
     const counts: Record<Outcome, number> = { created: 0, written: 0, removed: 0, unchanged: 0, skipped: 0, stale: 0, dead: 0 };
     if (all.length === 0) return { dead: [], counts };
     const seen = await applied.load(all.map((t) => t.key));
     const targets = all.filter((t) => !isStale(t.version, seen.get(t.key)));
     counts.stale = all.length - targets.length;
     const storeOf = await stores.resolve([...new Set(targets.map((t) => t.locationId))]);
+    await fence?.before();
     const results = await Promise.all(chunks(targets, batchSize).map((c) => applyChunk(c, storeOf)));
     const dead = results.flatMap((r) => r.dead);
     const deadKeys = new Set(dead.map((d) => d.target.key));
@@ -104,7 +111,7 @@ export function createSink(deps: SinkDeps) {
       if (a.kind !== 'skip') done.set(a.target.key, a.target);
     }
     counts.dead = deadKeys.size;
-    await applied.save([...done.values()].map((t) => ({ key: t.key, version: t.version, removed: t.deal === null })));
+    await applied.save([...done.values()].map((t) => ({ key: t.key, version: t.version, removed: t.deal === null })), fence?.inSave);
     return { dead, counts };
   }
 

@@ -26,6 +26,8 @@ export function pollerEnv(env: NodeJS.ProcessEnv) {
     RETRY_MAX_MS: z.coerce.number().int().min(1).default(8000),
     RETRY_AFTER_MAX_MS: z.coerce.number().int().min(0).default(60_000),
     POS_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(120),
+    /** a store's feed falling by more than this share (or to zero) in one cycle: removals held until the next cycle confirms */
+    POLLER_MAX_DROP_SHARE: z.coerce.number().min(0).max(1).default(0.5),
     /** the Postgres advisory lock that makes one cycle active across pollers */
     POLLER_LOCK_KEY: z.coerce.number().int().default(7_000_701),
     /** inventory (issue 6): its own interval (Dutchie allows 60 /reporting calls per minute) and lock */

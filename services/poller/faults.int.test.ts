@@ -128,6 +128,8 @@ describe('poller against failing sources (real Kafka, registry, Postgres + sandb
     expect(s.failures.every((f) => f.source === 'ptl')).toBe(true);
     expect(await ptl()).toBe(ptlBefore);
     await new Promise((r) => setTimeout(r, 1600));
+    // the unlinked deal was each store's only PTL deal: a drop to zero, held a cycle, then confirmed (issue 13)
+    expect(done(await p.poller.runLocked())).toMatchObject({ ptl: 'ok', locationsFailed: 0, removals: 0 });
     const after = done(await p.poller.runLocked());
     expect(after).toMatchObject({ ptl: 'ok', locationsFailed: 0, removals: 2 });
   });

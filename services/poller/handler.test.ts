@@ -1,4 +1,4 @@
-import { appliesToStore, contentHash, dutchieSourceRecord, planChanges, ptlForStore, type PollLocation } from './handler';
+import { appliesToStore, contentHash, dutchieSourceRecord, isSuspiciousDrop, planChanges, ptlForStore, type PollLocation } from './handler';
 import { KeyRateLimiter, RetryableError, backoffDelay, parseRetryAfter, withRetry } from './retry';
 
 const store: PollLocation = { id: '3f6b0a52-8c1d-4e2a-9b7f-5d0c1e2a6b91', state: 'AZ', timeZone: 'America/Phoenix', lspId: 100, posLocId: 1568, api: 'pos', orgId: null, odooStoreId: 7 };
@@ -95,5 +95,17 @@ describe('retries', () => {
     expect(waited).toEqual([]);
     await limiter.acquire('a');
     expect(waited).toEqual([60_001]);
+  });
+});
+
+describe('isSuspiciousDrop (removals held a cycle)', () => {
+  it('holds a drop to zero and one by more than the share, not a small drop, a rise or a first fetch', () => {
+    expect(isSuspiciousDrop(10, 0, 0.5)).toBe(true);
+    expect(isSuspiciousDrop(1, 0, 0.9)).toBe(true);
+    expect(isSuspiciousDrop(10, 4, 0.5)).toBe(true);
+    expect(isSuspiciousDrop(10, 5, 0.5)).toBe(false);
+    expect(isSuspiciousDrop(10, 9, 0)).toBe(true);
+    expect(isSuspiciousDrop(10, 12, 0.5)).toBe(false);
+    expect(isSuspiciousDrop(0, 0, 0.5)).toBe(false);
   });
 });

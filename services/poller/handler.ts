@@ -125,3 +125,18 @@ export function planChanges(input: {
   }
   return { kind: 'publish', events, upserts, removals, hashes };
 }
+
+/**
+ * Whether a feed's deal count fell suspiciously in one cycle: to zero, or by more than `maxShare` of
+ * what was published (a well-formed but empty or truncated reply looks exactly like that). Such a
+ * drop's removals are held until the next cycle sees it too (poller.ts).
+ */
+export function isSuspiciousDrop(previous: number, current: number, maxShare: number): boolean {
+  if (previous === 0 || current >= previous) return false;
+  return current === 0 || (previous - current) / previous > maxShare;
+}
+
+/** The plan without its removals (a held drop: upserts still go out). */
+export function withoutRemovals(plan: Extract<Plan, { kind: 'publish' }>): Extract<Plan, { kind: 'publish' }> {
+  return { ...plan, events: plan.events.filter((e) => e.value.op !== 'remove'), removals: 0 };
+}

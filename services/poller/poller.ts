@@ -11,7 +11,7 @@ import type { Kysely } from '../../shared/db/db';
 import type { Database } from '../../shared/db/schema';
 import type { Logger } from '../../shared/logger';
 import { TOPICS, topicName } from '../../shared/topics';
-import { appliesToStore, planChanges, ptlForStore, type Api, type FetchOutcome, type PollLocation, type PtlRecordInfo, type Source, type SourceRecord } from './handler';
+import { appliesToStore, isSuspiciousDrop, planChanges, ptlForStore, withoutRemovals, type Api, type FetchOutcome, type PollLocation, type PtlRecordInfo, type Source, type SourceRecord } from './handler';
 import type { LogGuard } from './log-identity';
 import { createPublisher } from './publisher';
 import type { RawEventEncoder } from './raw-encoder';
@@ -23,6 +23,8 @@ export interface PollerSettings {
   concurrency: number;
   lockKey: number;
   posKeys: ReadonlyMap<number, string>;
+  /** a drop by more than this share (or to zero) in one cycle is held until the next cycle confirms it (default 0.5) */
+  maxDropShare?: number;
 }
 
 export interface CycleSummary {
@@ -38,7 +40,14 @@ export interface CycleSummary {
   fallbacks: Array<{ locationIds: string[] } & Fallback>;
 }
 
-export type CycleResult = { kind: 'done'; summary: CycleSummary } | { kind: 'skipped'; reason: 'locked' };
+export type CycleResult = { kind: 'done'; summary: CycleSummary } | { kind: 'skipped'; reason: 'locked' }
+  /** the cycle lock was lost mid-cycle (its session died): nothing more was published */
+  | { kind: 'aborted'; reason: 'lock lost' };
+
+/** The cycle no longer holds the advisory lock: another poller may be in a cycle, so this one publishes nothing more. */
+export class LockLostError extends Error {
+  constructor(cause?: unknown) { super('the poll cycle lost its advisory lock', { cause }); this.name = 'LockLostError'; }
+}
 
 export function pollerMetrics(registry: Registry) {
   return {
@@ -49,6 +58,7 @@ export function pollerMetrics(registry: Registry) {
     lastSuccess: new Gauge({ name: 'poller_last_cycle_timestamp_seconds', help: 'end of the last completed cycle', registers: [registry] }),
     locations: new Gauge({ name: 'poller_locations', help: 'stores in the last cycle by outcome', labelNames: ['outcome'], registers: [registry] }),
     fallbacks: new Counter({ name: 'poller_source_fallbacks_total', help: 'feeds read through Backoffice because Dutchie refused the POS key', labelNames: ['feed', 'key'], registers: [registry] }),
+    heldDrops: new Counter({ name: 'poller_drops_held_total', help: 'store feeds whose deals fell to zero or by more than POLLER_MAX_DROP_SHARE: removals held a cycle', labelNames: ['source'], registers: [registry] }),
   };
 }
 export type PollerMetrics = ReturnType<typeof pollerMetrics>;
@@ -135,10 +145,17 @@ export function createPoller(deps: PollerDeps) {
   const { db, producer, encoders, sources, settings, logger, metrics, now } = deps;
   const keys = deps.keys ?? new PosKeys(settings.posKeys);
   const topics = { dutchie: topicName(settings.topicPrefix, TOPICS.rawDutchie), ptl: topicName(settings.topicPrefix, TOPICS.rawPtl) };
+  const maxDropShare = settings.maxDropShare ?? 0.5;
+  /** (store, source) whose drop the last cycle held: a second cycle seeing a drop confirms it (this instance's memory). */
+  let heldLastCycle = new Set<string>();
 
-  /** One cycle, without the lock (runLocked is what main and tests call). */
-  async function runCycle(): Promise<CycleSummary> {
+  /**
+   * One cycle, without the lock (runLocked is what main and tests call). `stillLocked` runs before every
+   * publish request and throws once the cycle no longer holds its lock (nothing more is sent).
+   */
+  async function runCycle(stillLocked: () => Promise<void> = () => Promise.resolve()): Promise<CycleSummary> {
     const started = now();
+    const heldNow = new Set<string>();
     await deps.beforeCycle?.();
     const locations = await loadLocations(db);
     const published = await loadPublished(db);
@@ -147,7 +164,7 @@ export function createPoller(deps: PollerDeps) {
     let upserts = 0;
     let removals = 0;
     const publisher = createPublisher<Remembered>({
-      send: async (topicMessages) => { await producer.sendBatch({ topicMessages }); },
+      send: async (topicMessages) => { await stillLocked(); await producer.sendBatch({ topicMessages }); },
       remember: (batch) => remember(db, batch),
       isContentError: (e) => e instanceof KafkaJSProtocolError && !e.retriable,
       maxSendBytes: MAX_SEND_BYTES,
@@ -165,8 +182,17 @@ export function createPoller(deps: PollerDeps) {
      */
     const record = async (location: PollLocation, source: Source, api: Api, fetch: FetchOutcome, fetchedAt: number): Promise<void> => {
       try {
-        const plan = planChanges({ location, source, api, fetch, previous: published.get(hashesKey(location.id, source)) ?? new Map<string, string>(), fetchedAt });
+        const previous = published.get(hashesKey(location.id, source)) ?? new Map<string, string>();
+        let plan = planChanges({ location, source, api, fetch, previous, fetchedAt });
         if (plan.kind === 'skip') { fail(location, source, plan.reason); return; }
+        // a drop to zero or by more than maxDropShare: its removals wait for a second cycle to confirm it
+        const feed = hashesKey(location.id, source);
+        if (plan.removals > 0 && isSuspiciousDrop(previous.size, plan.hashes.size, maxDropShare) && !heldLastCycle.has(feed)) {
+          heldNow.add(feed);
+          metrics.heldDrops.inc({ source });
+          logger.warn({ locationId: location.id, source, published: previous.size, fetched: plan.hashes.size, removals: plan.removals, maxDropShare }, 'deals dropped sharply: removals held until the next cycle confirms');
+          plan = withoutRemovals(plan);
+        }
         if (plan.events.length === 0) return;
         const encode = encoders[source];
         const messages = plan.events.map((e) => ({ key: e.key, value: encode(e.value) }));
@@ -235,6 +261,7 @@ export function createPoller(deps: PollerDeps) {
     const ptlStatus = await ptl;
     // Everything is queued: wait until Kafka acknowledged it and Postgres remembered it.
     await Promise.all(inFlight);
+    heldLastCycle = heldNow;
     const durationMs = now() - started;
     const summary: CycleSummary = {
       locations: locations.length, locationsOk: locations.length - failed.size, locationsFailed: failed.size, upserts, removals, ptl: ptlStatus === 'ok' ? 'ok' : 'failed', durationMs,
@@ -257,16 +284,31 @@ export function createPoller(deps: PollerDeps) {
         logger.info('another poller holds the cycle lock: skipping this cycle');
         return { kind: 'skipped', reason: 'locked' } as const;
       }
+      // Fencing: the lock belongs to this session; if the session died (or the lock went) another poller
+      // may be in a cycle, so every publish request first checks this backend still holds it.
+      let lost = false;
+      const stillLocked = async (): Promise<void> => {
+        const held = await sql<{ held: boolean }>`select exists(select 1 from pg_locks where locktype = 'advisory' and granted and pid = pg_backend_pid()
+          and objsubid = 1 and classid::text::bigint = (${settings.lockKey}::bigint >> 32) & 4294967295 and objid::text::bigint = ${settings.lockKey}::bigint & 4294967295) as held`
+          .execute(conn).then((r) => r.rows[0]?.held === true, () => false);
+        if (!held) { lost = true; throw new LockLostError(); }
+      };
       try {
         await deps.logs?.check('deals');
-        const summary = await runCycle();
+        const summary = await runCycle(stillLocked);
+        if (lost) {
+          metrics.cycles.inc({ result: 'aborted' });
+          logger.error({ upserts: summary.upserts, removals: summary.removals }, 'poll cycle lost its advisory lock: aborted, nothing more published');
+          return { kind: 'aborted', reason: 'lock lost' } as const;
+        }
         await deps.logs?.remember('deals');
         metrics.cycles.inc({ result: 'done' });
         const { failures, fallbacks, ...counts } = summary;
         logger.info({ ...counts, failures: failures.slice(0, 20), fallbacks: fallbacks.slice(0, 20) }, 'poll cycle done');
         return { kind: 'done', summary } as const;
       } finally {
-        await sql`select pg_advisory_unlock(${settings.lockKey})`.execute(conn);
+        // a dead session released its lock already
+        await sql`select pg_advisory_unlock(${settings.lockKey})`.execute(conn).catch((err: unknown) => logger.warn({ err }, 'advisory unlock failed (session gone)'));
       }
     });
   }

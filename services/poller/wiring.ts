@@ -61,7 +61,7 @@ export async function buildPoller(cfg: PollerConfig, logger: Logger, clientId = 
   const withdrawals = createWithdrawals({ db, producer, encoders, serde, topicPrefix: cfg.TOPIC_PREFIX, logger, now: Date.now });
   const poller = createPoller({
     db, producer, sources, logger, metrics, now: Date.now, encoders, keys, logs,
-    settings: { topicPrefix: cfg.TOPIC_PREFIX, concurrency: cfg.POLL_CONCURRENCY, lockKey: cfg.POLLER_LOCK_KEY, posKeys: cfg.posKeys },
+    settings: { topicPrefix: cfg.TOPIC_PREFIX, concurrency: cfg.POLL_CONCURRENCY, lockKey: cfg.POLLER_LOCK_KEY, posKeys: cfg.posKeys, maxDropShare: cfg.POLLER_MAX_DROP_SHARE },
     beforeCycle: async () => { await directory?.refresh(); await withdrawals.deals(); },
   });
   const inventory = createInventoryPoller({

@@ -12,6 +12,7 @@ import { projectorEnv } from './config';
 import { startEnrichmentConsumer } from './enrichment-consumer';
 import { startInventoryConsumer } from './inventory-consumer';
 import { loadDealsFromDb, rebuildInventorySnapshot } from './inventory-projection';
+import { createPartitionFence } from '../../shared/fencing';
 import { createProjector } from './projector';
 import { createSwitchLock } from './switch-lock';
 
@@ -33,10 +34,12 @@ async function main(): Promise<void> {
   // a rebuild's switch waits for the batches in flight, and the next ones wait for the switch (switch-lock.ts)
   const switchLock = createSwitchLock(cfg.DATABASE_URL, cfg.PROJECTOR_CONCURRENCY + 2);
   shutdown.add('switch-lock', () => switchLock.close());
+  // several projector instances share the group's partitions; a lost partition's late writes are refused
+  const fence = createPartitionFence({ db, redis, redisPrefix: cfg.REDIS_KEY_PREFIX, group: `${cfg.TOPIC_PREFIX}${cfg.PROJECTOR_GROUP_ID}`, logger });
   // a consumer that stops for good turns /health down, then the process exits 1 (a supervisor restarts it)
   const health = createConsumerHealth({ logger, onFatal: exitOnFatal(shutdown) });
   const projector = createProjector({
-    kafka, serde, db, redis, logger, metrics, switchLock, health,
+    kafka, serde, db, redis, logger, metrics, switchLock, health, fence,
     topicPrefix: cfg.TOPIC_PREFIX, redisPrefix: cfg.REDIS_KEY_PREFIX, groupId: cfg.PROJECTOR_GROUP_ID,
     concurrency: cfg.PROJECTOR_CONCURRENCY, partitions: cfg.KAFKA_PARTITIONS, cacheBytes: cfg.PROJECTOR_CACHE_MB * 1024 * 1024,
     onLocationRebuilt: async (id) => { await rebuildInventorySnapshot(snapshotDeps, id, { onlyIfKnown: true }); },

@@ -16,6 +16,7 @@ import { BatchAvroCodec, UndecodableError } from '../../shared/avro-codec';
 import type { AvroSerde } from '../../shared/serde';
 import { TOPICS, locationOfKey, topicName } from '../../shared/topics';
 import { tombstoneVersion } from '../../shared/versioned';
+import type { Ownership, PartitionFence } from '../../shared/fencing';
 import { sendToDlq, type DeadLetter } from './dlq';
 import { decideDeal, planBatch, type DealOutcome } from './handler';
 import { LocationCache } from './location-cache';
@@ -51,6 +52,8 @@ export interface ProjectorDeps {
   until?: (partition: number) => bigint | undefined;
   /** Every slice's decided outcomes (a rebuild's expected state, to verify the shadow against the topic). */
   onOutcomes?: (outcomes: readonly DealOutcome[]) => void;
+  /** Several instances in one group: each write checks the partition is still this instance's (shared/fencing.ts). */
+  fence?: PartitionFence;
   /** Bytes of storefront fragments kept in memory (location-cache.ts; default 32 MB; 0: none, every value read back). */
   cacheBytes?: number;
   /** The service's consumer health (/health): the consumer is watched there as `projector`. */
@@ -94,8 +97,11 @@ export function createProjector(deps: ProjectorDeps): Projector {
   // the owned locations' deals in memory: Redis values built without reading the rows back (location-cache.ts)
   const cache = new LocationCache(deps.cacheBytes);
 
-  async function projectBatch(payload: EachBatchPayload, inBound: KafkaMessage[], boundReached: string | undefined): Promise<void> {
+  async function projectBatch(payload: EachBatchPayload, inBound: KafkaMessage[], boundReached: string | undefined, own: Ownership | undefined): Promise<void> {
     const { batch } = payload;
+    const fence = deps.fence;
+    const guard = fence && own ? (tx: Kysely<Database>) => fence.check(tx, own) : undefined;
+    const write = fence && own ? (pairs: ReadonlyArray<readonly [string, string]>) => fence.redisSet(own, pairs) : undefined;
     const last = inBound[inBound.length - 1]!.offset;
     const end = batchSeconds.startTimer();
     const only = deps.onlyLocation;
@@ -125,7 +131,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
       const plan = planBatch(outcomes);
       if (deps.deadLetter !== false) await sendToDlq(producer!, dlqTopic, 'projector', letters);
       await cache.load(db, plan.locations); // the state before this slice, for locations not in memory yet
-      await applyToPostgres(db, plan);
+      await applyToPostgres(db, plan, guard);
       cache.apply(plan); // committed: memory follows
       deps.onOutcomes?.(outcomes);
       await payload.heartbeat();
@@ -136,7 +142,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
     const at = now();
     const locations = [...touched].sort();
     for (const location of locations) {
-      await rebuildLocation(db, redis, deps.redisPrefix, location, at, cache.value(location));
+      await rebuildLocation(db, redis, deps.redisPrefix, location, at, cache.value(location), write);
       await deps.onLocationRebuilt?.(location);
     }
     const nextOffset = (BigInt(last) + 1n).toString();
@@ -165,6 +171,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
         maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 12 * 1024 * 1024, maxWaitTimeInMs: 50,
       });
       consumer = c;
+      deps.fence?.watch(c);
       c.on(c.events.GROUP_JOIN, () => cache.invalidate()); // a rebalance: another instance may have written our locations meanwhile
       const watch = (deps.health ?? createConsumerHealth({ logger })).watch('projector', c);
       await c.connect();
@@ -186,12 +193,19 @@ export function createProjector(deps: ProjectorDeps): Projector {
             await payload.heartbeat();
             return;
           }
+          // several instances: claim the partition on first sight, and drop the batch (uncommitted) once another instance owns it
+          const own = await deps.fence?.acquire(batch.topic, batch.partition);
+          if (deps.fence && own === undefined) { await sleep(500); await payload.heartbeat(); return; }
           // a failed batch (an outage: retried) leaves memory to be reloaded from Postgres, whatever it committed
-          const run = (): Promise<void> => projectBatch(payload, inBound, cut >= 0 ? String(bound) : undefined).catch((e: unknown) => { cache.invalidate(); throw e; });
-          await withOutageRetry(() => (deps.switchLock ? deps.switchLock.shared(run) : run()), {
-            what: `projector ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger, reporter: watch,
-            active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),
-          });
+          const run = (): Promise<void> => projectBatch(payload, inBound, cut >= 0 ? String(bound) : undefined, own).catch((e: unknown) => { cache.invalidate(); throw e; });
+          try {
+            await withOutageRetry(() => (deps.switchLock ? deps.switchLock.shared(run) : run()), {
+              what: `projector ${batch.topic}[${batch.partition}]`, key: `${batch.topic}:${batch.partition}`, logger, reporter: watch,
+              active: () => payload.isRunning() && !payload.isStale(), heartbeat: () => payload.heartbeat(),
+            });
+          } catch (e) {
+            if (!deps.fence?.refused(e, batch.topic, batch.partition)) throw e;
+          }
         },
       });
     },

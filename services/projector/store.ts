@@ -39,9 +39,11 @@ const UPDATE = NAMES.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`
 const INSERT = sql.raw(`insert into discounts (${NAMES.join(', ')}) select ${SELECT} from json_to_recordset(`);
 const CONFLICT = sql.raw(`::json) as x(${RECORD}) on conflict (id) do update set ${UPDATE} where `);
 
-export async function applyToPostgres(db: Kysely<Database>, plan: BatchPlan): Promise<void> {
+/** `guard`: runs first in the transaction (the partition fence's ownership check, shared/fencing.ts); throwing aborts it. */
+export async function applyToPostgres(db: Kysely<Database>, plan: BatchPlan, guard?: (tx: Kysely<Database>) => Promise<void>): Promise<void> {
   if (plan.upserts.length === 0 && plan.removals.length === 0) return;
   await db.transaction().execute(async (tx) => {
+    await guard?.(tx);
     for (let i = 0; i < plan.upserts.length; i += UPSERT_CHUNK) {
       // JSON null in a jsonb column becomes SQL NULL.
       const rows = JSON.stringify(plan.upserts.slice(i, i + UPSERT_CHUNK));
@@ -56,23 +58,31 @@ export async function applyToPostgres(db: Kysely<Database>, plan: BatchPlan): Pr
   });
 }
 
-/** Rebuilds one location (its value read from Postgres unless given): value + its version + sync time in one MULTI (atomic), then the sync row. */
+/** Sets Redis keys atomically (a MULTI, or the partition fence's script: shared/fencing.ts). */
+export type RedisWrite = (pairs: ReadonlyArray<readonly [string, string]>) => Promise<void>;
+
+const multiSet = (redis: Redis): RedisWrite => async (pairs) => {
+  const res = await pairs.reduce((m, [k, v]) => m.set(k, v), redis.multi()).exec();
+  const failed = res?.find(([err]) => err)?.[0];
+  if (failed) throw failed;
+  if (!res) throw new Error('redis transaction aborted');
+};
+
+/**
+ * Rebuilds one location (its value read from Postgres unless given): value + its version + sync time in one
+ * atomic write (`write`, default a MULTI; the partition fence's script with several instances), then the sync row.
+ */
 export async function rebuildLocation(
   db: Kysely<Database>, redis: Redis, redisPrefix: string, locationId: string, now: Date,
-  built?: { value: string; count: number },
+  built?: { value: string; count: number }, write: RedisWrite = multiSet(redis),
 ): Promise<number> {
   const { value, count } = built ?? await buildLocationValue(db, locationId); // `built`: from the projector's memory (location-cache.ts)
   const keys = redisKeys(redisPrefix);
-  await redis.multi()
-    .set(keys.discounts(locationId), value)
-    .set(keys.discountsVersion(locationId), valueVersion(value))
-    .set(keys.sync(locationId), now.toISOString())
-    .exec()
-    .then((res) => {
-      const failed = res?.find(([err]) => err)?.[0];
-      if (failed) throw failed;
-      if (!res) throw new Error('redis transaction aborted');
-    });
+  await write([
+    [keys.discounts(locationId), value],
+    [keys.discountsVersion(locationId), valueVersion(value)],
+    [keys.sync(locationId), now.toISOString()],
+  ]);
   await db.insertInto('location_sync').values({ location_id: locationId, last_sync: now, deal_count: count })
     .onConflict((oc) => oc.column('location_id').doUpdateSet({ last_sync: now, deal_count: count }))
     .execute();

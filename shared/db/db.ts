@@ -17,10 +17,11 @@ export function createDb(databaseUrl: string, max = 10, onIdleError: (err: Error
   // a search path puts a schema's tables in front of public's (a rebuild's shadow tables, services/projector/shadow.ts)
   const pool = new Pool({ connectionString: databaseUrl, max, ...(searchPath ? { options: `-c search_path=${searchPath.join(',')}` } : {}) });
   pool.on('error', onIdleError);
-  // a connection checked out but between queries (a transaction while JavaScript works) is not the
-  // pool's to watch: its loss would also be an unhandled 'error'. Its next query fails instead (an
-  // outage the caller waits out) and the pool discards it on release.
-  pool.on('connect', (client) => { client.on('error', () => undefined); });
+  // a connection checked out but between queries (a transaction while JavaScript works, the poller's
+  // session holding its cycle lock) is not the pool's to watch: its loss would be an unhandled 'error'
+  // that kills the process. Its next query fails instead (an outage the caller waits out) and the pool
+  // discards it on release.
+  pool.on('connect', (client) => { client.on('error', onIdleError); });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -184,6 +184,16 @@ export interface OdooSinkAppliedTable {
   applied_at: Generated<Timestamp>;
 }
 
+/** Who owns a consumer group's partition, and since which epoch (migration 0013, shared/fencing.ts). */
+export interface PartitionOwnersTable {
+  group_id: string;
+  topic: string;
+  partition: number;
+  epoch: ColumnType<string, string | number, string | number>;
+  owner: string;
+  claimed_at: Generated<Timestamp>;
+}
+
 export interface Database {
   locations: LocationsTable;
   discounts: DiscountsTable;
@@ -204,6 +214,7 @@ export interface Database {
   product_enrichment: ProductEnrichmentTable;
   enrichment_published: EnrichmentPublishedTable;
   odoo_inventory_packages: OdooInventoryPackagesTable;
+  partition_owners: PartitionOwnersTable;
 }
 
 export type Location = Selectable<LocationsTable>;
