@@ -247,13 +247,15 @@ export interface StartOptions {
  * or Postgres with backoff instead of exiting: a service started or restarted while one is away comes
  * up when it returns (a crash loop would only add restarts). Any other error is thrown at once.
  */
-export async function startWhenReachable(what: string, start: () => Promise<void>, opts: StartOptions): Promise<void> {
-  await withOutageRetry(async () => {
+export async function startWhenReachable<T>(what: string, start: () => Promise<T>, opts: StartOptions): Promise<T> {
+  const started = await withOutageRetry(async () => {
     try {
-      await start();
+      return await start();
     } catch (err) {
       await opts.reset?.().catch((resetErr: unknown) => opts.logger.warn({ what, err: errorText(resetErr) }, 'undoing a failed start-up failed'));
       throw err;
     }
   }, { what: `${what} start-up`, logger: opts.logger, backoff: opts.backoff, reporter: opts.reporter, retryable: (err) => isOutage(err) || isRegistrationRace(err) });
+  if (!started.done) throw new Error(`${what}: start-up abandoned`); // only when told the work is no longer ours, which start-up never is
+  return started.value;
 }

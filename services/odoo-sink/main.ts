@@ -15,6 +15,7 @@ import { createAppliedStore } from './applied';
 import { createStoreDirectory, staticStoreDirectory } from './stores';
 import { createDb, warnIdleError } from '../../shared/db/db';
 import { createPartitionFence } from '../../shared/fencing';
+import { startWhenReachable } from '../../shared/failure';
 import { Counter } from 'prom-client';
 import { createConsumerHealth, exitOnFatal } from '../../shared/consumer-health';
 
@@ -44,7 +45,8 @@ export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boole
       sliceSize: cfg.SINK_SLICE_SIZE, partitionsConcurrently: cfg.SINK_PARTITIONS_CONCURRENTLY, retryBaseMs: cfg.SINK_RETRY_BASE_MS, retryCapMs: cfg.SINK_RETRY_CAP_MS,
     },
   });
-  await consumer.start();
+  // started while the broker or registry is away: waits for them instead of exiting
+  await startWhenReachable('odoo-sink', () => consumer.start(), { logger, reset: () => consumer.stop() });
   // phase 5: each store's inventory to Odoo (off unless ODOO_INVENTORY_SYNC=true)
   const inventory = cfg.ODOO_INVENTORY_SYNC ? createInventoryOdooConsumer({
     kafka, serde: AvroSerde.create(cfg.SCHEMA_REGISTRY_URL), db, logger, metrics, health,
@@ -54,7 +56,7 @@ export async function startOdooSink(cfg: OdooSinkConfig, opts: { withOps?: boole
       retryBaseMs: cfg.SINK_RETRY_BASE_MS, retryCapMs: cfg.SINK_RETRY_CAP_MS,
     },
   }) : undefined;
-  await inventory?.start();
+  if (inventory) await startWhenReachable('odoo-sink inventory', () => inventory.start(), { logger, reset: () => inventory.stop() });
   const ops = opts.withOps === false ? undefined : await startOpsServer(cfg.METRICS_PORT, metrics, { ...consumer.health, ...inventory?.health }, () => health.liveness());
   logger.info({ odoo: safeUrl(cfg.ODOO_URL), db: cfg.ODOO_DB, topic: consumer.topics.in, batchSize: cfg.ODOO_BATCH_SIZE, inventory: cfg.ODOO_INVENTORY_SYNC, quants: cfg.ODOO_STOCK_QUANTS }, 'odoo-sink started');
   return {

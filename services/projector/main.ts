@@ -13,6 +13,7 @@ import { startEnrichmentConsumer } from './enrichment-consumer';
 import { startInventoryConsumer } from './inventory-consumer';
 import { loadDealsFromDb, rebuildInventorySnapshot } from './inventory-projection';
 import { createPartitionFence } from '../../shared/fencing';
+import { startWhenReachable } from '../../shared/failure';
 import { createProjector } from './projector';
 import { createSwitchLock } from './switch-lock';
 
@@ -50,21 +51,23 @@ async function main(): Promise<void> {
     ...health.readiness(),
   }), () => health.liveness());
   shutdown.add('ops', () => new Promise((r) => ops.close(r)));
-  await projector.start();
+  // started while the broker or registry is away: waits for them (not ready meanwhile) instead of exiting
+  const waiting = { logger, reporter: health.track('projector start-up') };
+  await startWhenReachable('projector', () => projector.start(), { ...waiting, reset: () => projector.stop() });
   shutdown.add('consumer', () => projector.stop());
   const dlqProducer = createProducer(kafka);
-  await dlqProducer.connect();
+  await startWhenReachable('projector dead-letter producer', () => dlqProducer.connect(), waiting);
   shutdown.add('inventory-dlq-producer', () => dlqProducer.disconnect());
-  const inventory = await startInventoryConsumer({
+  const inventory = await startWhenReachable('projector inventory', () => startInventoryConsumer({
     kafka, serde, db, redis, producer: dlqProducer, inventoryKey, health, loadDeals: snapshotDeps.loadDeals, logger,
     topicPrefix: cfg.TOPIC_PREFIX, groupId: `${cfg.TOPIC_PREFIX}${cfg.PROJECTOR_GROUP_ID}-inventory`, partitions: cfg.KAFKA_PARTITIONS, now: Date.now, switchLock,
-  });
+  }), waiting);
   shutdown.add('inventory-consumer', () => inventory.disconnect());
   // phase 2: the Odoo catalog's enrichment, joined into the snapshots of the locations that hold its SKUs
-  const enrichment = await startEnrichmentConsumer({
+  const enrichment = await startWhenReachable('projector enrichment', () => startEnrichmentConsumer({
     kafka, serde, db, producer: dlqProducer, health, rebuild: (id) => rebuildInventorySnapshot(snapshotDeps, id, { onlyIfKnown: true }), logger,
     topicPrefix: cfg.TOPIC_PREFIX, groupId: `${cfg.TOPIC_PREFIX}${cfg.PROJECTOR_GROUP_ID}-enrichment`, partitions: cfg.KAFKA_PARTITIONS, now: Date.now,
-  });
+  }), waiting);
   shutdown.add('enrichment-consumer', () => enrichment.disconnect());
   const addr = ops.address();
   logger.info({ metricsPort: typeof addr === 'object' && addr ? addr.port : cfg.METRICS_PORT }, 'projector running');
