@@ -363,6 +363,8 @@ async function main(): Promise<void> {
   const cmd = process.argv[2] ?? '';
   switch (cmd) {
     case 'up': await up(); break;
+    // the downloads alone (jars, the registry), so that stacks started side by side never download at once
+    case 'fetch': requireJava(); requireMaven(); ensureKafkaJars(); ensureRegistry(); say('downloads in place'); break;
     case 'down':
       await stopOwned(owned.registry);
       await stopOwned(owned.kafka);
@@ -371,7 +373,7 @@ async function main(): Promise<void> {
       break;
     case 'status': process.exitCode = (await status()) ? 0 : 1; break;
     default:
-      console.error('usage: tsx stack/stack.ts up|down [--clean]|status');
+      console.error('usage: tsx stack/stack.ts up|down [--clean]|status|fetch');
       process.exitCode = 2;
   }
 }
