@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
@@ -13,14 +12,10 @@ import { createProducer } from '../shared/kafka';
 import { TOPICS, dealKey, topicName } from '../shared/topics';
 import { LOCATION, posRecord, rawEvent } from '../services/normaliser/test-records';
 import { createTestWorld, type TestWorld } from '../test/support/integration';
+import { freePort } from '../test/support/private-servers';
 import { restartDelay, supervise, type RestartEvent, type Supervised } from './supervisor';
 
 const ROOT = path.resolve(__dirname, '..');
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); });
-});
 
 async function until(cond: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;

@@ -4,7 +4,6 @@
  * that does not exist, bad tokens, a bad configuration) and no log line and no HTTP reply may
  * contain a secret. The helper (test/support/secrets.ts) is for every service.
  */
-import net, { type AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { mintToken } from '../services/discounts/auth';
 import { DEV_JWT_ISSUER, DEFAULT_JWT_AUDIENCE } from '../services/discounts/config';
@@ -15,13 +14,10 @@ import { Sandbox, pollerEnvFrom } from '../services/sandbox/sandbox';
 import { tamperSignature } from './support/auth';
 import { givenEmployee } from './support/discounts';
 import { createTestWorld, type TestWorld } from './support/integration';
+import { freePort } from './support/private-servers';
 import { canary, leaks, runWatched, withPassword, type WatchedProcess } from './support/secrets';
 
 jest.setTimeout(180_000);
-
-const freePort = () => new Promise<number>((resolve) => {
-  const srv = net.createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address() as AddressInfo; srv.close(() => resolve(port)); });
-});
 
 /** Every endpoint of an ops server, replies recorded. */
 async function probeOps(run: WatchedProcess, port: number): Promise<void> {

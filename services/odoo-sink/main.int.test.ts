@@ -3,15 +3,11 @@
  * /metrics, moves a deal into Odoo, keeps the API key out of its logs, and stops cleanly on SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { createTestWorld, type TestWorld } from '../../test/support/integration';
+import { freePort } from '../../test/support/private-servers';
 import { givenDeal } from '../../test/support/odoo-fixtures';
 import { dealPublisher, eventually, givenAzLocation, startSandboxOdoo, type SandboxOdoo } from '../../test/support/odoo-sink';
-
-const freePort = () => new Promise<number>((resolve) => {
-  const srv = net.createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address() as net.AddressInfo; srv.close(() => resolve(port)); });
-});
 
 describe('npm run odoo-sink', () => {
   let world: TestWorld;

@@ -5,22 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { freePort } from './private-servers';
 import { endpoints } from '../../stack/stack';
 
 const tsx = path.resolve(__dirname, '../../node_modules/.bin/tsx');
 const stackScript = path.resolve(__dirname, '../../stack/stack.ts');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 export interface PrivateStack {
   /** KAFKA_BROKERS and SCHEMA_REGISTRY_URL of the private stack */
