@@ -83,12 +83,41 @@ async function waitStable(admin: Admin, groupIds: string[], what: string): Promi
   }
 }
 
+/** kafkajs's own CPU per event for what each service does with Kafka, nothing else: the floor of `cpu_us_per_event_services` while kafkajs is the client. */
+interface Floor { normaliser: number; projector: number; services: number }
+
+/**
+ * Measured in the bench process once the services have stopped (so nothing else competes), on the
+ * pass's own topics: a bare consumer of the raw topic that sends every batch on to a scratch topic
+ * with the pipeline's producer settings (the normaliser's Kafka work: fetch, decode, encode, send),
+ * and a bare consumer of the deals topic (the projector's). No Avro, no mapping, no Postgres, no Redis.
+ */
+async function kafkajsFloor(world: Awaited<ReturnType<typeof benchWorld>>, admin: Admin, raw: string, discounts: string, running: Service[]): Promise<Floor> {
+  await Promise.all(running.map((s) => s.stop()));
+  const count = async (topic: string): Promise<number> => (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
+  const scratch = `${world.topicPrefix}floor`;
+  await admin.createTopics({ topics: [{ topic: scratch, numPartitions: PARTITIONS }], waitForLeaders: true });
+  const producer = createProducer(world.kafka);
+  await producer.connect();
+  try {
+    const transform = await drainBare(world.kafka, `${world.topicPrefix}floor-normaliser`, raw, await count(raw), PARTITIONS, { producer, topic: scratch });
+    const consume = await drainBare(world.kafka, `${world.topicPrefix}floor-projector`, discounts, await count(discounts), PARTITIONS);
+    const normaliser = Math.round(transform.cpuUsPerEvent);
+    const projector = Math.round(consume.cpuUsPerEvent);
+    return { normaliser, projector, services: normaliser + projector };
+  } finally {
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [scratch] }).catch(() => undefined);
+  }
+}
+
 interface PassResult {
   node: NodeChoice;
   rate: number; wall: number; baseline: number; verified: number; ok: boolean; rows: number;
   rss: { normaliser: number; projector: number };
   startupCpuMs: { normaliser: number; projector: number };
   cpuUs: { normaliser: number; projector: number; postgres: number; broker?: number; chain: number; services: number };
+  floor: Floor;
   ceiling: number;
 }
 
@@ -165,6 +194,7 @@ async function pass(node: NodeChoice): Promise<PassResult> {
     const rate = Math.round(total / ((tDone - (tFirst || t0)) / 1000));
     const wall = Math.round(total / ((tDone - t0) / 1000));
     const checks = await verifyLocations(world.db, world.redis, world.redisPrefix);
+    const floor = await kafkajsFloor(world, admin, raw, discounts, services); // stops the services first
     const rows = checks.reduce((n, c) => n + c.postgres.count, 0);
     const ok = checks.length === LOCATIONS && checks.every((c) => c.ok);
     say(`[${node.label}] pipeline: ${rate} events/s (${wall} wall); ${checks.length} locations, ${rows} live deals, Redis==Postgres: ${ok}`);
@@ -178,12 +208,13 @@ async function pass(node: NodeChoice): Promise<PassResult> {
     const chain = normaliser + projector + postgres + (brokerUs ?? 0);
     const ceiling = Math.round((os.availableParallelism() * 1_000_000) / chain);
     say(`[${node.label}] CPU per event: normaliser ${normaliser} us, projector ${projector} us (together ${normaliser + projector}), Postgres ${postgres} us, Kafka broker ${brokerUs ?? 'not measured'} us`);
+    say(`[${node.label}] kafkajs alone (bench process, ${process.version}): consuming the raw events and sending them on ${floor.normaliser} us, consuming the deals ${floor.projector} us: ${floor.services} us of the services' ${normaliser + projector}`);
     say(`[${node.label}] = ${chain} us of CPU per event: at most ${ceiling} events/s on ${os.availableParallelism()} cores`);
     return {
       node, rate, wall, baseline, verified: checks.length, ok, rows,
       rss: { normaliser: services[0]!.peakRssMb, projector: services[1]!.peakRssMb },
       startupCpuMs, cpuUs: { normaliser, projector, postgres, ...(brokerUs === undefined ? {} : { broker: brokerUs }), chain, services: normaliser + projector },
-      ceiling,
+      ceiling, floor,
     };
   } finally {
     await Promise.all(services.map((s) => s.stop()));
@@ -218,6 +249,7 @@ async function main(): Promise<void> {
     cpu_us_per_event_normaliser: p.cpuUs.normaliser, cpu_us_per_event_projector: p.cpuUs.projector, cpu_us_per_event_services: p.cpuUs.services,
     cpu_us_per_event_postgres: p.cpuUs.postgres, ...(p.cpuUs.broker === undefined ? {} : { cpu_us_per_event_kafka_broker: p.cpuUs.broker }),
     cpu_us_per_event_chain: p.cpuUs.chain, cpu_ceiling_events_per_s: p.ceiling,
+    kafkajs_cpu_us_per_event_normaliser: p.floor.normaliser, kafkajs_cpu_us_per_event_projector: p.floor.projector, kafkajs_cpu_us_per_event_services: p.floor.services,
     startup_cpu_ms_normaliser: p.startupCpuMs.normaliser, startup_cpu_ms_projector: p.startupCpuMs.projector,
   });
   const met = last.rate >= TARGET.events_per_s && last.cpuUs.services <= TARGET.cpu_us_per_event_services

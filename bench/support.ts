@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import { sql } from 'kysely';
 import type { Kysely } from '../shared/db/db';
 import type { Database } from '../shared/db/schema';
@@ -135,8 +135,13 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * The baseline of the throughput benchmarks: a bare kafkajs `eachBatch` consumer (no decode, no
  * work) draining `total` messages of `topic` in a fresh group. Returns its rate and CPU per event.
+ * `forward`: each batch's messages (key, value, headers as they came) are also sent on to that topic
+ * with `producer`, one sendBatch per batch as the normaliser does: kafkajs's own cost of a transformer.
  */
-export async function drainBare(kafka: Kafka, groupId: string, topic: string, total: number, partitions: number): Promise<{ eventsPerS: number; cpuUsPerEvent: number }> {
+export async function drainBare(
+  kafka: Kafka, groupId: string, topic: string, total: number, partitions: number,
+  forward?: { producer: Producer; topic: string },
+): Promise<{ eventsPerS: number; cpuUsPerEvent: number }> {
   const bare = kafka.consumer({ groupId, maxBytesPerPartition: 512 * 1024 });
   let seen = 0;
   let firstAt = 0;
@@ -147,6 +152,10 @@ export async function drainBare(kafka: Kafka, groupId: string, topic: string, to
   await new Promise<void>((resolve) => {
     void bare.run({ partitionsConsumedConcurrently: partitions, eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       firstAt ||= performance.now();
+      if (forward) {
+        const messages = batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers }));
+        await forward.producer.sendBatch({ topicMessages: [{ topic: forward.topic, messages }] });
+      }
       seen += batch.messages.length;
       resolveOffset(batch.lastOffset());
       await heartbeat();
