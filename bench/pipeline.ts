@@ -29,7 +29,7 @@ import { verifyLocations } from '../services/projector/verify';
 import { kafkaPid } from '../stack/stack';
 import { ROOT, benchWorld, drainBare, groupLag, log, pidListeningOn, postgresCpuMs, processCpuMs, rawEvent, result, sleep, startService, type Service } from './support';
 import { randomUUID } from 'node:crypto';
-import { measureOwnWork } from './own-work';
+import type { FloorResult } from './floor';
 
 const LOCATIONS = Number(process.env.BENCH_LOCATIONS ?? 200);
 const DEALS = Number(process.env.BENCH_DEALS ?? 500);
@@ -84,33 +84,30 @@ async function waitStable(admin: Admin, groupIds: string[], what: string): Promi
   }
 }
 
-/** kafkajs's own CPU per event for what each service does with Kafka, nothing else: the floor of `cpu_us_per_event_services` while kafkajs is the client. */
-interface Floor { normaliser: number; projector: number; services: number }
-
 /**
- * Measured in the bench process once the services have stopped (so nothing else competes), on the
- * pass's own topics: a bare consumer of the raw topic that sends every batch on to a scratch topic
- * with the pipeline's producer settings (the normaliser's Kafka work: fetch, decode, encode, send),
- * and a bare consumer of the deals topic (the projector's). No Avro, no mapping, no Postgres, no Redis.
+ * The least CPU per event the two services can cost with kafkajs as their client, measured in a fresh
+ * process on the pass's Node once the services have stopped (bench/floor.ts): kafkajs alone doing each
+ * service's Kafka work, and the services' own code without Kafka, Postgres or Redis.
  */
-async function kafkajsFloor(world: Awaited<ReturnType<typeof benchWorld>>, admin: Admin, raw: string, discounts: string, running: Service[]): Promise<Floor> {
+interface Floor { normaliser: number; projector: number; services: number; own: { normaliser: number; projector: number } }
+
+async function measureFloor(world: Awaited<ReturnType<typeof benchWorld>>, node: NodeChoice, raw: string, discounts: string, running: Service[]): Promise<Floor> {
   await Promise.all(running.map((s) => s.stop()));
-  const count = async (topic: string): Promise<number> => (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
-  const scratch = `${world.topicPrefix}floor`;
-  await admin.createTopics({ topics: [{ topic: scratch, numPartitions: PARTITIONS }], waitForLeaders: true });
-  const producer = createProducer(world.kafka);
-  await producer.connect();
-  try {
-    const transform = await drainBare(world.kafka, `${world.topicPrefix}floor-normaliser`, raw, await count(raw), PARTITIONS, { producer, topic: scratch });
-    const consume = await drainBare(world.kafka, `${world.topicPrefix}floor-projector`, discounts, await count(discounts), PARTITIONS);
-    const normaliser = Math.round(transform.cpuUsPerEvent);
-    const projector = Math.round(consume.cpuUsPerEvent);
-    return { normaliser, projector, services: normaliser + projector };
-  } finally {
-    await producer.disconnect();
-    await admin.deleteTopics({ topics: [scratch] }).catch(() => undefined);
-  }
+  const args = {
+    brokers: String(world.env.KAFKA_BROKERS).split(','), raw, discounts, scratch: `${world.topicPrefix}floor`, groupPrefix: world.topicPrefix,
+    partitions: PARTITIONS, ownWorkLocations: 40, dealsPerLocation: DEALS,
+  };
+  const r = spawnSync(node.path, ['--import', 'tsx', '--disable-warning=TimeoutNegativeWarning', path.join(ROOT, 'bench', 'floor.ts')], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, FLOOR_ARGS: JSON.stringify(args) }, maxBuffer: 16 * 1024 * 1024,
+  });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) throw new Error(`bench/floor.ts failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+  const f = JSON.parse(line) as FloorResult;
+  return { normaliser: f.kafkajs.normaliser, projector: f.kafkajs.projector, services: f.kafkajs.normaliser + f.kafkajs.projector, own: f.ownWork };
 }
+
+/** kafkajs alone + own work, both services: what they cost at the least before their Postgres/Redis clients and GC under load. */
+const least = (f: Floor): number => Math.round(f.services + f.own.normaliser + f.own.projector);
 
 interface PassResult {
   node: NodeChoice;
@@ -195,7 +192,7 @@ async function pass(node: NodeChoice): Promise<PassResult> {
     const rate = Math.round(total / ((tDone - (tFirst || t0)) / 1000));
     const wall = Math.round(total / ((tDone - t0) / 1000));
     const checks = await verifyLocations(world.db, world.redis, world.redisPrefix);
-    const floor = await kafkajsFloor(world, admin, raw, discounts, services); // stops the services first
+    const floor = await measureFloor(world, node, raw, discounts, services); // stops the services first
     const rows = checks.reduce((n, c) => n + c.postgres.count, 0);
     const ok = checks.length === LOCATIONS && checks.every((c) => c.ok);
     say(`[${node.label}] pipeline: ${rate} events/s (${wall} wall); ${checks.length} locations, ${rows} live deals, Redis==Postgres: ${ok}`);
@@ -209,7 +206,8 @@ async function pass(node: NodeChoice): Promise<PassResult> {
     const chain = normaliser + projector + postgres + (brokerUs ?? 0);
     const ceiling = Math.round((os.availableParallelism() * 1_000_000) / chain);
     say(`[${node.label}] CPU per event: normaliser ${normaliser} us, projector ${projector} us (together ${normaliser + projector}), Postgres ${postgres} us, Kafka broker ${brokerUs ?? 'not measured'} us`);
-    say(`[${node.label}] kafkajs alone (bench process, ${process.version}): consuming the raw events and sending them on ${floor.normaliser} us, consuming the deals ${floor.projector} us: ${floor.services} us of the services' ${normaliser + projector}`);
+    say(`[${node.label}] kafkajs alone (fresh process): consuming the raw events and sending them on ${floor.normaliser} us, consuming the deals ${floor.projector} us per event`);
+    say(`[${node.label}] own work (fresh process, no Kafka/Postgres/Redis, ${floor.own.normaliser} + ${floor.own.projector} us): least the services can cost with kafkajs ${least(floor)} us per event of their ${normaliser + projector}`);
     say(`[${node.label}] = ${chain} us of CPU per event: at most ${ceiling} events/s on ${os.availableParallelism()} cores`);
     return {
       node, rate, wall, baseline, verified: checks.length, ok, rows,
@@ -243,13 +241,6 @@ async function main(): Promise<void> {
   say(`  ${''.padEnd(38)}${passes.map((p) => p.node.label.padStart(22)).join('')}`);
   for (const [label, f] of rowsOf) say(`  ${label.padEnd(38)}${passes.map((p) => cell(p, f).padStart(22)).join('')}`);
 
-  // What the services' code itself costs per event without the clients (bench/own-work.ts), beside kafkajs's own cost
-  const sample = Array.from({ length: 40 }, () => randomUUID()).flatMap((location) => Array.from({ length: DEALS }, (_, d) => rawEvent(location, d)));
-  const own = measureOwnWork(sample);
-  const lastFloor = passes[passes.length - 1]!.floor;
-  say(`own work in this process (${process.version}, ${own.events} events, no Kafka/Postgres/Redis): normaliser ${own.normaliser} us, projector ${own.projector} us per event`);
-  say(`least the services can cost with kafkajs: ${lastFloor.services} (kafkajs) + ${own.services} (own work) = ${Math.round(lastFloor.services + own.services)} us per event, before their Postgres/Redis clients and garbage collection (target ${TARGET.cpu_us_per_event_services})`);
-
   const last = passes[passes.length - 1]!;
   const metricsOf = (p: PassResult): Record<string, number> => ({
     events_per_s: p.rate, events_per_s_wall: p.wall, events: LOCATIONS * DEALS, locations_verified: p.verified,
@@ -257,17 +248,15 @@ async function main(): Promise<void> {
     cpu_us_per_event_normaliser: p.cpuUs.normaliser, cpu_us_per_event_projector: p.cpuUs.projector, cpu_us_per_event_services: p.cpuUs.services,
     cpu_us_per_event_postgres: p.cpuUs.postgres, ...(p.cpuUs.broker === undefined ? {} : { cpu_us_per_event_kafka_broker: p.cpuUs.broker }),
     cpu_us_per_event_chain: p.cpuUs.chain, cpu_ceiling_events_per_s: p.ceiling,
-    kafkajs_cpu_us_per_event_normaliser: p.floor.normaliser, kafkajs_cpu_us_per_event_projector: p.floor.projector, kafkajs_cpu_us_per_event_services: p.floor.services,
+    kafkajs_cpu_us_per_event_normaliser: p.floor.normaliser, kafkajs_cpu_us_per_event_projector: p.floor.projector,
+    own_work_cpu_us_per_event_normaliser: p.floor.own.normaliser, own_work_cpu_us_per_event_projector: p.floor.own.projector,
+    least_cpu_us_per_event_services: least(p.floor),
     startup_cpu_ms_normaliser: p.startupCpuMs.normaliser, startup_cpu_ms_projector: p.startupCpuMs.projector,
   });
   const met = last.rate >= TARGET.events_per_s && last.cpuUs.services <= TARGET.cpu_us_per_event_services
     && last.rss.normaliser <= TARGET.rss_mb && last.rss.projector <= TARGET.rss_mb && last.ok;
   result('pipeline', {
-    metrics: {
-      ...metricsOf(last),
-      own_work_cpu_us_per_event_normaliser: own.normaliser, own_work_cpu_us_per_event_projector: own.projector,
-      least_cpu_us_per_event_services: Math.round(last.floor.services + own.services),
-    },
+    metrics: { ...metricsOf(last) },
     baseline: { events_per_s: last.baseline, what: 'bare kafkajs eachBatch draining the same raw topic' },
     ratio: Math.round((last.rate / last.baseline) * 1000) / 1000,
     target: TARGET,
