@@ -11,6 +11,11 @@
  * ceiling on this machine's cores. The broker is found by its port when stack/ did not start it (a
  * shared broker also counts other clients' traffic: quiet machine only).
  *
+ * The floor (bench/floor.ts, a fresh process on the pass's Node once the services have stopped):
+ * kafkajs alone doing each service's Kafka work (a bare consumer of the raw topic sending every batch
+ * on, a bare consumer of the deals topic) and the services' own code without any client
+ * (bench/own-work.ts). Their sum is the least the two services can cost per event with kafkajs.
+ *
  * One pass per Node binary, side by side in one run: BENCH_NODES=system,project (the default when
  * the machine's own Node is another version) runs the services on the machine's Node (the first
  * `node` on PATH outside node_modules, e.g. Node 20) and on the project's (node_modules, Node 24);
