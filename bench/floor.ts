@@ -7,18 +7,21 @@
  *   pipeline's producer (the normaliser's Kafka work), and a bare consumer of the deals topic (the
  *   projector's). No Avro, no mapping, no Postgres, no Redis.
  *
- * Input: FLOOR_ARGS (JSON: brokers, raw, discounts, scratch, groupPrefix, partitions). Prints one JSON line.
+ * Input: FLOOR_ARGS (JSON: brokers, registryUrl, raw and discounts topics, scratch topic, groupPrefix, partitions,
+ * the own-work sample's size). Prints one JSON line.
  */
 import { randomUUID } from 'node:crypto';
+import { BatchAvroCodec } from '../shared/avro-codec';
 import { createKafka, createProducer } from '../shared/kafka';
 import { createLogger } from '../shared/logger';
+import { AvroSerde } from '../shared/serde';
+import { TOPICS } from '../shared/topics';
 import { measureOwnWork } from './own-work';
 import { drainBare, rawEvent } from './support';
 
-interface FloorArgs { brokers: string[]; raw: string; discounts: string; scratch: string; groupPrefix: string; partitions: number; ownWorkLocations: number; dealsPerLocation: number }
+interface FloorArgs { brokers: string[]; registryUrl: string; raw: string; discounts: string; scratch: string; groupPrefix: string; partitions: number; ownWorkLocations: number; dealsPerLocation: number }
 
 export interface FloorResult {
-  node: string;
   ownWork: { normaliser: number; projector: number; events: number };
   kafkajs: { normaliser: number; projector: number };
 }
@@ -27,7 +30,13 @@ async function main(): Promise<void> {
   const args = JSON.parse(process.env.FLOOR_ARGS ?? '') as FloorArgs;
   const sample = Array.from({ length: args.ownWorkLocations }, () => randomUUID())
     .flatMap((location) => Array.from({ length: args.dealsPerLocation }, (_, d) => rawEvent(location, d)));
-  const own = measureOwnWork(sample);
+  // the pass's subjects: the raw schema the bench registered, the deal schema the normaliser did (register is idempotent)
+  const serde = AvroSerde.create(args.registryUrl);
+  const [rawId, dealId] = [await serde.register(args.raw, TOPICS.rawDutchie.schema), await serde.register(args.discounts, TOPICS.discounts.schema)];
+  const codec = new BatchAvroCodec(serde);
+  await codec.load(rawId);
+  await codec.load(dealId);
+  const own = measureOwnWork(codec, rawId, dealId, sample);
 
   const kafka = createKafka({ brokers: args.brokers, clientId: 'bench-floor' }, createLogger('bench-floor', 'error'));
   const admin = kafka.admin();
@@ -40,8 +49,7 @@ async function main(): Promise<void> {
     const transform = await drainBare(kafka, `${args.groupPrefix}floor-normaliser`, args.raw, await count(args.raw), args.partitions, { producer, topic: args.scratch });
     const consume = await drainBare(kafka, `${args.groupPrefix}floor-projector`, args.discounts, await count(args.discounts), args.partitions);
     const result: FloorResult = {
-      node: process.version,
-      ownWork: { normaliser: own.normaliser, projector: own.projector, events: own.events },
+      ownWork: own,
       kafkajs: { normaliser: Math.round(transform.cpuUsPerEvent), projector: Math.round(consume.cpuUsPerEvent) },
     };
     console.log(JSON.stringify(result));

@@ -4,7 +4,7 @@
  * away, on the pipeline's events.
  *
  * - normaliser: Avro decode of the raw event, the mapping (handler.ts), Avro encode of the canonical
- *   deal into a scratch buffer and one copy out (as shared/avro-codec.ts does);
+ *   deal, both with the services' own codec (shared/avro-codec.ts, schemas loaded from the registry);
  * - projector: Avro decode of the deal, the decision (handler.ts), the slice plan and its ONE
  *   JSON.stringify of the rows (store.ts), each deal's storefront fragment (location-cache.ts), and each
  *   location's value and its sha1 built ONCE (the running projector rebuilds a location once per batch
@@ -13,25 +13,15 @@
  * Each part runs three times over the same events and the least counts: a lower bound, with
  * less garbage-collection pressure than a service under load.
  */
-import avro from 'avsc';
 import { handle } from '../services/normaliser/handler';
 import { decideDeal, planBatch } from '../services/projector/handler';
 import { fragmentOfRow } from '../services/projector/location-cache';
+import type { BatchAvroCodec } from '../shared/avro-codec';
 import type { DealRawEvent } from '../shared/events';
-import { loadSchemas } from '../shared/serde';
 import { locationValue, valueVersion } from '../shared/storefront';
-import { TOPICS } from '../shared/topics';
 
 /** The projector's slice (services/projector/projector.ts). */
 const SLICE = 500;
-
-interface AvroType { fromBuffer(b: Buffer): unknown; toBuffer(v: unknown): Buffer; encode(v: unknown, b: Buffer, pos: number): number }
-
-function typeOf(name: string): AvroType {
-  const schema = loadSchemas().get(name);
-  if (!schema) throw new Error(`no schema ${name}`);
-  return avro.Type.forSchema(JSON.parse(schema) as avro.Schema, { wrapUnions: false });
-}
 
 /** CPU microseconds per event of `run` over `events` events: the least of three runs (the first warms up). */
 function cpuUsPerEvent(events: number, run: () => void): number {
@@ -45,30 +35,25 @@ function cpuUsPerEvent(events: number, run: () => void): number {
   return Math.round(us * 10) / 10;
 }
 
-export interface OwnWork { normaliser: number; projector: number; services: number; events: number }
+export interface OwnWork { normaliser: number; projector: number; events: number }
 
-export function measureOwnWork(rawEvents: readonly DealRawEvent[]): OwnWork {
-  const rawType = typeOf(TOPICS.rawDutchie.schema);
-  const dealType = typeOf(TOPICS.discounts.schema);
-  const raw = rawEvents.map((e) => rawType.toBuffer(e));
-  let scratch = Buffer.allocUnsafe(64 * 1024);
+/** `codec` has the raw event's (`rawId`) and the canonical deal's (`dealId`) schemas loaded. */
+export function measureOwnWork(codec: BatchAvroCodec, rawId: number, dealId: number, rawEvents: readonly DealRawEvent[]): OwnWork {
+  const raw = rawEvents.map((e) => codec.encode(rawId, e));
   const deals: Array<{ key: string; value: Buffer }> = [];
 
   const normaliser = cpuUsPerEvent(raw.length, () => {
     deals.length = 0;
     for (const b of raw) {
-      const outcome = handle(rawType.fromBuffer(b));
-      if (outcome.kind !== 'emit') continue;
-      let end = dealType.encode(outcome.deal, scratch, 5);
-      if (end < 0) { scratch = Buffer.allocUnsafe(scratch.length * 2 - end); end = dealType.encode(outcome.deal, scratch, 5); }
-      deals.push({ key: outcome.key, value: Buffer.from(scratch.subarray(5, end)) });
+      const outcome = handle(codec.decode(b));
+      if (outcome.kind === 'emit') deals.push({ key: outcome.key, value: codec.encode(dealId, outcome.deal) });
     }
   });
 
   const projector = cpuUsPerEvent(deals.length, () => {
     const byLocation = new Map<string, string[]>();
     for (let i = 0; i < deals.length; i += SLICE) {
-      const plan = planBatch(deals.slice(i, i + SLICE).map((m) => decideDeal(m.key, dealType.fromBuffer(m.value))));
+      const plan = planBatch(deals.slice(i, i + SLICE).map((m) => decideDeal(m.key, codec.decode(m.value))));
       JSON.stringify(plan.upserts);
       for (const row of plan.upserts) {
         const fragments = byLocation.get(row.location_id) ?? [];
@@ -80,5 +65,5 @@ export function measureOwnWork(rawEvents: readonly DealRawEvent[]): OwnWork {
     for (const fragments of byLocation.values()) valueVersion(locationValue(fragments));
   });
 
-  return { normaliser, projector, services: Math.round((normaliser + projector) * 10) / 10, events: raw.length };
+  return { normaliser, projector, events: raw.length };
 }

@@ -94,12 +94,12 @@ async function waitStable(admin: Admin, groupIds: string[], what: string): Promi
  * process on the pass's Node once the services have stopped (bench/floor.ts): kafkajs alone doing each
  * service's Kafka work, and the services' own code without Kafka, Postgres or Redis.
  */
-interface Floor { normaliser: number; projector: number; services: number; own: { normaliser: number; projector: number } }
+interface Floor { normaliser: number; projector: number; own: { normaliser: number; projector: number } }
 
 async function measureFloor(world: Awaited<ReturnType<typeof benchWorld>>, node: NodeChoice, raw: string, discounts: string, running: Service[]): Promise<Floor> {
   await Promise.all(running.map((s) => s.stop()));
   const args = {
-    brokers: String(world.env.KAFKA_BROKERS).split(','), raw, discounts, scratch: `${world.topicPrefix}floor`, groupPrefix: world.topicPrefix,
+    brokers: String(world.env.KAFKA_BROKERS).split(','), registryUrl: String(world.env.SCHEMA_REGISTRY_URL), raw, discounts, scratch: `${world.topicPrefix}floor`, groupPrefix: world.topicPrefix,
     partitions: PARTITIONS, ownWorkLocations: 40, dealsPerLocation: DEALS,
   };
   const r = spawnSync(node.path, ['--import', 'tsx', '--disable-warning=TimeoutNegativeWarning', path.join(ROOT, 'bench', 'floor.ts')], {
@@ -108,11 +108,11 @@ async function measureFloor(world: Awaited<ReturnType<typeof benchWorld>>, node:
   const line = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status !== 0 || !line.startsWith('{')) throw new Error(`bench/floor.ts failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   const f = JSON.parse(line) as FloorResult;
-  return { normaliser: f.kafkajs.normaliser, projector: f.kafkajs.projector, services: f.kafkajs.normaliser + f.kafkajs.projector, own: f.ownWork };
+  return { ...f.kafkajs, own: f.ownWork };
 }
 
 /** kafkajs alone + own work, both services: what they cost at the least before their Postgres/Redis clients and GC under load. */
-const least = (f: Floor): number => Math.round(f.services + f.own.normaliser + f.own.projector);
+const least = (f: Floor): number => Math.round(f.normaliser + f.projector + f.own.normaliser + f.own.projector);
 
 interface PassResult {
   node: NodeChoice;
